@@ -1,0 +1,327 @@
+"""The commit/reveal handshake (DESIGN section 4) as a sans-IO state machine.
+
+Roles are by TCP direction: C connected, L listened. The caller feeds whole frames
+(from ``frames.FrameReader``) and sends whatever bytes the methods return.
+
+    1. C -> L  HELLO   {v, role, commit}           commit binds C's key, user, nonce
+    2. L -> C  HELLO2  {v, role, pk, user, has_sshd, nonce}
+    3. C -> L  REVEAL  {pk, user, has_sshd, nonce}  L checks it against the commit
+    4. both    transcript = H(frame1, frame2, frame3); code = 25 bits of H(transcript)
+    5. both    CONFIRM {} once its person confirmed, or ABORT {reason}
+
+All transitions live in ``TRANSITIONS`` at the bottom of this module.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from remote_help.proto import frames, sas
+from remote_help.proto.errors import ProtocolError
+
+VERSION = 1
+ROLES = ("friend", "helper")
+USER_PATTERN = re.compile(r"[a-z_][a-z0-9_.-]{0,31}")
+NONCE_BYTES = 32
+ABORT_REASONS = frozenset(
+    {
+        "cancelled",  # the person pressed cancel or closed the program
+        "mismatch",  # the friend's typed code did not match: STOP
+        "refused",  # the helper said the friend's screen did not say CORRECT
+        "busy",  # the listener is already checking a code with someone else
+        "same-role",  # both sides chose the same role
+        "no-sshd",  # neither computer has an SSH server program
+        "locked",  # checking is locked after repeated interruptions
+        "timeout",  # a person did not answer in time
+        "error",  # anything else that went wrong locally
+    }
+)
+
+
+class State(enum.Enum):
+    INIT = "init"
+    WAIT_HELLO = "wait-hello"  # L
+    WAIT_HELLO2 = "wait-hello2"  # C
+    WAIT_REVEAL = "wait-reveal"  # L
+    COMPARING = "comparing"  # both know the code; the people compare it
+    CONFIRMED = "confirmed"  # this side confirmed; waiting for the peer's CONFIRM
+    PEER_CONFIRMED = "peer-confirmed"  # the peer confirmed; waiting for this person
+    VERIFIED = "verified"  # both confirmed: SSH may start
+    ABORTED = "aborted"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What one side tells the other about itself. No private key material here."""
+
+    role: str
+    public_key: str  # "ssh-ed25519 AAAA..." with no comment
+    user: str
+    has_sshd: bool
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}")
+        check_public_key(self.public_key)
+        check_user(self.user)
+
+
+class PeerAborted(Exception):
+    """The peer sent ABORT; ``reason`` is one of ``ABORT_REASONS``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def check_user(user: object) -> str:
+    if not isinstance(user, str) or not USER_PATTERN.fullmatch(user):
+        raise ProtocolError("The other computer sent a user name that is not allowed.")
+    return user
+
+
+def check_public_key(line: object) -> str:
+    """Exactly one ssh-ed25519 public key, type and base64 blob, nothing else."""
+    if not isinstance(line, str) or len(line) > 200:
+        raise ProtocolError("The other computer sent a key that is not allowed.")
+    parts = line.split(" ")
+    if len(parts) != 2 or parts[0] != "ssh-ed25519":
+        raise ProtocolError("The other computer sent a key that is not allowed.")
+    try:
+        blob = base64.b64decode(parts[1], validate=True)
+    except ValueError as exc:
+        raise ProtocolError("The other computer sent a key that is not allowed.") from exc
+    expected_prefix = b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20"
+    if len(blob) != len(expected_prefix) + 32 or not blob.startswith(expected_prefix):
+        raise ProtocolError("The other computer sent a key that is not allowed.")
+    if base64.b64encode(blob).decode() != parts[1]:
+        raise ProtocolError("The other computer sent a key that is not allowed.")
+    return line
+
+
+def commitment(identity: Identity, nonce: bytes) -> bytes:
+    return sas.hash_parts(
+        b"rh-commit-v1",
+        identity.public_key.encode(),
+        identity.user.encode(),
+        b"1" if identity.has_sshd else b"0",
+        identity.role.encode(),
+        nonce,
+    )
+
+
+# Exact field sets (and their types) of each message; anything else is an error.
+_SCHEMAS: dict[str, dict[str, type]] = {
+    "HELLO": {"t": str, "v": int, "role": str, "commit": str},
+    "HELLO2": {"t": str, "v": int, "role": str, "pk": str, "user": str, "has_sshd": bool,
+               "nonce": str},
+    "REVEAL": {"t": str, "pk": str, "user": str, "has_sshd": bool, "nonce": str},
+    "CONFIRM": {"t": str},
+    "ABORT": {"t": str, "reason": str},
+}  # fmt: skip
+
+
+def validate(message: dict[str, Any]) -> str:
+    """Check a message against its schema; return its type name."""
+    kind = message.get("t")
+    if not isinstance(kind, str) or kind not in _SCHEMAS:
+        raise ProtocolError("The other computer sent a message we do not know.")
+    schema = _SCHEMAS[kind]
+    if set(message) != set(schema):
+        raise ProtocolError("The other computer sent a message with the wrong fields.")
+    for key, typ in schema.items():
+        value = message[key]
+        # bool is a subclass of int: keep them apart.
+        if type(value) is not typ:
+            raise ProtocolError("The other computer sent a message with the wrong fields.")
+    if "v" in message and message["v"] != VERSION:
+        raise ProtocolError(
+            "The other computer runs a different version of remote-help. "
+            "Both of you need the same version."
+        )
+    if "role" in message and message["role"] not in ROLES:
+        raise ProtocolError("The other computer sent a message with the wrong fields.")
+    if kind == "ABORT" and message["reason"] not in ABORT_REASONS:
+        raise ProtocolError("The other computer stopped for a reason we do not know.")
+    return kind
+
+
+def _hex32(value: str) -> bytes:
+    if not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise ProtocolError("The other computer sent a message with the wrong fields.")
+    return bytes.fromhex(value)
+
+
+class Handshake:
+    """One side of one handshake. Feed frames in, send the bytes it returns."""
+
+    def __init__(
+        self,
+        side: str,
+        me: Identity,
+        *,
+        nonce: bytes | None = None,
+        code_bits: int = sas.CODE_BITS,
+    ) -> None:
+        if side not in ("C", "L"):
+            raise ValueError("side is 'C' (connected) or 'L' (listened)")
+        self.side = side
+        self.me = me
+        self.state = State.INIT
+        self.peer: Identity | None = None
+        self.code: str | None = None
+        self.transcript: bytes | None = None
+        self._nonce = nonce if nonce is not None else secrets.token_bytes(NONCE_BYTES)
+        self._code_bits = code_bits
+        self._frames: list[bytes] = []
+        self._peer_commit: bytes | None = None
+        self._peer_role: str | None = None
+
+    # -- local intents ---------------------------------------------------------------
+
+    def start(self) -> bytes:
+        """Begin: C returns its HELLO; L returns nothing and waits for HELLO."""
+        self._step("start")
+        if self.side == "L":
+            return b""
+        frame = frames.encode(
+            {"t": "HELLO", "v": VERSION, "role": self.me.role,
+             "commit": commitment(self.me, self._nonce).hex()}
+        )  # fmt: skip
+        self._frames.append(frame)
+        return frame
+
+    def confirm(self) -> bytes:
+        """This side's person confirmed the code."""
+        self._step("confirm")
+        return frames.encode({"t": "CONFIRM"})
+
+    def abort(self, reason: str) -> bytes:
+        """Stop, telling the peer why. Allowed in every state but ABORTED."""
+        if reason not in ABORT_REASONS:
+            raise ValueError(f"unknown abort reason {reason!r}")
+        self._step("abort")
+        return frames.encode({"t": "ABORT", "reason": reason})
+
+    @property
+    def verified(self) -> bool:
+        return self.state is State.VERIFIED
+
+    # -- frames from the peer --------------------------------------------------------
+
+    def receive(self, raw: bytes, message: dict[str, Any]) -> bytes:
+        """Handle one whole frame (raw bytes as received, and its parsed body).
+
+        Returns bytes to send (possibly empty). Raises ProtocolError for bad input and
+        PeerAborted when the peer stopped.
+        """
+        kind = validate(message)
+        if kind == "ABORT":
+            self._step("recv ABORT")
+            raise PeerAborted(message["reason"])
+        self._step(f"recv {kind}")
+        if kind == "HELLO":
+            return self._on_hello(raw, message)
+        if kind == "HELLO2":
+            return self._on_hello2(raw, message)
+        if kind == "REVEAL":
+            self._on_reveal(raw, message)
+        return b""
+
+    def _on_hello(self, raw: bytes, message: dict[str, Any]) -> bytes:
+        self._check_roles(message["role"])
+        self._peer_commit = _hex32(message["commit"])
+        self._peer_role = message["role"]
+        self._frames.append(raw)
+        frame = frames.encode(
+            {"t": "HELLO2", "v": VERSION, "role": self.me.role, "pk": self.me.public_key,
+             "user": self.me.user, "has_sshd": self.me.has_sshd, "nonce": self._nonce.hex()}
+        )  # fmt: skip
+        self._frames.append(frame)
+        return frame
+
+    def _on_hello2(self, raw: bytes, message: dict[str, Any]) -> bytes:
+        self._check_roles(message["role"])
+        self.peer = Identity(
+            role=message["role"],
+            public_key=check_public_key(message["pk"]),
+            user=check_user(message["user"]),
+            has_sshd=message["has_sshd"],
+        )
+        _hex32(message["nonce"])
+        self._frames.append(raw)
+        frame = frames.encode(
+            {"t": "REVEAL", "pk": self.me.public_key, "user": self.me.user,
+             "has_sshd": self.me.has_sshd, "nonce": self._nonce.hex()}
+        )  # fmt: skip
+        self._frames.append(frame)
+        self._derive()
+        return frame
+
+    def _on_reveal(self, raw: bytes, message: dict[str, Any]) -> None:
+        assert self._peer_role is not None and self._peer_commit is not None
+        peer = Identity(
+            role=self._peer_role,
+            public_key=check_public_key(message["pk"]),
+            user=check_user(message["user"]),
+            has_sshd=message["has_sshd"],
+        )
+        nonce = _hex32(message["nonce"])
+        if not secrets.compare_digest(commitment(peer, nonce), self._peer_commit):
+            self.state = State.ABORTED
+            raise ProtocolError("The check failed: the other computer changed its answer.")
+        if peer.public_key == self.me.public_key:
+            self.state = State.ABORTED
+            raise ProtocolError("The check failed: the other computer echoed our own key.")
+        self.peer = peer
+        self._frames.append(raw)
+        self._derive()
+
+    def _check_roles(self, peer_role: str) -> None:
+        if peer_role == self.me.role:
+            self.state = State.ABORTED
+            who = "need help" if peer_role == "friend" else "are helping"
+            raise ProtocolError(f"Both of you said you {who}. One of you must choose the other.")
+
+    def _derive(self) -> None:
+        self.transcript = sas.hash_parts(b"rh-transcript-v1", *self._frames)
+        self.code = sas.derive_code(self.transcript, self._code_bits)
+
+    # -- the transition table --------------------------------------------------------
+
+    def _step(self, event: str) -> None:
+        key = (self.side, self.state, event)
+        if event == "abort" and self.state is not State.ABORTED:
+            self.state = State.ABORTED
+            return
+        if event == "recv ABORT" and self.state is not State.ABORTED:
+            self.state = State.ABORTED
+            return
+        target = TRANSITIONS.get(key)
+        if target is None:
+            if event.startswith("recv "):
+                self.state = State.ABORTED
+                raise ProtocolError("The other computer sent a message out of order.")
+            raise ValueError(f"{event!r} is not allowed in state {self.state.value}")
+        self.state = target
+
+
+S = State
+# (side, state, event) -> next state. "abort" and "recv ABORT" lead to ABORTED from
+# every state except ABORTED itself; every other pair is out of order.
+TRANSITIONS: dict[tuple[str, State, str], State] = {
+    ("C", S.INIT, "start"): S.WAIT_HELLO2,
+    ("C", S.WAIT_HELLO2, "recv HELLO2"): S.COMPARING,
+    ("L", S.INIT, "start"): S.WAIT_HELLO,
+    ("L", S.WAIT_HELLO, "recv HELLO"): S.WAIT_REVEAL,
+    ("L", S.WAIT_REVEAL, "recv REVEAL"): S.COMPARING,
+    **{(side, S.COMPARING, "confirm"): S.CONFIRMED for side in "CL"},
+    **{(side, S.COMPARING, "recv CONFIRM"): S.PEER_CONFIRMED for side in "CL"},
+    **{(side, S.CONFIRMED, "recv CONFIRM"): S.VERIFIED for side in "CL"},
+    **{(side, S.PEER_CONFIRMED, "confirm"): S.VERIFIED for side in "CL"},
+}

@@ -1,0 +1,130 @@
+"""The short code: transcript hash -> 25 bits -> 5 base32 symbols -> NATO words.
+
+Also the typed-letter check on the friend's side and the NATO spelling of key
+fingerprints for the Details view.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+CODE_BITS = 25
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+NATO = {
+    "A": "ALFA", "B": "BRAVO", "C": "CHARLIE", "D": "DELTA", "E": "ECHO", "F": "FOXTROT",
+    "G": "GOLF", "H": "HOTEL", "I": "INDIA", "J": "JULIETT", "K": "KILO", "L": "LIMA",
+    "M": "MIKE", "N": "NOVEMBER", "O": "OSCAR", "P": "PAPA", "Q": "QUEBEC", "R": "ROMEO",
+    "S": "SIERRA", "T": "TANGO", "U": "UNIFORM", "V": "VICTOR", "W": "WHISKEY", "X": "XRAY",
+    "Y": "YANKEE", "Z": "ZULU", "2": "TWO", "3": "THREE", "4": "FOUR", "5": "FIVE",
+    "6": "SIX", "7": "SEVEN",
+}  # fmt: skip
+# Spellings people also use for the same symbol.
+_ALIASES = {"ALPHA": "A", "JULIET": "J", "X-RAY": "X", "WHISKY": "W"}
+_WORDS = {word: symbol for symbol, word in NATO.items()} | _ALIASES
+_NAMES_LONGEST_FIRST = sorted(_WORDS, key=len, reverse=True)
+_DIGIT_NAMES = {
+    "0": "ZERO", "1": "ONE", "2": "TWO", "3": "THREE", "4": "FOUR", "5": "FIVE", "6": "SIX",
+    "7": "SEVEN", "8": "EIGHT", "9": "NINE",
+}  # fmt: skip
+
+
+def hash_parts(*parts: bytes) -> bytes:
+    """SHA-256 over length-prefixed parts, so no two part lists hash alike."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(len(part).to_bytes(8, "big"))
+        h.update(part)
+    return h.digest()
+
+
+def derive_code(transcript: bytes, bits: int = CODE_BITS) -> str:
+    """The code symbols for a transcript hash: the first ``bits`` bits, 5 per symbol.
+
+    When ``bits`` is not a multiple of 5 the last symbol carries zero padding.
+    """
+    if not 1 <= bits <= 64:
+        raise ValueError("bits must be 1..64")
+    digest = hash_parts(b"rh-sas-v1", transcript)
+    value = int.from_bytes(digest[:8], "big") >> (64 - bits)
+    symbols = -(-bits // 5)
+    value <<= symbols * 5 - bits
+    return "".join(ALPHABET[(value >> (5 * (symbols - 1 - i))) & 31] for i in range(symbols))
+
+
+def words(code: str) -> list[str]:
+    """The NATO word for each symbol of a code."""
+    return [NATO[symbol] for symbol in code]
+
+
+def spoken(code: str) -> str:
+    """The code as it is read aloud: 'KILO SEVEN ECHO TWO ROMEO'."""
+    return " ".join(words(code))
+
+
+def candidates(text: str) -> set[str]:
+    """Every way to read what the friend typed as code symbols (empty: not a code).
+
+    Accepts first letters ("k7e2r", "K 7 E 2 R") or whole words ("kilo seven ...",
+    "KILOSEVENECHO..."), any case, with spaces, dots and dashes ignored. Typed letters
+    can spell a word by chance ("ECHO"), so each reading is kept and all are checked.
+    """
+    upper = text.strip().upper()
+    tokens = [t for t in re.split(r"[\s.,;:_/-]+", upper) if t]
+    if not tokens:
+        return set()
+    found: set[str] = set()
+    letters = "".join(tokens)
+    if all(char in ALPHABET for char in letters):
+        found.add(letters)
+    per_token = [_WORDS.get(t) or (t if len(t) == 1 and t in ALPHABET else None) for t in tokens]
+    if all(per_token):
+        found.add("".join(p for p in per_token if p))
+    joined = _split_words(letters)
+    if joined is not None:
+        found.add(joined)
+    return found
+
+
+def _split_words(run: str) -> str | None:
+    """A run of whole words with no spaces ("KILOSEVEN"), or None."""
+    out = []
+    i = 0
+    while i < len(run):
+        for name in _NAMES_LONGEST_FIRST:
+            if run.startswith(name, i):
+                out.append(_WORDS[name])
+                i += len(name)
+                break
+        else:
+            return None
+    return "".join(out)
+
+
+def parse_typed(text: str) -> str | None:
+    """The single reading of the typed text, or None if there is none or several."""
+    found = candidates(text)
+    return found.pop() if len(found) == 1 else None
+
+
+def matches(typed: str, code: str) -> bool:
+    """Whether any reading of the typed text is exactly the code (constant-time compare)."""
+    result = False
+    for candidate in candidates(typed):
+        result |= hmac.compare_digest(candidate.encode(), code.encode())
+    return result
+
+
+def spell(text: str) -> str:
+    """Spell any text in NATO words for reading aloud, saying case and symbols."""
+    out = []
+    for char in text:
+        if char.isalpha() and char.upper() in NATO:
+            case = "capital" if char.isupper() else "small"
+            out.append(f"{case} {NATO[char.upper()]}")
+        elif char in _DIGIT_NAMES:
+            out.append(_DIGIT_NAMES[char].lower())
+        else:
+            out.append({"+": "plus", "/": "slash", "=": "equals", ":": "colon"}.get(char, char))
+    return ", ".join(out)

@@ -1,0 +1,194 @@
+"""The session stream inside the SSH channel (DESIGN section 6), sans-IO.
+
+Each message: 1 byte type, 4 bytes big-endian payload length, payload. JSON payloads
+for HELLO and RESIZE, raw bytes for TERM_OUT and TERM_IN, UTF-8 text for NOTICE and BYE.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+from remote_help.proto.errors import ProtocolError
+
+HEADER = struct.Struct(">BI")
+MAX_PAYLOAD = 64 * 1024
+MAX_TEXT = 1024
+MAX_GRID = 1000
+NAME_PATTERN = re.compile(r"[^\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]{1,64}")
+BYE_REASONS = frozenset({"friend-ended", "helper-ended", "shell-exited", "error"})
+KINDS = ("shell",)
+
+
+class Kind(enum.IntEnum):
+    HELLO = 1
+    TERM_OUT = 2
+    TERM_IN = 3
+    RESIZE = 4
+    NOTICE = 5
+    BYE = 6
+
+
+@dataclass(frozen=True)
+class Hello:
+    role: str  # "friend" or "helper"
+    name: str  # display name, already cleaned
+    cols: int
+    rows: int
+    kind: str = "shell"
+
+
+@dataclass(frozen=True)
+class TermOut:
+    data: bytes
+
+
+@dataclass(frozen=True)
+class TermIn:
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Resize:
+    cols: int
+    rows: int
+
+
+@dataclass(frozen=True)
+class Notice:
+    text: str
+
+
+@dataclass(frozen=True)
+class Bye:
+    reason: str
+
+
+Message = Hello | TermOut | TermIn | Resize | Notice | Bye
+
+
+def clean_text(text: str, limit: int = MAX_TEXT) -> str:
+    """Text from the peer made safe to show: no control or direction-changing characters."""
+    cleaned = re.sub(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", text)
+    return cleaned[:limit]
+
+
+def encode(message: Message) -> bytes:
+    kind, payload = _payload(message)
+    if kind not in (Kind.TERM_OUT, Kind.TERM_IN):
+        if len(payload) > MAX_PAYLOAD:
+            raise ValueError("message too large")
+        return HEADER.pack(kind, len(payload)) + payload
+    # Large terminal output is split so no single message exceeds the limit.
+    out = bytearray()
+    for start in range(0, len(payload), MAX_PAYLOAD):
+        chunk = payload[start : start + MAX_PAYLOAD]
+        out += HEADER.pack(kind, len(chunk)) + chunk
+    return bytes(out)
+
+
+def _payload(message: Message) -> tuple[Kind, bytes]:
+    match message:
+        case Hello(role, name, cols, rows, kind):
+            body = {"role": role, "name": name, "cols": cols, "rows": rows, "kind": kind}
+            return Kind.HELLO, json.dumps(body, ensure_ascii=True).encode()
+        case TermOut(data):
+            return Kind.TERM_OUT, data
+        case TermIn(data):
+            return Kind.TERM_IN, data
+        case Resize(cols, rows):
+            return Kind.RESIZE, json.dumps({"cols": cols, "rows": rows}).encode()
+        case Notice(text):
+            return Kind.NOTICE, text.encode()[:MAX_TEXT]
+        case Bye(reason):
+            return Kind.BYE, reason.encode()
+    raise TypeError(f"not a session message: {message!r}")
+
+
+class Decoder:
+    """Feed bytes as they arrive; get whole messages out."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    def feed(self, data: bytes) -> list[Message]:
+        self._buffer += data
+        out: list[Message] = []
+        while len(self._buffer) >= HEADER.size:
+            kind, length = HEADER.unpack_from(self._buffer)
+            if length > MAX_PAYLOAD:
+                raise ProtocolError("The other computer sent a message that is too large.")
+            if len(self._buffer) < HEADER.size + length:
+                break
+            payload = bytes(self._buffer[HEADER.size : HEADER.size + length])
+            del self._buffer[: HEADER.size + length]
+            out.append(_decode(kind, payload))
+        return out
+
+    @property
+    def pending(self) -> int:
+        """Bytes of an incomplete message held back."""
+        return len(self._buffer)
+
+
+def _decode(kind: int, payload: bytes) -> Message:
+    try:
+        tag = Kind(kind)
+    except ValueError:
+        raise ProtocolError("The other computer sent a message we do not know.") from None
+    if tag is Kind.TERM_OUT:
+        return TermOut(payload)
+    if tag is Kind.TERM_IN:
+        return TermIn(payload)
+    if tag in (Kind.NOTICE, Kind.BYE):
+        text = _text(payload)
+        if tag is Kind.BYE:
+            if text not in BYE_REASONS:
+                raise ProtocolError("The other computer ended for a reason we do not know.")
+            return Bye(text)
+        return Notice(clean_text(text))
+    body = _json(payload)
+    if tag is Kind.RESIZE:
+        _exact(body, {"cols", "rows"})
+        return Resize(_grid(body["cols"]), _grid(body["rows"]))
+    _exact(body, {"role", "name", "cols", "rows", "kind"})
+    if body["role"] not in ("friend", "helper") or body["kind"] not in KINDS:
+        raise ProtocolError("The other computer sent a greeting we do not understand.")
+    name = body["name"]
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise ProtocolError("The other computer sent a name that is not allowed.")
+    return Hello(body["role"], name, _grid(body["cols"]), _grid(body["rows"]), body["kind"])
+
+
+def _text(payload: bytes) -> str:
+    if len(payload) > MAX_TEXT:
+        raise ProtocolError("The other computer sent a message that is too large.")
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProtocolError("The other computer sent a message that is not readable.") from None
+
+
+def _json(payload: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(_text(payload))
+    except ValueError:
+        raise ProtocolError("The other computer sent a message that is not readable.") from None
+    if not isinstance(body, dict):
+        raise ProtocolError("The other computer sent a message of the wrong shape.")
+    return body
+
+
+def _exact(body: dict[str, Any], keys: set[str]) -> None:
+    if set(body) != keys:
+        raise ProtocolError("The other computer sent a message with the wrong fields.")
+
+
+def _grid(value: Any) -> int:
+    if type(value) is not int or not 1 <= value <= MAX_GRID:
+        raise ProtocolError("The other computer sent a screen size that is not allowed.")
+    return value
