@@ -94,7 +94,7 @@ class Sanitizer:
                 if byte != ord("t"):  # window operations and reports
                     out += self._held
                 self._reset()
-            elif byte == ESC or byte < 0x20 and byte not in (0x08, 0x0D, 0x0A):
+            elif byte == ESC or (byte < 0x20 and byte not in (0x08, 0x0D, 0x0A)):
                 self._reset()  # a broken sequence: drop it
                 if byte == ESC:
                     self._state = _ESC
@@ -103,7 +103,7 @@ class Sanitizer:
                 self._reset()
             return
         if state == _STRING:
-            if byte == BEL or byte == 0x9C and not self.utf8:
+            if byte == BEL or (byte == 0x9C and not self.utf8):
                 self._reset()
             elif byte == ESC:
                 self._state = _STRING_ESC

@@ -1,0 +1,153 @@
+"""The command line: remote-help [helper | friend [ADDRESS]] [--reverse] [--port N] ..."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+import time
+import traceback
+
+from remote_help import __version__, paths
+from remote_help.net.transport import DEFAULT_PORT
+from remote_help.tunnel.sshd import DEFAULT_SSHD
+from remote_help.wizard.controller import Cancelled, Failure, Journey, Options
+from remote_help.wizard.messages import ending_text
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="remote-help",
+        description="Let a trusted helper into your Linux computer, safely, over the phone. "
+        "The friend (who needs help) and the helper each run remote-help; they read a short "
+        "code to each other, then share one terminal that the friend sees and can end.",
+        epilog="examples:\n"
+        "  remote-help                    ask everything\n"
+        "  remote-help helper             wait for the friend to connect\n"
+        "  remote-help friend 192.0.2.7   connect to the helper at 192.0.2.7\n"
+        "  remote-help friend --reverse   wait for the helper to connect\n"
+        "  remote-help helper --reverse 198.51.100.4   connect to the friend",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("role", nargs="?", choices=("helper", "friend"),
+                   help="helper: I am helping someone; friend: I need help")
+    p.add_argument("address", nargs="?",
+                   help="the other computer's address (friend: the helper's; helper with "
+                        "--reverse: the friend's)")
+    p.add_argument("--reverse", action="store_true",
+                   help="the friend waits and the helper connects (when the friend is "
+                        "easier to reach)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, metavar="N",
+                   help=f"TCP port (default {DEFAULT_PORT}; 0 picks a free one when waiting)")
+    p.add_argument("--bind", metavar="ADDRESS",
+                   help="when waiting, listen only on this address (default: all)")
+    p.add_argument("--plain", action="store_true",
+                   help="line-by-line questions instead of the full-screen interface")
+    p.add_argument("--sshd", default=DEFAULT_SSHD, metavar="PATH",
+                   help=f"the SSH server program (default {DEFAULT_SSHD})")
+    p.add_argument("--connect-timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="how long to keep trying to reach the other computer (default 60)")
+    p.add_argument("--version", action="version", version=f"remote-help {__version__}")
+    return p
+
+
+def options_from(args: argparse.Namespace, p: argparse.ArgumentParser) -> Options:
+    if not 0 <= args.port <= 65535:
+        p.error("--port must be between 0 and 65535")
+    listens = args.role is not None and (args.role == "helper") != args.reverse
+    if args.address is not None and listens:
+        if args.role == "helper":
+            p.error("the helper waits for the friend and takes no address; "
+                    "to connect to the friend, add --reverse")
+        p.error("with --reverse the friend waits for the helper and takes no address")
+    if args.address is not None and args.role is None:
+        p.error("give the role (helper or friend) before the address")
+    if args.connect_timeout <= 0:
+        p.error("--connect-timeout must be positive")
+    return Options(role=args.role, address=args.address, reverse=args.reverse,
+                   port=args.port, bind=args.bind, sshd=args.sshd,
+                   connect_timeout=args.connect_timeout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    _setup_logging()
+    options = options_from(args, p)
+    from remote_help.plain.frontend import PlainFrontEnd
+
+    front = PlainFrontEnd()
+    try:
+        return asyncio.run(_run(front, options))
+    except KeyboardInterrupt:
+        front.say("\nCancelled. Nothing was shared.")
+        return EXIT_FAILED
+
+
+async def _run(front: object, options: Options) -> int:
+    from remote_help.plain.frontend import PlainFrontEnd
+
+    assert isinstance(front, PlainFrontEnd)
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(sig, task.cancel)
+    journey = Journey(front, options)
+    try:
+        ending = await journey.run()
+    except Cancelled:
+        front.say("\nCancelled. Nothing was shared.")
+        return EXIT_FAILED
+    except asyncio.CancelledError:
+        front.say("\nCancelled. Nothing was shared.")
+        return EXIT_FAILED
+    except Failure as exc:
+        front.say()
+        front.say(str(exc))
+        return EXIT_FAILED
+    except Exception:
+        front.say()
+        front.say("remote-help stopped because of an unexpected problem. "
+                  + _save_crash_report())
+        return EXIT_FAILED
+    front.say()
+    front.say(ending_text(journey.role or "friend", ending))
+    return EXIT_OK if ending.ok else EXIT_FAILED
+
+
+def _setup_logging() -> None:
+    """Nothing is ever logged to the screen; REMOTE_HELP_LOG=FILE keeps a diagnostic log."""
+    target = os.environ.get("REMOTE_HELP_LOG")
+    root = logging.getLogger()
+    root.handlers[:] = []
+    if target:
+        handler: logging.Handler = logging.FileHandler(target)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(name)s %(message)s"))
+        root.setLevel(logging.DEBUG)
+    else:
+        handler = logging.NullHandler()
+    root.addHandler(handler)
+
+
+def _save_crash_report() -> str:
+    report = traceback.format_exc()
+    with contextlib.suppress(OSError):
+        directory = paths.state_dir()
+        if directory is not None:
+            path = directory / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.txt"
+            path.write_text(report)
+            return f"The details were saved in {path}."
+    return "No details could be saved."
+
+
+if __name__ == "__main__":
+    sys.exit(main())

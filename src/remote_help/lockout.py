@@ -1,0 +1,60 @@
+"""Interrupted checks are suspicious: three within 15 minutes lock checking for 15 minutes.
+
+A man in the middle who sees the two codes differ can drop the connection so that the
+people blame the network and try again; each try is another chance for him. So every
+check that broke off before the people finished is recorded here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+WINDOW = 15 * 60
+LOCK = 15 * 60
+LIMIT = 3
+
+
+class CheckLog:
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+
+    def _load(self) -> list[float]:
+        if self.path is None:
+            return []
+        try:
+            data = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return []
+        if not isinstance(data, list):
+            return []
+        return [float(t) for t in data if isinstance(t, int | float)]
+
+    def record_interrupted(self, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        times = [t for t in self._load() if now - t < WINDOW + LOCK] + [now]
+        self._save(times[-20:])
+
+    def locked_until(self, now: float | None = None) -> float | None:
+        """When checking opens again, or None when it is open now."""
+        now = time.time() if now is None else now
+        times = sorted(t for t in self._load() if t <= now)
+        # Locked when LIMIT interruptions fell within WINDOW and the last is recent.
+        for i in range(len(times) - LIMIT + 1):
+            window = times[i : i + LIMIT]
+            if window[-1] - window[0] <= WINDOW and now < window[-1] + LOCK:
+                return window[-1] + LOCK
+        return None
+
+    def _save(self, times: list[float]) -> None:
+        if self.path is None:
+            return
+        with contextlib.suppress(OSError):
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".checks-")
+            with os.fdopen(fd, "w") as handle:
+                json.dump(times, handle)
+            os.replace(tmp, self.path)

@@ -1,0 +1,69 @@
+"""The addresses a friend could use to reach this computer, best first, and how to say them."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import ipaddress
+import socket
+import struct
+from pathlib import Path
+
+SIOCGIFADDR = 0x8915
+_DIGITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+def local_addresses() -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Every address of this machine's interfaces (no network traffic is sent)."""
+    found: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = []
+    with contextlib.suppress(OSError):
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        with probe:
+            for _, name in socket.if_nameindex():
+                request = struct.pack("256s", name.encode()[:15])
+                with contextlib.suppress(OSError):
+                    reply = fcntl.ioctl(probe.fileno(), SIOCGIFADDR, request)
+                    found.append(ipaddress.IPv4Address(reply[20:24]))
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/net/if_inet6").read_text().splitlines():
+            found.append(ipaddress.IPv6Address(bytes.fromhex(line.split()[0])))
+    return found
+
+
+def rank(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> int:
+    """Lower is more likely what the friend should use."""
+    if address.is_loopback or address.is_link_local or address.is_multicast:
+        return 9
+    if isinstance(address, ipaddress.IPv4Address):
+        return 0 if address.is_global else 1
+    return 2 if address.is_global else 3
+
+
+def spoken(address: str) -> str:
+    """'192.168.1.20' -> 'one nine two, dot, one six eight, dot, one, dot, two zero'."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv4Address):
+        groups = [" ".join(_DIGITS[int(d)] for d in part) for part in address.split(".")]
+        return ", dot, ".join(groups)
+    words = []
+    for char in parsed.compressed:
+        if char == ":":
+            words.append("colon")
+        elif char.isdigit():
+            words.append(_DIGITS[int(char)])
+        else:
+            words.append(char.upper())
+    return " ".join(words)
+
+
+def spoken_addresses(bind: str | None) -> list[tuple[str, str]]:
+    """(address, how to say it) pairs, best first; only ``bind`` when one was given."""
+    if bind:
+        return [(bind, spoken(bind))]
+    candidates = sorted({a for a in local_addresses() if rank(a) < 9}, key=lambda a: (rank(a), str(a)))
+    if not candidates:
+        candidates = [ipaddress.IPv4Address("127.0.0.1")]
+    return [(str(a), spoken(str(a))) for a in candidates]

@@ -1,0 +1,170 @@
+"""The handshake over one TCP connection, with a deadline for every step before people talk."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+from remote_help import aio
+from remote_help.net import transport
+from remote_help.net.transport import NetError
+from remote_help.proto import frames
+from remote_help.proto.errors import ProtocolError
+from remote_help.proto.handshake import Handshake, Identity, PeerAborted, State
+
+STEP_DEADLINE = 10.0  # seconds for each machine-to-machine step
+HUMAN_DEADLINE = 15 * 60.0  # the people compare the code within this time
+MAX_PENDING = 64  # handshakes in progress at once on a listener
+
+
+def describe(address: Any) -> str:
+    """A peer address for people: '192.0.2.7' (IPv4-mapped IPv6 shown as IPv4)."""
+    host = str(address[0]) if isinstance(address, tuple) else str(address)
+    return host.removeprefix("::ffff:")
+
+
+class Pairing:
+    """One connection going through the handshake."""
+
+    def __init__(self, sock: socket.socket, handshake: Handshake, peer_address: str) -> None:
+        self.sock = sock
+        self.handshake = handshake
+        self.peer_address = peer_address
+        self._reader = frames.FrameReader()
+
+    @property
+    def peer(self) -> Identity:
+        assert self.handshake.peer is not None
+        return self.handshake.peer
+
+    @property
+    def code(self) -> str:
+        assert self.handshake.code is not None
+        return self.handshake.code
+
+    async def _read_frame(self, deadline: float | None) -> tuple[bytes, dict[str, Any]]:
+        while want := self._reader.wanted():
+            self._reader.feed(await transport.recv_exactly(self.sock, want, deadline))
+        return self._reader.take()
+
+    async def exchange(self) -> None:
+        """Run the machine part of the handshake until the code is known."""
+        hs = self.handshake
+        await transport.send_all(self.sock, hs.start())
+        while hs.state not in (State.COMPARING, State.ABORTED):
+            raw, message = await self._read_frame(time.monotonic() + STEP_DEADLINE)
+            await transport.send_all(self.sock, hs.receive(raw, message))
+
+    async def peer_outcome(self) -> None:
+        """Wait for the peer's CONFIRM; raises PeerAborted, NetError or ProtocolError."""
+        raw, message = await self._read_frame(time.monotonic() + HUMAN_DEADLINE)
+        self.handshake.receive(raw, message)
+
+    async def confirm(self) -> None:
+        await transport.send_all(self.sock, self.handshake.confirm())
+
+    async def abort(self, reason: str) -> None:
+        """Tell the peer we stop (best effort), then close."""
+        if self.handshake.state is not State.ABORTED:
+            data = self.handshake.abort(reason)
+            with contextlib.suppress(NetError, OSError, TimeoutError):
+                await asyncio.wait_for(transport.send_all(self.sock, data), 2)
+        self.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def failure_text(exc: BaseException) -> str:
+    if isinstance(exc, NetError | ProtocolError):
+        return str(exc)
+    if isinstance(exc, PeerAborted):
+        return f"it stopped ({exc.reason})"
+    return "an unexpected error"
+
+
+class Listener:
+    """Accepts connections concurrently; hands out the first one whose code is ready."""
+
+    def __init__(
+        self,
+        make_handshake: Callable[[], Handshake],
+        port: int,
+        bind: str | None,
+        on_event: Callable[[str], None],
+    ) -> None:
+        self._make_handshake = make_handshake
+        self._port = port
+        self._bind = bind
+        self._on_event = on_event
+        self._sockets: list[socket.socket] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._ready: asyncio.Queue[Pairing] = asyncio.Queue()
+        self._taken = False
+        self._accepting: list[asyncio.Task[None]] = []
+
+    def start(self) -> int:
+        """Start listening; returns the port (useful when 0 was asked)."""
+        self._sockets = transport.open_listener(self._port, self._bind)
+        for sock in self._sockets:
+            self._accepting.append(aio.spawn(self._accept_loop(sock), "accept"))
+        return int(self._sockets[0].getsockname()[1])
+
+    async def next_pairing(self) -> Pairing:
+        pairing = await self._ready.get()
+        self._taken = True
+        return pairing
+
+    async def _accept_loop(self, listening: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                sock, address = await loop.sock_accept(listening)
+            except OSError:
+                await asyncio.sleep(0.1)  # e.g. out of file descriptors: keep going
+                continue
+            transport.tune(sock)
+            who = describe(address)
+            if self._taken or len(self._tasks) >= MAX_PENDING:
+                task = aio.spawn(self._refuse(sock, who), f"refuse {who}")
+            else:
+                task = aio.spawn(self._handle(sock, who), f"handshake {who}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _refuse(self, sock: socket.socket, who: str) -> None:
+        self._on_event(f"A second computer ({who}) tried to connect; it was turned away.")
+        pairing = Pairing(sock, self._make_handshake(), who)
+        try:
+            await pairing.abort("busy")
+        finally:
+            pairing.close()
+
+    async def _handle(self, sock: socket.socket, who: str) -> None:
+        self._on_event(f"A computer at {who} connected. Checking it...")
+        pairing = Pairing(sock, self._make_handshake(), who)
+        try:
+            await pairing.exchange()
+        except asyncio.CancelledError:
+            pairing.close()
+            raise
+        except (NetError, ProtocolError, PeerAborted) as exc:
+            self._on_event(f"The connection from {who} was closed: {failure_text(exc)}")
+            pairing.close()
+            return
+        if self._taken:
+            await pairing.abort("busy")
+            return
+        await self._ready.put(pairing)
+
+    async def close(self) -> None:
+        """Stop listening and drop every connection still in its handshake."""
+        await aio.cancel_all(*self._accepting, *list(self._tasks))
+        for sock in self._sockets:
+            sock.close()
+        while not self._ready.empty():
+            self._ready.get_nowait().close()

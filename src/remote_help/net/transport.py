@@ -1,0 +1,114 @@
+"""TCP on port 2222 (IPv4 and IPv6), with exact reads so no byte meant for SSH is taken."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import socket
+import time
+from collections.abc import Callable
+
+DEFAULT_PORT = 2222
+
+
+class NetError(Exception):
+    """A network failure, as one plain sentence."""
+
+
+def tune(sock: socket.socket) -> None:
+    sock.setblocking(False)
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+
+
+async def recv_exactly(sock: socket.socket, count: int, deadline: float | None) -> bytes:
+    """Read exactly ``count`` bytes; EOF or the deadline raise NetError."""
+    loop = asyncio.get_running_loop()
+    data = bytearray()
+    while len(data) < count:
+        timeout = None if deadline is None else deadline - time.monotonic()
+        if timeout is not None and timeout <= 0:
+            raise NetError("The other computer took too long to answer.")
+        try:
+            chunk = await asyncio.wait_for(loop.sock_recv(sock, count - len(data)), timeout)
+        except TimeoutError:
+            raise NetError("The other computer took too long to answer.") from None
+        except OSError as exc:
+            raise NetError("The connection was broken.") from exc
+        if not chunk:
+            raise NetError("The other computer closed the connection.")
+        data += chunk
+    return bytes(data)
+
+
+async def send_all(sock: socket.socket, data: bytes) -> None:
+    if not data:
+        return
+    try:
+        await asyncio.get_running_loop().sock_sendall(sock, data)
+    except OSError as exc:
+        raise NetError("The connection was broken.") from exc
+
+
+def open_listener(port: int, bind: str | None) -> list[socket.socket]:
+    """Listening sockets for ``bind`` (or every address, IPv6 and IPv4) on ``port``."""
+    if bind:
+        infos = socket.getaddrinfo(bind, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        families = [(info[0], info[4]) for info in infos[:1]]
+    else:
+        families = [(socket.AF_INET6, ("::", port, 0, 0)), (socket.AF_INET, ("0.0.0.0", port))]  # noqa: S104
+    last_error: OSError | None = None
+    for family, address in families:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6 and not bind:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            sock.bind(address)
+            sock.listen(16)
+            sock.setblocking(False)
+            return [sock]
+        except OSError as exc:
+            sock.close()
+            last_error = exc
+    if last_error is not None and last_error.errno == errno.EADDRINUSE:
+        raise NetError(f"Port {port} is already in use on this computer. "
+                       "Is remote-help already running?")
+    raise NetError(f"Cannot wait for connections on port {port}: {last_error}.")
+
+
+async def connect(
+    host: str, port: int, give_up_after: float, on_retry: Callable[[str], None]
+) -> socket.socket:
+    """Connect, retrying while the other side is not listening yet."""
+    loop = asyncio.get_running_loop()
+    deadline = time.monotonic() + give_up_after
+    announced = False
+    while True:
+        try:
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror:
+            raise NetError(f"The address {host} is not right. Check it and try again.") from None
+        error: OSError | None = None
+        for family, kind, proto, _, address in infos:
+            sock = socket.socket(family, kind, proto)
+            tune(sock)
+            try:
+                remaining = max(0.5, deadline - time.monotonic())
+                await asyncio.wait_for(loop.sock_connect(sock, address), min(remaining, 15))
+                return sock
+            except (OSError, TimeoutError) as exc:
+                sock.close()
+                error = exc if isinstance(exc, OSError) else OSError(errno.ETIMEDOUT, "timed out")
+        if time.monotonic() >= deadline:
+            raise NetError(
+                f"Could not reach {host}. Check that the address is right and that the "
+                "other person's remote-help is waiting."
+            ) from error
+        if not announced:
+            on_retry(f"No answer from {host} yet. Trying again until the other side is ready...")
+            announced = True
+        await asyncio.sleep(1.0)

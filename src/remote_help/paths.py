@@ -1,0 +1,104 @@
+"""Where remote-help keeps things: a private per-session directory on tmpfs, state, config."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import stat
+import tempfile
+from pathlib import Path
+
+APP = "remote-help"
+
+
+class PathError(Exception):
+    """No safe place for our files; the message is a plain sentence."""
+
+
+def runtime_base() -> Path:
+    """A 0700 directory of ours on tmpfs: $XDG_RUNTIME_DIR, /run as root, else /tmp."""
+    candidates: list[Path] = []
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    if xdg and os.path.isabs(xdg):
+        candidates.append(Path(xdg) / APP)
+    if os.geteuid() == 0:
+        candidates.append(Path("/run") / APP)
+    candidates.append(Path(tempfile.gettempdir()) / f"{APP}-{os.geteuid()}")
+    for path in candidates:
+        with contextlib.suppress(OSError):
+            return _private_dir(path)
+    raise PathError("There is no safe place for temporary files (tried " +
+                    ", ".join(str(p) for p in candidates) + ").")
+
+
+def _private_dir(path: Path) -> Path:
+    """Create or reuse a directory that only we can use; refuse anything suspicious."""
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=0o700)
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+        raise OSError(f"{path} is not a directory of ours")
+    if info.st_mode & 0o077:
+        os.chmod(path, 0o700)
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise OSError(f"{path} is not writable")
+    return path
+
+
+def make_session_dir() -> Path:
+    """A fresh 0700 directory for one session's keys, configs and sockets."""
+    base = runtime_base()
+    sweep_stale(base)
+    path = Path(tempfile.mkdtemp(prefix="session-", dir=base))
+    (path / "pid").write_text(f"{os.getpid()}\n")
+    return path
+
+
+def remove_session_dir(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def sweep_stale(base: Path) -> None:
+    """Remove session directories left by a remote-help that was killed."""
+    for entry in base.glob("session-*"):
+        try:
+            pid = int((entry / "pid").read_text().strip())
+        except (OSError, ValueError):
+            pid = 0
+        if pid and _alive(pid):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def state_dir() -> Path | None:
+    """Where small state (the interrupted-check log) lives; None when nowhere is writable."""
+    xdg = os.environ.get("XDG_STATE_HOME")
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".local" / "state"
+    for path in (base / APP, runtime_base_or_none()):
+        if path is None:
+            continue
+        try:
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(path, os.W_OK):
+            return path
+    return None
+
+
+def runtime_base_or_none() -> Path | None:
+    try:
+        return runtime_base()
+    except PathError:
+        return None

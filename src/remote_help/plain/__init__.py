@@ -1,0 +1,1 @@
+"""The line-mode front end: questions and answers on a plain terminal."""

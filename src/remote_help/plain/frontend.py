@@ -1,0 +1,279 @@
+"""The line-mode front end: every step as plain questions and answers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import os
+import re
+import signal
+import sys
+
+from remote_help import identity
+from remote_help.net.transport import DEFAULT_PORT
+from remote_help.plain.terminal import (
+    FRIEND_END_KEYS,
+    HELPER_END_KEYS,
+    EndKeys,
+    PlainView,
+    RawMode,
+)
+from remote_help.proto import sas
+from remote_help.session.mux import Ending, FriendSession, HelperSession
+from remote_help.tunnel.launch import Tunnel
+from remote_help.wizard.controller import Cancelled, Connected, Details
+
+HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
+                      r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*")
+
+
+def valid_address(text: str) -> bool:
+    """IPv4 (digits and dots), IPv6, or a host name."""
+    with contextlib.suppress(ValueError):
+        ipaddress.ip_address(text)
+        return True
+    if re.fullmatch(r"[\d.]+", text):
+        return False  # looks like IPv4 but is not one
+    return bool(HOSTNAME.fullmatch(text))
+
+
+class LineInput:
+    """Reads whole lines from the terminal without blocking the event loop."""
+
+    def __init__(self, fd: int = 0) -> None:
+        self.fd = fd
+        self._buffer = bytearray()
+
+    async def readline(self) -> str:
+        loop = asyncio.get_running_loop()
+        while b"\n" not in self._buffer:
+            ready: asyncio.Future[None] = loop.create_future()
+            loop.add_reader(self.fd, lambda: ready.done() or ready.set_result(None))
+            try:
+                await ready
+            finally:
+                loop.remove_reader(self.fd)
+            try:
+                chunk = os.read(self.fd, 4096)
+            except BlockingIOError:
+                continue
+            except OSError:
+                chunk = b""
+            if not chunk:
+                raise Cancelled
+            self._buffer += chunk.replace(b"\r", b"\n")
+        line, _, rest = bytes(self._buffer).partition(b"\n")
+        self._buffer = bytearray(rest)
+        return line.decode(errors="replace").strip()
+
+
+class PlainFrontEnd:
+    def __init__(self, out: object = None) -> None:
+        self.input = LineInput()
+
+    def say(self, text: str = "") -> None:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+    async def ask(self, prompt: str) -> str:
+        sys.stdout.write(prompt + " ")
+        sys.stdout.flush()
+        return await self.input.readline()
+
+    async def yes_no(self, prompt: str) -> bool:
+        while True:
+            answer = (await self.ask(prompt)).lower()
+            if answer in ("y", "yes"):
+                return True
+            if answer in ("n", "no"):
+                return False
+            self.say("Please type y for yes or n for no, then press Enter.")
+
+    # -- the steps ---------------------------------------------------------------------
+
+    async def ask_role(self) -> str:
+        self.say("Who are you?")
+        self.say("  1  I need help with my computer")
+        self.say("  2  I am helping someone")
+        while True:
+            answer = (await self.ask("Type 1 or 2, then press Enter:")).lower()
+            if answer in ("1", "friend", "help"):
+                return "friend"
+            if answer in ("2", "helper"):
+                return "helper"
+            self.say("Please type 1 or 2.")
+
+    async def warn_friend(self) -> bool:
+        self.say()
+        self.say("remote-help lets someone you trust see and use this computer, to fix it.")
+        self.say("You will see everything they do, and you can end it at any time.")
+        self.say()
+        self.say("Only continue if YOU phoned someone you know.")
+        self.say("Banks, Microsoft and the police never ask for this.")
+        self.say()
+        return await self.yes_no("Continue? Type y for yes or n for no, then press Enter:")
+
+    async def ask_address(self, whose: str) -> str:
+        self.say()
+        while True:
+            text = await self.ask(
+                f"Type your {whose}'s address (numbers and dots, for example 192.168.1.20), "
+                "then press Enter:"
+            )
+            if valid_address(text):
+                return text
+            self.say("That is not an address. It is four numbers with dots between them. "
+                     f"Ask your {whose} to read it to you again.")
+
+    def listening(self, role: str, port: int, spoken: list[tuple[str, str]]) -> None:
+        other = "friend" if role == "helper" else "helper"
+        self.say()
+        self.say(f"Waiting for your {other} to connect. Press Ctrl+C to cancel.")
+        if role == "helper":
+            self.say('Tell your friend to start remote-help, choose "I need help", '
+                     "and type this address:")
+        else:
+            self.say("Tell your helper this address:")
+        best, *others = spoken
+        self.say(f"    {best[0]}    ({best[1]})")
+        if others:
+            self.say("If that one does not work, try: " + ", ".join(a for a, _ in others[:4]))
+        if port != DEFAULT_PORT:
+            self.say(f"This is not the usual port: your {other} must add --port {port}.")
+
+    def connecting(self, role: str, address: str, port: int) -> None:
+        other = "helper" if role == "friend" else "friend"
+        self.say()
+        self.say(f"Connecting to your {other}'s computer at {address}... "
+                 "Press Ctrl+C to cancel.")
+
+    def event(self, text: str) -> None:
+        self.say(text)
+
+    async def verify_helper(self, code: str, details: Details) -> bool:
+        self.say()
+        self.say("Connected. Now make sure nobody is listening in.")
+        self.say(f"Read these words to your friend: {sas.spoken(code)}")
+        self.say("Your friend types the first letter of each word; their screen then says "
+                 "CORRECT or STOP.")
+        while True:
+            answer = (await self.ask(
+                "Did your friend's screen say CORRECT? [y/n] (d shows details)")).lower()
+            if answer in ("y", "yes"):
+                return True
+            if answer in ("n", "no"):
+                return False
+            if answer in ("d", "details"):
+                self._details(details)
+            else:
+                self.say("Please type y or n.")
+
+    async def verify_friend(self, code: str, details: Details) -> bool:
+        self.say()
+        self.say("Your helper will now read you five words.")
+        self.say("Type the first letter of each word you hear. For example, type k for KILO "
+                 "and 7 for SEVEN.")
+        while True:
+            text = await self.ask("Type the five letters, then press Enter:")
+            if text.lower() in ("d", "details"):
+                self._details(details)
+                continue
+            readings = sas.candidates(text)
+            if not readings:
+                self.say("Please type only the first letter (or number) of each word.")
+                continue
+            if not any(len(r) == len(code) for r in readings):
+                got = min(readings, key=len)
+                self.say(f"That was {len(got)} letters, but there are {len(code)} words. "
+                         "Type all of them again.")
+                continue
+            if sas.matches(text, code):
+                self.say()
+                self.say("CORRECT")
+                self.say('Tell your helper: "My screen says CORRECT."')
+                return True
+            self.say()
+            self.say("STOP")
+            return False
+
+    def _details(self, details: Details) -> None:
+        self.say()
+        self.say("Details for technical people:")
+        self.say(f"  This computer's key:  {details.my_key}")
+        self.say(f"    fingerprint {details.my_fingerprint}")
+        self.say(f"    spelled: {sas.spell(details.my_fingerprint.removeprefix('SHA256:'))}")
+        self.say(f"  The other computer ({details.peer_user} at {details.peer_address}):")
+        self.say(f"    key {details.peer_key}")
+        self.say(f"    fingerprint {details.peer_fingerprint}")
+        self.say(f"    spelled: {sas.spell(details.peer_fingerprint.removeprefix('SHA256:'))}")
+        self.say()
+
+    def waiting_for_peer(self, role: str) -> None:
+        if role == "friend":
+            self.say("Waiting for your helper to confirm...")
+        else:
+            self.say("Waiting for your friend's computer...")
+
+    def setting_up(self, role: str) -> None:
+        self.say("Setting up the shared terminal...")
+
+    async def run_session(self, role: str, connected: Connected, tunnel: Tunnel,
+                          spare: set[int]) -> Ending:
+        self.say()
+        if role == "friend":
+            self.say(f"You are now connected to your helper ({connected.peer_user} at "
+                     f"{connected.peer_address}).")
+            self.say("Your helper can see this terminal and type in it. You see everything "
+                     "they do, and you can type too.")
+            self.say("If a password is asked for, type it yourself.")
+            self.say("To end help, press Ctrl+Alt+C.")
+        else:
+            self.say(f"You are now connected to your friend's computer ({connected.peer_user} "
+                     f"at {connected.peer_address}).")
+            self.say("Your friend sees everything you do. When a password is asked for, let "
+                     "your friend type it.")
+            self.say("To end the session, press Ctrl+Alt+C or F10.")
+        self.say()
+        view = PlainView()
+        name = identity.display_name()
+        loop = asyncio.get_running_loop()
+        session: FriendSession | HelperSession
+        if role == "friend":
+            term = os.environ.get("TERM", "")
+            session = FriendSession(view, name, term if term and term != "dumb" else "vt100")
+            keys = EndKeys(FRIEND_END_KEYS)
+            reason = "friend-ended"
+        else:
+            session = HelperSession(view, name)
+            keys = EndKeys(HELPER_END_KEYS)
+            reason = "helper-ended"
+
+        def on_key() -> None:
+            try:
+                data = os.read(0, 4096)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                loop.remove_reader(0)
+                return
+            passed, ended = keys.feed(data)
+            if passed:
+                session.key_input(passed)
+            if ended:
+                session.end(reason)
+
+        with RawMode():
+            loop.add_reader(0, on_key)
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signal.SIGWINCH, session.resize)
+            try:
+                if isinstance(session, FriendSession):
+                    return await session.run(tunnel.rfd, tunnel.wfd, spare)
+                return await session.run(tunnel.rfd, tunnel.wfd)
+            finally:
+                loop.remove_reader(0)
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.remove_signal_handler(signal.SIGWINCH)

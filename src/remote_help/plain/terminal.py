@@ -1,0 +1,97 @@
+"""The plain-mode shared terminal: raw keys in, sanitized bytes out, end keys caught."""
+
+from __future__ import annotations
+
+import contextlib
+import locale
+import os
+import shutil
+import termios
+import tty
+
+from remote_help.proto.sanitize import Sanitizer
+
+FRIEND_END_KEYS = (b"\x1b\x03",)  # Ctrl+Alt+C
+HELPER_END_KEYS = (b"\x1b\x03", b"\x1b[21~")  # Ctrl+Alt+C, F10
+# Leave whatever modes the shell's programs set on the real terminal: alternate screen,
+# hidden cursor, mouse reporting, bracketed paste, keypad modes, scroll region, colours.
+RESET_MODES = (
+    b"\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l"
+    b"\x1b[?1l\x1b>\x1b[r\x1b[0m"
+)
+
+
+def utf8_locale() -> bool:
+    return "utf" in (locale.getpreferredencoding(False) or "").lower().replace("-", "")
+
+
+class EndKeys:
+    """Finds an end-key combination in typed bytes; everything before it passes on."""
+
+    def __init__(self, patterns: tuple[bytes, ...]) -> None:
+        self._patterns = patterns
+        self._after_esc = False
+
+    def feed(self, data: bytes) -> tuple[bytes, bool]:
+        # Ctrl+Alt+C split across two reads: ESC already went on; the Ctrl+C does not.
+        if self._after_esc and data.startswith(b"\x03") and b"\x1b\x03" in self._patterns:
+            return b"", True
+        hits = [data.find(p) for p in self._patterns if p in data]
+        if hits:
+            return data[: min(hits)], True
+        self._after_esc = data.endswith(b"\x1b")
+        return data, False
+
+
+class PlainView:
+    """Shows the shared terminal's bytes on our real terminal, minus dangerous sequences."""
+
+    def __init__(self, fd: int = 1) -> None:
+        self.fd = fd
+        self._sanitizer = Sanitizer(utf8=utf8_locale())
+
+    def show(self, data: bytes) -> None:
+        self._write(self._sanitizer.feed(data))
+
+    def size(self) -> tuple[int, int]:
+        try:
+            size = os.get_terminal_size(self.fd)
+        except OSError:
+            size = shutil.get_terminal_size()
+        return max(1, min(size.columns, 1000)), max(1, min(size.lines, 1000))
+
+    def notice(self, text: str) -> None:
+        self._write(f"\r\n[remote-help] {text}\r\n".encode(errors="replace"))
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            try:
+                written = os.write(self.fd, view)
+            except BlockingIOError:
+                continue
+            except OSError:
+                return
+            view = view[written:]
+
+
+class RawMode:
+    """Put the terminal in raw mode; always restore it, and reset modes the shell set."""
+
+    def __init__(self, fd: int = 0, out: int = 1) -> None:
+        self.fd = fd
+        self.out = out
+        self._saved: list[object] | None = None
+
+    def __enter__(self) -> RawMode:
+        with contextlib.suppress(termios.error):
+            self._saved = termios.tcgetattr(self.fd)
+            tty.setraw(self.fd)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self.out, RESET_MODES + b"\r\n")
+        if self._saved is not None:
+            with contextlib.suppress(termios.error):
+                termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)

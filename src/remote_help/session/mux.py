@@ -1,0 +1,267 @@
+"""The shared shell: the friend's pty fanned out to both people, both people's keys merged in.
+
+The friend's side is the authority: it owns the pty and its size. The helper's side only
+shows what it is sent and sends what its person types. Neither knows how it is drawn:
+a ``View`` (plain terminal or the full-screen UI) shows the bytes and the notices.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import os
+from dataclasses import dataclass
+from typing import Protocol
+
+from remote_help.proto import session as sp
+from remote_help.session.channel import Channel
+from remote_help.session.pty import ShellPty
+
+HELLO_DEADLINE = 30.0
+READ_CHUNK = 64 * 1024
+MAX_PTY_BACKLOG = 1024 * 1024  # keys waiting to be written into the pty
+
+
+class View(Protocol):
+    """Where one person sees the shared terminal."""
+
+    def show(self, data: bytes) -> None: ...
+
+    def size(self) -> tuple[int, int]: ...
+
+    def notice(self, text: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a session ended: ``ok`` means a person ended it (exit status 0)."""
+
+    reason: str  # friend-ended, helper-ended, shell-exited, lost, setup-failed, error
+    ok: bool
+    detail: str = ""
+
+
+class _Session:
+    def __init__(self, view: View, name: str) -> None:
+        self.view = view
+        self.name = name
+        self.peer: sp.Hello | None = None
+        self.channel = Channel(self._on_message, self._on_closed, self._on_writable)
+        self._ended: asyncio.Future[Ending] | None = None
+        self._hello = asyncio.Event()
+
+    async def _start(self, rfd: int, wfd: int) -> None:
+        self._ended = asyncio.get_running_loop().create_future()
+        await self.channel.open(rfd, wfd)
+
+    def _finish(self, ending: Ending) -> None:
+        if self._ended is not None and not self._ended.done():
+            self._ended.set_result(ending)
+
+    async def _await_hello(self) -> sp.Hello | None:
+        assert self._ended is not None
+        hello = asyncio.ensure_future(self._hello.wait())  # noqa: TID251 (awaited here)
+        try:
+            await asyncio.wait([hello, self._ended], timeout=HELLO_DEADLINE,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            hello.cancel()
+        if self.peer is None and not self._ended.done():
+            self._finish(Ending("setup-failed", False, "The other computer did not answer."))
+        return self.peer
+
+    def _on_closed(self, error: str | None) -> None:
+        if self.peer is None:
+            self._finish(Ending("setup-failed", False, error or ""))
+        else:
+            self._finish(Ending("lost", False, error or ""))
+
+    def _on_writable(self, writable: bool) -> None:
+        pass
+
+    def _on_message(self, message: sp.Message) -> None:
+        raise NotImplementedError
+
+    def end(self, reason: str) -> None:
+        """This person ends the session."""
+        self.channel.send(sp.Bye(reason))
+        self._finish(Ending(reason, True))
+
+    async def _wait_end(self) -> Ending:
+        assert self._ended is not None
+        ending = await self._ended
+        if ending.ok:
+            await self.channel.flush()
+        self.channel.close()
+        return ending
+
+
+class FriendSession(_Session):
+    """The friend's side: owns the pty."""
+
+    def __init__(self, view: View, name: str, term: str) -> None:
+        super().__init__(view, name)
+        self.term = term
+        self.pty = ShellPty()
+        self._to_pty = bytearray()
+        self._reading = False
+        self._writing = False
+
+    async def run(self, rfd: int, wfd: int, spare: set[int]) -> Ending:
+        try:
+            await self._start(rfd, wfd)
+            cols, rows = self.view.size()
+            self.channel.send(sp.Hello("friend", self.name, cols, rows))
+            if await self._await_hello() is None:
+                return await self._wait_end()
+            await self.pty.spawn(cols, rows, self.term, spare)
+            self._set_reading(True)
+            return await self._wait_end()
+        finally:
+            self._set_reading(False)
+            self._set_writing(False)
+            await self.pty.terminate()
+            self.channel.close()
+
+    # -- input from both people -----------------------------------------------------
+
+    def key_input(self, data: bytes) -> None:
+        """The friend typed."""
+        self._write_pty(data)
+
+    def resize(self) -> None:
+        """The friend's view changed size: the pty follows, the helper is told."""
+        cols, rows = self.view.size()
+        self.pty.resize(cols, rows)
+        self.channel.send(sp.Resize(cols, rows))
+
+    def _on_message(self, message: sp.Message) -> None:
+        match message:
+            case sp.Hello() if self.peer is None and message.role == "helper":
+                self.peer = message
+                self._hello.set()
+            case sp.TermIn(data) if self.peer is not None:
+                self._write_pty(data)
+            case sp.Resize() | sp.Notice():
+                pass
+            case sp.Bye(reason):
+                self._finish(Ending(reason, True))
+            case _:
+                self._finish(Ending("error", False,
+                                    "The helper's computer sent something unexpected."))
+
+    def _write_pty(self, data: bytes) -> None:
+        if self.pty.master < 0 or len(self._to_pty) > MAX_PTY_BACKLOG:
+            return
+        self._to_pty += data
+        self._flush_pty()
+
+    def _flush_pty(self) -> None:
+        while self._to_pty and self.pty.master >= 0:
+            try:
+                written = os.write(self.pty.master, self._to_pty[:4096])
+            except BlockingIOError:
+                break
+            except OSError:
+                self._to_pty.clear()
+                break
+            del self._to_pty[:written]
+        self._set_writing(bool(self._to_pty))
+
+    def _set_writing(self, on: bool) -> None:
+        if on == self._writing or (on and self.pty.master < 0):
+            return
+        loop = asyncio.get_running_loop()
+        self._writing = on
+        if on:
+            loop.add_writer(self.pty.master, self._flush_pty)
+        else:
+            with contextlib.suppress(ValueError, OSError):
+                loop.remove_writer(self.pty.master)
+
+    # -- output from the shell -------------------------------------------------------
+
+    def _set_reading(self, on: bool) -> None:
+        if on == self._reading or (on and self.pty.master < 0):
+            return
+        loop = asyncio.get_running_loop()
+        self._reading = on
+        if on:
+            loop.add_reader(self.pty.master, self._read_pty)
+        else:
+            with contextlib.suppress(ValueError, OSError):
+                loop.remove_reader(self.pty.master)
+
+    def _on_writable(self, writable: bool) -> None:
+        # Backpressure: when the helper's stream is full, stop reading the pty, so the
+        # shell slows down instead of our memory growing.
+        self._set_reading(writable)
+
+    def _read_pty(self) -> None:
+        try:
+            data = os.read(self.pty.master, READ_CHUNK)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            if exc.errno != errno.EIO:
+                raise
+            data = b""
+        if not data:
+            self._set_reading(False)
+            self.channel.send(sp.Bye("shell-exited"))
+            self._finish(Ending("shell-exited", True))
+            return
+        self.view.show(data)
+        self.channel.send(sp.TermOut(data))
+
+
+class HelperSession(_Session):
+    """The helper's side: shows the friend's terminal, sends keys."""
+
+    async def run(self, rfd: int, wfd: int) -> Ending:
+        try:
+            await self._start(rfd, wfd)
+            cols, rows = self.view.size()
+            self.channel.send(sp.Hello("helper", self.name, cols, rows))
+            if await self._await_hello() is not None:
+                self._check_size()
+            return await self._wait_end()
+        finally:
+            self.channel.close()
+
+    def key_input(self, data: bytes) -> None:
+        self.channel.send(sp.TermIn(data))
+
+    def resize(self) -> None:
+        cols, rows = self.view.size()
+        self.channel.send(sp.Resize(cols, rows))
+        self._check_size()
+
+    def _check_size(self) -> None:
+        if self.peer is None:
+            return
+        cols, rows = self.view.size()
+        if cols < self.peer.cols or rows < self.peer.rows:
+            self.view.notice(
+                f"Your window ({cols}x{rows}) is smaller than your friend's screen "
+                f"({self.peer.cols}x{self.peer.rows}); make it bigger to see everything."
+            )
+
+    def _on_message(self, message: sp.Message) -> None:
+        match message:
+            case sp.Hello() if self.peer is None and message.role == "friend":
+                self.peer = message
+                self._hello.set()
+            case sp.TermOut(data) if self.peer is not None:
+                self.view.show(data)
+            case sp.Resize(cols, rows) if self.peer is not None:
+                self.peer = sp.Hello("friend", self.peer.name, cols, rows)
+                self._check_size()
+            case sp.Notice(text):
+                self.view.notice(text)
+            case sp.Bye(reason):
+                self._finish(Ending(reason, True))
+            case _:
+                self._finish(Ending("error", False,
+                                    "The friend's computer sent something unexpected."))

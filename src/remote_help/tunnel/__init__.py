@@ -1,0 +1,1 @@
+"""OpenSSH over the connection that is already open: keys, sshd, ssh, and their bridges."""

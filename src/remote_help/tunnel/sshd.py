@@ -1,0 +1,131 @@
+"""The locked-down ``sshd -i``: one session channel with a forced command, nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import pwd
+import socket
+import subprocess
+from pathlib import Path
+
+from remote_help.tunnel.common import safe_path
+from remote_help.tunnel.keys import KeyPair
+
+DEFAULT_SSHD = "/usr/sbin/sshd"
+
+
+class SshdError(Exception):
+    """sshd could not be started; the message is a plain sentence."""
+
+
+def has_sshd(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def _account_locked(user: str) -> bool:
+    """Whether sshd without PAM would refuse this account as locked ('!' in shadow)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/etc/shadow").read_text().splitlines():
+            name, _, rest = line.partition(":")
+            if name == user:
+                return rest.startswith("!")
+    return False
+
+
+def write_config(
+    session_dir: Path, host_key: KeyPair, peer_key: str, user: str, forced_command: str
+) -> Path:
+    """Write sshd_config and authorized_keys for exactly one peer key and one command."""
+    if '"' in forced_command or "\\" in forced_command or "\n" in forced_command:
+        raise ValueError("the forced command must not need quoting")
+    authorized = session_dir / "authorized_keys"
+    authorized.write_text(f'restrict,command="{forced_command}" {peer_key} remote-help-peer\n')
+    authorized.chmod(0o600)
+    root = os.geteuid() == 0
+    use_pam = root and _account_locked(user)
+    lines = [
+        f"HostKey {safe_path(host_key.private_path)}",
+        f"AuthorizedKeysFile {safe_path(authorized)}",
+        "AuthorizedPrincipalsFile none",
+        "AuthorizedKeysCommand none",
+        f"AllowUsers {user}",
+        "AuthenticationMethods publickey",
+        "PubkeyAuthentication yes",
+        "PubkeyAcceptedAlgorithms ssh-ed25519",
+        "HostKeyAlgorithms ssh-ed25519",
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "HostbasedAuthentication no",
+        "GSSAPIAuthentication no",
+        f"UsePAM {'yes' if use_pam else 'no'}",
+        f"PermitRootLogin {'prohibit-password' if root else 'no'}",
+        "StrictModes no",
+        "DisableForwarding yes",
+        "AllowTcpForwarding no",
+        "AllowStreamLocalForwarding no",
+        "AllowAgentForwarding no",
+        "X11Forwarding no",
+        "PermitTunnel no",
+        "GatewayPorts no",
+        "PermitListen none",
+        "PermitOpen none",
+        "PermitTTY no",
+        "PermitUserRC no",
+        "PermitUserEnvironment no",
+        "MaxSessions 1",
+        "MaxAuthTries 2",
+        "LoginGraceTime 20",
+        "ClientAliveInterval 15",
+        "ClientAliveCountMax 4",
+        "PrintMotd no",
+        "PrintLastLog no",
+        "UseDNS no",
+        "PidFile none",
+        "ExposeAuthInfo no",
+        "LogLevel VERBOSE",
+        f"ForceCommand {forced_command}",
+    ]
+    config = session_dir / "sshd_config"
+    config.write_text("\n".join(lines) + "\n")
+    config.chmod(0o600)
+    return config
+
+
+def check_config(sshd: str, config: Path) -> None:
+    """``sshd -t``: fail early, with sshd's own words, if it rejects our config."""
+    result = subprocess.run(
+        [sshd, "-t", "-f", str(config)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SshdError(
+            "This computer's SSH server program refused our settings: "
+            + (result.stderr.strip().splitlines() or ["no reason given"])[-1]
+        )
+
+
+def ensure_privsep_dir() -> Path | None:
+    """Root sshd needs /run/sshd; create it when missing and return it for removal."""
+    if os.geteuid() != 0 or os.path.isdir("/run/sshd"):
+        return None
+    os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+    return Path("/run/sshd")
+
+
+async def start(sshd: str, config: Path, conn: socket.socket, log: Path) -> asyncio.subprocess.Process:
+    """Run ``sshd -i`` with the verified TCP connection as its stdin and stdout."""
+    conn.setblocking(True)
+    with open(log, "ab") as log_file:
+        return await asyncio.create_subprocess_exec(
+            sshd, "-i", "-e", "-f", str(config),
+            stdin=conn.fileno(),
+            stdout=conn.fileno(),
+            stderr=log_file,
+            env={"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "HOME": pwd.getpwuid(os.geteuid()).pw_dir},
+        )  # fmt: skip

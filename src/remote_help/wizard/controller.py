@@ -1,0 +1,322 @@
+"""Binds the journey to the services and to one front end (plain lines now, urwid next).
+
+The front end asks and shows; the controller decides what happens next and owns every
+resource (session directory, sockets, processes), so that every path out of the journey
+(success, failure, cancel, signal) leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from remote_help import identity, lockout, paths
+from remote_help.net import addresses, transport
+from remote_help.net.pairing import Listener, Pairing
+from remote_help.net.transport import NetError
+from remote_help.proto import sas
+from remote_help.proto.errors import ProtocolError
+from remote_help.proto.handshake import Handshake, Identity, PeerAborted
+from remote_help.session.mux import Ending
+from remote_help.tunnel import keys, launch, sshd
+from remote_help.tunnel.launch import Tunnel
+
+log = logging.getLogger(__name__)
+
+
+class Failure(Exception):
+    """The journey cannot go on; ``str()`` is what the person reads."""
+
+
+class Cancelled(Exception):
+    """The person cancelled."""
+
+
+@dataclass(frozen=True)
+class Options:
+    role: str | None = None
+    address: str | None = None
+    reverse: bool = False
+    port: int = transport.DEFAULT_PORT
+    bind: str | None = None
+    sshd: str = sshd.DEFAULT_SSHD
+    connect_timeout: float = 60.0
+    code_bits: int = sas.CODE_BITS
+
+
+@dataclass(frozen=True)
+class Details:
+    """What the Details view shows: both keys in full and their fingerprints."""
+
+    my_key: str
+    peer_key: str
+    peer_user: str
+    peer_address: str
+
+    @property
+    def my_fingerprint(self) -> str:
+        return keys.fingerprint(self.my_key)
+
+    @property
+    def peer_fingerprint(self) -> str:
+        return keys.fingerprint(self.peer_key)
+
+
+@dataclass(frozen=True)
+class Connected:
+    """Who is on the other end, for the 'you are connected' message."""
+
+    role: str
+    peer_role: str
+    peer_user: str
+    peer_address: str
+
+
+class FrontEnd(Protocol):
+    async def warn_friend(self) -> bool: ...
+    async def ask_role(self) -> str: ...
+    async def ask_address(self, whose: str) -> str: ...
+    def listening(self, role: str, port: int, spoken: list[tuple[str, str]]) -> None: ...
+    def connecting(self, role: str, address: str, port: int) -> None: ...
+    def event(self, text: str) -> None: ...
+    async def verify_helper(self, code: str, details: Details) -> bool: ...
+    async def verify_friend(self, code: str, details: Details) -> bool: ...
+    def waiting_for_peer(self, role: str) -> None: ...
+    def setting_up(self, role: str) -> None: ...
+    async def run_session(self, role: str, connected: Connected, tunnel: Tunnel,
+                          spare: set[int]) -> Ending: ...
+
+
+@dataclass
+class Journey:
+    front: FrontEnd
+    options: Options
+    session_dir: Path | None = None
+    role: str | None = None
+    _pairing: Pairing | None = None
+    _listener: Listener | None = None
+    _tunnel: Tunnel | None = None
+    notes: list[str] = field(default_factory=list)
+
+    async def run(self) -> Ending:
+        try:
+            return await self._run()
+        finally:
+            await self._cleanup()
+
+    async def _cleanup(self) -> None:
+        if self.session_dir is not None and log.isEnabledFor(logging.DEBUG):
+            for name in ("sshd.log", "ssh.log"):
+                with contextlib.suppress(OSError):
+                    log.debug("%s:\n%s", name, (self.session_dir / name).read_text())
+        if self._listener is not None:
+            await self._listener.close()
+        if self._pairing is not None:
+            self._pairing.close()
+        if self._tunnel is not None:
+            await self._tunnel.close()
+        if self.session_dir is not None:
+            paths.remove_session_dir(self.session_dir)
+
+    async def _run(self) -> Ending:
+        opts = self.options
+        role = opts.role or await self.front.ask_role()
+        self.role = role
+        if role == "friend" and not await self.front.warn_friend():
+            raise Cancelled
+        checks = lockout.CheckLog(_check_log_path())
+        until = checks.locked_until()
+        if until is not None:
+            raise Failure(
+                "For your safety, checking is paused until "
+                f"{time.strftime('%H:%M', time.localtime(until))}: the last three checks were "
+                "interrupted. If that was not you, someone may be interfering."
+            )
+        address = opts.address
+        listens = (role == "helper") != opts.reverse
+        if not listens and address is None:
+            address = await self.front.ask_address("helper" if role == "friend" else "friend")
+        me = self._prepare(role)
+
+        def make_handshake(side: str) -> Handshake:
+            return Handshake(side, me, code_bits=opts.code_bits)
+
+        if listens:
+            pairing = await self._listen(role, lambda: make_handshake("L"))
+        else:
+            assert address is not None
+            pairing = await self._connect(role, address, make_handshake("C"))
+        self._pairing = pairing
+        server = _server_role(me, pairing.peer)
+        if server is None:
+            await pairing.abort("no-sshd")
+            raise Failure(_NO_SSHD[role])
+        details = Details(me.public_key, pairing.peer.public_key, pairing.peer.user,
+                          pairing.peer_address)
+        await self._verify(role, pairing, details, checks)
+        if self._listener is not None:  # verified: nobody else may connect now
+            await self._listener.close()
+            self._listener = None
+        self.front.setting_up(role)
+        conn = pairing.sock
+        self._pairing = None
+        assert self.session_dir is not None
+        key = keys.KeyPair(self.session_dir / "key", me.public_key)
+        try:
+            if server == role:
+                self._tunnel = await launch.serve(conn, self.session_dir, key, pairing.peer,
+                                                  me.user, opts.sshd)
+            else:
+                self._tunnel = await launch.dial(conn, self.session_dir, key, pairing.peer)
+        except (launch.TunnelError, sshd.SshdError, keys.ToolMissing) as exc:
+            raise Failure(str(exc)) from None
+        connected = Connected(role, pairing.peer.role, pairing.peer.user, pairing.peer_address)
+        spare = {p.pid for p in self._tunnel.processes}
+        ending = await self.front.run_session(role, connected, self._tunnel, spare)
+        if ending.reason == "setup-failed" and not ending.detail:
+            log_name = "sshd.log" if server == role else "ssh.log"
+            ending = Ending(ending.reason, False, _log_tail(self.session_dir / log_name))
+        return ending
+
+    def _prepare(self, role: str) -> Identity:
+        try:
+            user = identity.user_name()
+            self.session_dir = paths.make_session_dir()
+            pair = keys.generate(self.session_dir)
+        except (identity.IdentityError, paths.PathError, keys.ToolMissing) as exc:
+            raise Failure(str(exc)) from None
+        except OSError as exc:
+            raise Failure(f"Could not prepare this session: {exc.strerror or exc}.") from None
+        return Identity(role, pair.public_key, user, sshd.has_sshd(self.options.sshd))
+
+    async def _listen(self, role: str, make: Callable[[], Handshake]) -> Pairing:
+        self._listener = Listener(make, self.options.port, self.options.bind, self.front.event)
+        try:
+            port = self._listener.start()
+        except NetError as exc:
+            raise Failure(str(exc)) from None
+        self.front.listening(role, port, addresses.spoken_addresses(self.options.bind))
+        return await self._listener.next_pairing()
+
+    async def _connect(self, role: str, address: str, handshake: Handshake) -> Pairing:
+        port = self.options.port
+        self.front.connecting(role, address, port)
+        try:
+            sock = await transport.connect(address, port, self.options.connect_timeout,
+                                           self.front.event)
+        except NetError as exc:
+            raise Failure(str(exc)) from None
+        pairing = Pairing(sock, handshake, address)
+        self._pairing = pairing
+        try:
+            await pairing.exchange()
+        except PeerAborted as exc:
+            raise Failure(_ABORTED_EARLY.get(exc.reason, _ABORTED_EARLY["cancelled"])) from None
+        except (NetError, ProtocolError) as exc:
+            raise Failure(f"The connection did not work: {exc}") from None
+        return pairing
+
+    async def _verify(self, role: str, pairing: Pairing, details: Details,
+                      checks: lockout.CheckLog) -> None:
+        """The people compare the code; SSH may start only when both confirmed."""
+        ask = self.front.verify_helper if role == "helper" else self.front.verify_friend
+        person = asyncio.ensure_future(ask(pairing.code, details))  # noqa: TID251
+        peer = asyncio.ensure_future(pairing.peer_outcome())  # noqa: TID251
+        finished = False
+        try:
+            await asyncio.wait([person, peer], return_when=asyncio.FIRST_COMPLETED)
+            if peer.done() and peer.exception() is not None:
+                person.cancel()
+                raise self._peer_failure(role, peer.exception())  # type: ignore[arg-type]
+            if not await person:
+                await pairing.abort("mismatch" if role == "friend" else "refused")
+                finished = True
+                raise Failure(_REFUSED[role])
+            await pairing.confirm()
+            if not peer.done():
+                self.front.waiting_for_peer(role)
+            try:
+                await peer
+            except Exception as exc:
+                raise self._peer_failure(role, exc) from None
+            finished = True
+        except asyncio.CancelledError:
+            await pairing.abort("cancelled")
+            raise
+        finally:
+            for task in (person, peer):
+                task.cancel()
+            await asyncio.gather(person, peer, return_exceptions=True)
+            if not pairing.handshake.verified and not finished:
+                checks.record_interrupted()
+
+    def _peer_failure(self, role: str, exc: BaseException) -> Failure:
+        if isinstance(exc, PeerAborted) and exc.reason in _PEER_ABORTED[role]:
+            return Failure(_PEER_ABORTED[role][exc.reason])
+        return Failure(
+            "The check was interrupted. If this happens again, someone may be interfering: "
+            + ("hang up and call your helper back on a number you know."
+               if role == "friend" else "call your friend back on a number you know.")
+        )
+
+
+def _server_role(me: Identity, peer: Identity) -> str | None:
+    """Which person's computer runs sshd: the helper's when it can, else the friend's."""
+    helper, friend = (me, peer) if me.role == "helper" else (peer, me)
+    if helper.has_sshd:
+        return "helper"
+    if friend.has_sshd:
+        return "friend"
+    return None
+
+
+def _check_log_path() -> Path | None:
+    directory = paths.state_dir()
+    return None if directory is None else directory / "checks.json"
+
+
+def _log_tail(log: Path) -> str:
+    with contextlib.suppress(OSError):
+        lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+        if lines:
+            return lines[-1][:200]
+    return ""
+
+
+_NO_SSHD = {
+    "helper": "Neither computer has the SSH server program. Install it on yours with: "
+    "sudo apt install openssh-server (the service can stay turned off), then start again.",
+    "friend": "Your helper's computer is missing a program. Your helper knows what to do; "
+    "start again when they tell you to.",
+}
+_REFUSED = {
+    "friend": "STOP. The words did not match, so nothing was shared. Hang up and call your "
+    "helper back on a number you know.",
+    "helper": "You said your friend's screen did not say CORRECT, so nothing was shared. "
+    "Call your friend back on a number you know and start again.",
+}
+_PEER_ABORTED = {
+    "helper": {
+        "mismatch": "Your friend's screen said STOP: the words did not match, so nothing was "
+        "shared. Someone may be interfering; call your friend back on a number you know.",
+        "no-sshd": _NO_SSHD["helper"],
+    },
+    "friend": {
+        "refused": "Your helper stopped the connection, so nothing was shared. Hang up and "
+        "call your helper back on a number you know.",
+        "no-sshd": _NO_SSHD["friend"],
+    },
+}
+_ABORTED_EARLY = {
+    "busy": "The other computer is busy with someone else. Check the address with your "
+    "helper and try again.",
+    "cancelled": "The other side stopped before the check could start.",
+    "no-sshd": _NO_SSHD["friend"],
+    "locked": "The other computer has paused checking for a while. Try again later.",
+}
