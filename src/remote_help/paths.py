@@ -10,6 +10,9 @@ import tempfile
 from pathlib import Path
 
 APP = "remote-help"
+# Unix socket paths are limited to 107 bytes; a session's sockets sit two levels below
+# the base ("session-xxxxxxxx/session.sock"), so a longer base is skipped.
+MAX_BASE = 70
 
 
 class PathError(Exception):
@@ -26,6 +29,8 @@ def runtime_base() -> Path:
         candidates.append(Path("/run") / APP)
     candidates.append(Path(tempfile.gettempdir()) / f"{APP}-{os.geteuid()}")
     for path in candidates:
+        if len(str(path)) > MAX_BASE:
+            continue
         with contextlib.suppress(OSError):
             return _private_dir(path)
     raise PathError("There is no safe place for temporary files (tried " +

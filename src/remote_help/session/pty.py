@@ -67,6 +67,7 @@ class ShellPty:
     async def spawn(self, cols: int, rows: int, term: str, spare: set[int]) -> None:
         """Start the shell. ``spare`` lists our own helper processes that must survive."""
         self._spared = spare
+        become_subreaper()
         account = pwd.getpwuid(os.geteuid())
         shell = account.pw_shell if os.access(account.pw_shell, os.X_OK) else "/bin/sh"
         if shell.endswith(("nologin", "false")):
