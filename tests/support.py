@@ -199,8 +199,11 @@ def leftover_processes(accounts: list[Account]) -> list[str]:
             continue
         if (any(m in cmd for m in markers) or any(m.encode() in env for m in markers)
                 or uid in uids or SSHD_SESSION.match(cmd)):
-            stat = Path(f"/proc/{pid}/stat").read_text() if Path(f"/proc/{pid}").exists() else ""
-            if stat and stat[stat.rfind(")") + 2 :].startswith("Z"):
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            if stat[stat.rfind(")") + 2 :].startswith("Z"):
                 continue
             found.append(f"{pid}: {cmd[:120]}")
     return found

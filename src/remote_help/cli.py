@@ -79,7 +79,7 @@ def options_from(args: argparse.Namespace, p: argparse.ArgumentParser) -> Option
 
 def main(argv: list[str] | None = None) -> int:
     p = parser()
-    args = p.parse_args(argv)
+    args = p.parse_intermixed_args(argv)
     _setup_logging()
     options = options_from(args, p)
     from remote_help.plain.frontend import PlainFrontEnd

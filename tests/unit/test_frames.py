@@ -14,7 +14,7 @@ from remote_help.proto import frames
 from remote_help.proto.errors import ProtocolError
 
 if TYPE_CHECKING:
-    from conftest import Pair, Wire
+    from tests.unit.conftest import Pair, Wire
 
 SSH_BANNER = b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"
 
@@ -183,7 +183,7 @@ def test_reader_never_wants_beyond_the_current_frame(wire_factory: Callable[[], 
     wire = wire_factory()
     wire.send(stream)
     for size in sizes:
-        raw, message = wire.read_frame()
+        _, message = wire.read_frame()
         assert message == {"p": "x" * size}
     assert wire.buffer == b""
     with pytest.raises(wire.Stalled):

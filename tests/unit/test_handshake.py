@@ -30,7 +30,7 @@ from remote_help.proto.handshake import (
 )
 
 if TYPE_CHECKING:
-    from conftest import Pair, Wire
+    from tests.unit.conftest import Pair, Wire
 
 PairFactory = Callable[..., "Pair"]
 IdentityFactory = Callable[..., Identity]
@@ -652,7 +652,7 @@ def test_bad_user_in_hello2(user: str, pair_factory: PairFactory) -> None:
     pair = pair_factory()
     pair.start()
     pair.deliver_to_l()
-    raw, message = pair.to_c.read_frame()
+    _, message = pair.to_c.read_frame()
     bad = message | {"user": user}
     with pytest.raises(ProtocolError, match="user name"):
         feed(pair.c, bad)
@@ -829,18 +829,18 @@ def test_role_is_bound_by_the_commitment(claimed: str, key_factory: KeyFactory) 
     """The role in HELLO is part of the commitment: a relay cannot swap it on the way."""
     pk = key_factory()
     nonce = b"\x04" * 32
-    l = Handshake("L", Identity("friend" if claimed == "helper" else "helper", key_factory(),
-                                "bob", True))  # fmt: skip  # noqa: E741
-    l.start()
-    feed(l, {"t": "HELLO", "v": 1, "role": claimed,
-             "commit": commit_hex(pk, "alice", False, "helper", nonce)})  # fmt: skip
+    own_role = "friend" if claimed == "helper" else "helper"
+    listener = Handshake("L", Identity(own_role, key_factory(), "bob", True))
+    listener.start()
+    feed(listener, {"t": "HELLO", "v": 1, "role": claimed,
+                    "commit": commit_hex(pk, "alice", False, "helper", nonce)})  # fmt: skip
     reveal = {"t": "REVEAL", "pk": pk, "user": "alice", "has_sshd": False, "nonce": nonce.hex()}
     if claimed == "helper":
-        feed(l, reveal)  # the role it committed to: accepted
-        assert l.peer is not None and l.peer.role == "helper"
+        feed(listener, reveal)  # the role it committed to: accepted
+        assert listener.peer is not None and listener.peer.role == "helper"
     else:
         with pytest.raises(ProtocolError, match="check failed"):
-            feed(l, reveal)
+            feed(listener, reveal)
 
 
 def test_echoed_key_is_refused(pair_factory: PairFactory) -> None:
@@ -869,9 +869,7 @@ def test_c_reveals_nothing_before_hello2(pair_factory: PairFactory) -> None:
 # -- errors leave the handshake dead ----------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "case", ["out-of-order", "same-role", "commit-mismatch", "echoed-key"]
-)
+@pytest.mark.parametrize("case", ["out-of-order", "same-role", "commit-mismatch", "echoed-key"])
 def test_these_errors_leave_the_handshake_aborted(case: str, pair_factory: PairFactory) -> None:
     pair = pair_factory("friend", "friend" if case == "same-role" else "helper")
     if case == "out-of-order":

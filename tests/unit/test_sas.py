@@ -125,7 +125,7 @@ def test_codes_of_different_transcripts_differ_and_are_spread() -> None:
 
 
 def test_alphabet_and_words() -> None:
-    assert sas.ALPHABET == string.ascii_uppercase + "234567"
+    assert string.ascii_uppercase + "234567" == sas.ALPHABET
     assert set(sas.NATO) == set(sas.ALPHABET)
     words = list(sas.NATO.values())
     assert len(set(words)) == 32
@@ -349,9 +349,7 @@ def test_juliet_alias_before_a_t_word_without_spaces() -> None:
 
 
 def test_spell_says_case_digits_and_symbols() -> None:
-    assert sas.spell("aB3+/=:") == (
-        "small ALFA, capital BRAVO, three, plus, slash, equals, colon"
-    )
+    assert sas.spell("aB3+/=:") == ("small ALFA, capital BRAVO, three, plus, slash, equals, colon")
     assert sas.spell("0189") == "zero, one, eight, nine"
     assert sas.spell("") == ""
     assert sas.spell("SHA256:x") == (

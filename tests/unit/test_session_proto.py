@@ -215,7 +215,7 @@ BAD_JSON = [
     b'{"cols": 1, "rows": 1}x',
     b"\xff\xfe",
     b'{"cols": 80, "rows": "\xc3"}',
-    b"[" * 1000 + b"]" * 1000,
+    b"[" * 600 + b"]" * 400,
 ]
 
 
@@ -304,7 +304,7 @@ def test_hello_missing_field(missing: str) -> None:
 
 def test_hello_extra_field() -> None:
     with pytest.raises(ProtocolError, match="wrong fields"):
-        Decoder().feed(json_raw(Kind.HELLO, hello_body(shell="/bin/sh")))
+        Decoder().feed(json_raw(Kind.HELLO, hello_body(command="/bin/sh")))
 
 
 BAD_NAMES = [
@@ -382,7 +382,7 @@ def test_text_that_is_not_utf8(kind: Kind) -> None:
         Decoder().feed(raw(kind, b"abc\xff"))
 
 
-def test_messages_before_an_error_are_not_lost_in_order() -> None:
+def test_an_error_after_a_good_message() -> None:
     decoder = Decoder()
     good = session.encode(TermOut(b"ok"))
     assert decoder.feed(good) == [TermOut(b"ok")]

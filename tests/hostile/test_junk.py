@@ -1,0 +1,334 @@
+"""Junk on the port while a person waits, and malformed handshakes (T6, T7, T8, T9).
+
+The listening program must show each caller's address, turn junk away with a plain
+sentence, never crash or exit because of it, still let the real friend through, and
+close the port once the people verified the code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import socket
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import support
+from tests.hostile import fakes
+
+CONNECTED = r"A computer at 127\.0\.0\.1 connected\. Checking it\.\.\."
+CLOSED = "The connection from 127.0.0.1 was closed: "
+TURNED_AWAY = r"A second computer \(127\.0\.0\.1\) tried to connect; it was turned away\."
+CANCELLED = "Cancelled. Nothing was shared."
+BAD_USERS = ["-oProxyCommand=x", "$(id)", "a;touch pwned", "\x1b]0;x\x07", "\u202eevil",
+             "Root", "", "a" * 33, "../../etc"]
+
+
+def closed_line(sentence: str) -> str:
+    return re.escape(CLOSED + sentence)
+
+
+def log_env(world: support.World, name: str) -> tuple[Path, dict[str, str]]:
+    path = world.base / f"{name}.log"
+    return path, {"REMOTE_HELP_LOG": str(path)}
+
+
+def assert_log_clean(path: Path) -> None:
+    """No background task of the program failed (they are logged, never shown)."""
+    text = path.read_text(errors="replace") if path.exists() else ""
+    assert "Traceback" not in text and " failed" not in text, text[-3000:]
+
+
+@contextlib.contextmanager
+def held(sockets: list[socket.socket]) -> Iterator[list[socket.socket]]:
+    try:
+        yield sockets
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def start_helper(world: support.World, **kwargs: object) -> tuple[support.Program, int]:
+    port = support.free_port()
+    world.ports.append(port)
+    helper = world.start(world.account(), "helper", "--port", str(port), "--bind", "127.0.0.1",
+                         **kwargs)
+    helper.expect("Waiting for your friend")
+    return helper, port
+
+
+def cancel(program: support.Program) -> None:
+    program.send("\x03")
+    program.expect(re.escape(CANCELLED))
+    assert program.wait_exit() != 0
+
+
+# -- junk while the helper waits, then the real friend gets through ------------------------
+
+@pytest.mark.root
+def test_junk_connections_do_not_stop_the_real_friend(world: support.World) -> None:
+    log, env = log_env(world, "helper")
+    helper, port = start_helper(world, extra_env=env)
+
+    scanner = fakes.connect(port)
+    scanner.close()
+    garbage = fakes.connect(port)
+    garbage.sendall(b"GET / HTTP/1.1\r\nHost: example\r\n\r\n")
+    unreadable = fakes.connect(port)
+    unreadable.sendall(fakes.raw_frame(b"\xff\xfe not json at all"))
+    huge = fakes.connect(port)
+    huge.sendall(b"\xff\xff\xff\xff")
+    silent = fakes.connect(port)
+    burst = []
+    for i in range(50):
+        sock = fakes.connect(port)
+        if i % 3 == 1:
+            sock.sendall(os.urandom(64))
+        elif i % 3 == 2:
+            sock.sendall(b"\x00\x00")  # half a header, then nothing (slowloris)
+        burst.append(sock)
+    early = fakes.FakeCaller(port)  # a real-looking caller that waits before its HELLO
+    junk = 5 + len(burst) + 1
+
+    with held([garbage, unreadable, huge, silent, *burst, early.sock]):
+        helper.expect(closed_line("The other computer sent a message that is too large."))
+        helper.expect(closed_line("The other computer sent a message that is not readable."))
+        assert fakes.wait_for_count(helper, CONNECTED, junk) >= junk
+
+        # The real friend now connects while the junk is still held open.
+        friend = world.start(world.account(), "friend", "127.0.0.1", "--port", str(port))
+        friend.expect("Continue\\?")
+        asked = time.monotonic()
+        friend.sendline("y")
+        match = helper.expect(support.CODE_LINE)
+        assert match is not None
+        assert time.monotonic() - asked < 8, "the friend had to wait for the junk"
+        friend.expect("Type the five letters")
+
+        # The slot is taken: the early caller completes its handshake and is turned away,
+        # and so is a caller that only arrives now.
+        early.hello()
+        assert early.read()["t"] == "HELLO2"
+        early.reveal()
+        assert early.read() == {"t": "ABORT", "reason": "busy"}
+        late = fakes.FakeCaller(port)
+        with held([late.sock]):
+            with contextlib.suppress(OSError):
+                late.hello()
+            assert late.read() == {"t": "ABORT", "reason": "busy"}
+        helper.expect(TURNED_AWAY)
+
+        friend.sendline(support.first_letters(match.group(1).split()))
+        friend.expect("CORRECT")
+        helper.expect(r"\[y/n\]")
+        helper.sendline("y")
+        helper.expect("To end the session, press Ctrl\\+Alt\\+C or F10", timeout=30)
+        friend.expect("To end help, press Ctrl\\+Alt\\+C", timeout=30)
+
+        # Verified: the port is closed and every half-open junk connection was dropped.
+        assert fakes.refused(port)
+        for sock in [garbage, unreadable, huge, silent, *burst, early.sock]:
+            assert fakes.closed_by_peer(sock, 3), "a junk connection was left open"
+
+    connected = fakes.lines_matching(helper, CONNECTED)
+    assert len(connected) >= junk + 1  # the junk, the early caller and the real friend
+    support.run_in_shared_shell(helper, friend)
+    friend.send("\x1b\x03")  # Ctrl+Alt+C
+    friend.expect(support.ENDED_BY_FRIEND)
+    helper.expect(support.FRIEND_ENDED_SEEN_BY_HELPER)
+    assert friend.wait_exit() == 0
+    assert helper.wait_exit() == 0
+    fakes.assert_no_crash(helper, friend)
+    assert_log_clean(log)
+
+
+# -- malformed handshakes sent to the waiting helper ---------------------------------------
+
+def _send(message: dict[str, object]) -> Callable[[fakes.FakeCaller], None]:
+    return lambda caller: caller.sock.sendall(fakes.frame(message))
+
+
+def _raw(data: bytes) -> Callable[[fakes.FakeCaller], None]:
+    return lambda caller: caller.sock.sendall(data)
+
+
+def _hello(**override: object) -> Callable[[fakes.FakeCaller], None]:
+    return lambda caller: caller.hello(**override)
+
+
+def _hello_without(field: str) -> Callable[[fakes.FakeCaller], None]:
+    def act(caller: fakes.FakeCaller) -> None:
+        message = {"t": "HELLO", "v": 1, "role": "friend", "commit": caller.commit()}
+        del message[field]
+        caller.sock.sendall(fakes.frame(message))
+    return act
+
+
+def _then_reveal(**override: object) -> Callable[[fakes.FakeCaller], None]:
+    def act(caller: fakes.FakeCaller) -> None:
+        caller.hello()
+        assert caller.read()["t"] == "HELLO2"
+        caller.reveal(**override)
+    return act
+
+
+def _bad_user(user: str) -> Callable[[fakes.FakeCaller], None]:
+    """Commit honestly to a hostile user name, then reveal it."""
+    def act(caller: fakes.FakeCaller) -> None:
+        caller.user = user
+        caller.hello()
+        assert caller.read()["t"] == "HELLO2"
+        caller.reveal()
+    return act
+
+
+def _bad_key(key: str) -> Callable[[fakes.FakeCaller], None]:
+    def act(caller: fakes.FakeCaller) -> None:
+        caller.pk = key
+        caller.hello()
+        assert caller.read()["t"] == "HELLO2"
+        caller.reveal()
+    return act
+
+
+def _hello_twice(caller: fakes.FakeCaller) -> None:
+    caller.hello()
+    assert caller.read()["t"] == "HELLO2"
+    caller.hello()
+
+
+UNKNOWN = "The other computer sent a message we do not know."
+WRONG_FIELDS = "The other computer sent a message with the wrong fields."
+VERSION = "The other computer runs a different version of remote-help. Both of you need the "
+BAD_USER = "The other computer sent a user name that is not allowed."
+BAD_KEY = "The other computer sent a key that is not allowed."
+OUT_OF_ORDER = "The other computer sent a message out of order."
+NOT_READABLE = "The other computer sent a message that is not readable."
+TOO_LARGE = "The other computer sent a message that is too large."
+
+MALFORMED: list[tuple[str, Callable[[fakes.FakeCaller], None], str]] = [
+    ("version 2", _hello(v=2), VERSION),
+    ("version 0", _hello(v=0), VERSION),
+    ("version as text", _hello(v="1"), WRONG_FIELDS),
+    ("version as bool", _hello(v=True), WRONG_FIELDS),
+    ("unknown field", _hello(extra="x"), WRONG_FIELDS),
+    ("missing commit", _hello_without("commit"), WRONG_FIELDS),
+    ("missing version", _hello_without("v"), WRONG_FIELDS),
+    ("same role", _hello(role="helper"), "Both of you said you are helping. One of you must "
+     "choose the other."),
+    ("unknown role", _hello(role="admin"), WRONG_FIELDS),
+    ("short commit", _hello(commit="ab" * 16), WRONG_FIELDS),
+    ("commit not hex", _hello(commit="zz" * 32), WRONG_FIELDS),
+    ("unknown type", _send({"t": "HI"}), UNKNOWN),
+    ("no type", _send({"v": 1}), UNKNOWN),
+    ("REVEAL first", _send({"t": "REVEAL", "pk": fakes.random_key(), "user": "bob",
+                            "has_sshd": True, "nonce": "00" * 32}), OUT_OF_ORDER),
+    ("CONFIRM first", _send({"t": "CONFIRM"}), OUT_OF_ORDER),
+    ("HELLO twice", _hello_twice, OUT_OF_ORDER),
+    ("unknown ABORT reason", _send({"t": "ABORT", "reason": "%s%n"}),
+     "The other computer stopped for a reason we do not know."),
+    ("JSON array", _raw(fakes.raw_frame(b"[1,2]")),
+     "The other computer sent a message of the wrong shape."),
+    ("NaN", _raw(fakes.raw_frame(b'{"t":NaN}')), NOT_READABLE),
+    ("bad UTF-8", _raw(fakes.raw_frame(b'{"t":"\xc3\x28"}')), NOT_READABLE),
+    ("deep nesting", _raw(fakes.raw_frame(b"[" * 2040 + b"]" * 2040)), NOT_READABLE),
+    ("4097-byte frame", _raw(b"\x00\x00\x10\x01" + b" " * 4097), TOO_LARGE),
+    ("4 GiB announced", _raw(b"\xff\xff\xff\xff"), TOO_LARGE),
+    ("zero-length frame", _raw(b"\x00\x00\x00\x00"), "The other computer sent a message"),
+    *[(f"user {user!r}", _bad_user(user), BAD_USER) for user in BAD_USERS],
+    ("ssh-rsa key", _bad_key("ssh-rsa " + fakes.random_key().split()[1]), BAD_KEY),
+    ("key with comment", _bad_key(fakes.random_key() + " me@host"), BAD_KEY),
+    ("key too short", _bad_key("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA=="), BAD_KEY),
+    ("REVEAL not matching the commit", _then_reveal(nonce=os.urandom(32).hex()),
+     "The check failed: the other computer changed its answer."),
+    ("REVEAL with another key", _then_reveal(pk=fakes.random_key()),
+     "The check failed: the other computer changed its answer."),
+    ("REVEAL with an extra field", _then_reveal(extra=1), WRONG_FIELDS),
+]
+
+
+@pytest.mark.root
+def test_malformed_handshakes_to_the_helper(world: support.World) -> None:
+    log, env = log_env(world, "helper")
+    helper, port = start_helper(world, extra_env=env)
+    for name, act, sentence in MALFORMED:
+        caller = fakes.FakeCaller(port)
+        with held([caller.sock]):
+            act(caller)
+            try:
+                helper.expect(closed_line(sentence), timeout=5)
+            except Exception as exc:
+                raise AssertionError(f"case {name!r}: no plain sentence") from exc
+            assert fakes.closed_by_peer(caller.sock, 3), f"case {name!r}: left open"
+        assert helper.child.isalive(), f"case {name!r} made the helper exit"
+    assert "Read these words" not in helper.output
+    assert not Path(helper.account.home, "pwned").exists()
+    cancel(helper)
+    fakes.assert_no_crash(helper)
+    assert_log_clean(log)
+
+
+# -- hostile user names against the friend, in both directions -----------------------------
+
+@pytest.mark.root
+def test_bad_user_names_to_a_waiting_friend(world: support.World) -> None:
+    """The friend waits (--reverse); fake helpers reveal hostile user names."""
+    port = support.free_port()
+    world.ports.append(port)
+    log, env = log_env(world, "friend")
+    friend = world.start(world.account(), "friend", "--reverse", "--port", str(port),
+                         "--bind", "127.0.0.1", extra_env=env)
+    friend.expect("Continue\\?")
+    friend.sendline("y")
+    friend.expect("Waiting for your helper")
+    for user in BAD_USERS:
+        caller = fakes.FakeCaller(port, role="helper", user=user)
+        with held([caller.sock]):
+            caller.hello()
+            hello2 = caller.read()
+            assert hello2["t"] == "HELLO2" and hello2["role"] == "friend"
+            caller.reveal()
+            friend.expect(closed_line(BAD_USER), timeout=5)
+            assert fakes.closed_by_peer(caller.sock, 3)
+        assert friend.child.isalive(), f"user {user!r} made the friend exit"
+    # A caller claiming to be a friend too is told apart in plain words.
+    caller = fakes.FakeCaller(port, role="friend")
+    with held([caller.sock]):
+        caller.hello()
+        friend.expect(closed_line("Both of you said you need help. One of you must choose "
+                                  "the other."), timeout=5)
+    assert "Type the five letters" not in friend.output
+    cancel(friend)
+    fakes.assert_no_crash(friend)
+    assert_log_clean(log)
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("user", ["-oProxyCommand=x", "$(id)"])
+def test_bad_user_name_in_hello2_to_a_connecting_friend(world: support.World,
+                                                        user: str) -> None:
+    """The friend connects to a fake helper whose HELLO2 carries a hostile user name."""
+    fake = fakes.FakeListener()
+    world.ports.append(fake.port)
+    try:
+        friend = world.start(world.account(), "friend", "127.0.0.1", "--port", str(fake.port))
+        friend.expect("Continue\\?")
+        friend.sendline("y")
+        sock = fake.accept()
+        with held([sock]):
+            raw, hello = fakes.read_frame(sock)
+            assert hello["t"] == "HELLO"
+            sock.sendall(fakes.frame({"t": "HELLO2", "v": 1, "role": "helper",
+                                      "pk": fakes.random_key(), "user": user,
+                                      "has_sshd": True, "nonce": os.urandom(32).hex()}))
+            friend.expect(re.escape("The connection did not work: " + BAD_USER))
+            assert fakes.closed_by_peer(sock, 3)
+            assert friend.wait_exit() != 0
+    finally:
+        fake.close()
+    assert "Type the five letters" not in friend.output
+    fakes.assert_no_crash(friend)

@@ -1,0 +1,109 @@
+"""A man in the middle who swaps both keys is caught by the short code (DESIGN 4, T1).
+
+The relay sits between the two real programs: the friend connects to it, it connects to
+the helper, runs the handshake with each using keys of its own, then forwards every later
+byte blindly. The two people then see different codes, the friend's screen says STOP, and
+no SSH byte ever crosses the relay.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from remote_help.proto import sas
+from tests import support
+from tests.hostile import fakes
+
+FRIEND_STOP = "STOP. The words did not match, so nothing was shared."
+HELPER_TOLD_STOP = "Your friend's screen said STOP: the words did not match"
+HELPER_REFUSED = "You said your friend's screen did not say CORRECT, so nothing was shared."
+FRIEND_TOLD_REFUSED = "Your helper stopped the connection, so nothing was shared."
+
+
+def start_behind_relay(world: support.World) -> tuple[support.Program, support.Program,
+                                                      fakes.Relay, str]:
+    """Helper listening, relay in front of it, friend connected to the relay; returns the
+    code words the helper's screen shows."""
+    helper_account, friend_account = world.account(), world.account()
+    port = support.free_port()
+    world.ports.append(port)
+    helper = world.start(helper_account, "helper", "--port", str(port), "--bind", "127.0.0.1")
+    helper.expect("Waiting for your friend")
+    relay = fakes.Relay(port, friend_user=friend_account.name)
+    world.ports.append(relay.port)
+    relay.start()
+    friend = world.start(friend_account, "friend", "127.0.0.1", "--port", str(relay.port))
+    friend.expect("Continue\\?")
+    friend.sendline("y")
+    match = helper.expect(support.CODE_LINE)
+    assert match is not None
+    friend.expect("Type the five letters")
+    return helper, friend, relay, match.group(1)
+
+
+def assert_codes_differ(relay: fakes.Relay, helper_words: str) -> None:
+    assert relay.helper_code is not None and relay.friend_code is not None
+    # The helper reads the code of the relay-helper leg ...
+    assert helper_words == sas.spoken(relay.helper_code)
+    # ... while the friend's program computed the code of the friend-relay leg.
+    assert relay.friend_code != relay.helper_code
+
+
+def assert_no_ssh_crossed(relay: fakes.Relay) -> None:
+    for leg, data in relay.forwarded.items():
+        assert b"SSH-" not in data, f"an SSH byte went {leg}"
+    for leg, data in relay.handshake_bytes.items():
+        assert b"SSH-" not in data, f"an SSH byte went {leg}"
+
+
+@pytest.mark.root
+def test_relay_swapping_keys_makes_the_friend_see_stop(world: support.World) -> None:
+    helper, friend, relay, words = start_behind_relay(world)
+    assert_codes_differ(relay, words)
+
+    # Each side's Details view shows the relay's key, not the real peer's.
+    helper.sendline("d")
+    helper.expect(re.escape(f"key {relay.with_helper.me.public_key}"))
+    helper.expect(r"\[y/n\]")
+
+    friend.sendline(support.first_letters(words.split()))  # what the friend hears
+    friend.expect("STOP")
+    friend.expect(re.escape(FRIEND_STOP))
+    helper.expect(re.escape(HELPER_TOLD_STOP))
+    assert friend.wait_exit() != 0
+    assert helper.wait_exit() != 0
+    relay.stop()
+
+    # The only thing that crossed after the handshake: the friend's ABORT "mismatch".
+    assert fakes.parse_frames(bytes(relay.forwarded["to helper"])) == [
+        {"t": "ABORT", "reason": "mismatch"}]
+    assert relay.forwarded["to friend"] == b""
+    assert_no_ssh_crossed(relay)
+    assert "CORRECT" not in friend.output
+    assert "connected to your" not in helper.output + friend.output
+    fakes.assert_no_crash(helper, friend)
+
+
+@pytest.mark.root
+def test_relay_swapping_keys_helper_refuses(world: support.World) -> None:
+    helper, friend, relay, words = start_behind_relay(world)
+    assert_codes_differ(relay, words)
+
+    # The friend reads out the first letters from the code shown to nobody; the helper,
+    # hearing nothing matching on the phone, presses n.
+    helper.expect(r"\[y/n\]")
+    helper.sendline("n")
+    helper.expect(re.escape(HELPER_REFUSED))
+    friend.expect(re.escape(FRIEND_TOLD_REFUSED))
+    assert helper.wait_exit() != 0
+    assert friend.wait_exit() != 0
+    relay.stop()
+
+    assert fakes.parse_frames(bytes(relay.forwarded["to friend"])) == [
+        {"t": "ABORT", "reason": "refused"}]
+    assert relay.forwarded["to helper"] == b""
+    assert_no_ssh_crossed(relay)
+    assert "connected to your" not in helper.output + friend.output
+    fakes.assert_no_crash(helper, friend)
