@@ -27,6 +27,6 @@ def display_name() -> str:
     """The account's full name when it has one, else the user name."""
     account = pwd.getpwuid(os.geteuid())
     full = sp.clean_text(account.pw_gecos.split(",")[0].strip(), 64)
-    if full and sp.NAME_PATTERN.fullmatch(full):
+    if sp.valid_name(full):
         return full
     return account.pw_name

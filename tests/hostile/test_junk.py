@@ -107,6 +107,7 @@ def test_junk_connections_do_not_stop_the_real_friend(world: support.World) -> N
         match = helper.expect(support.CODE_LINE)
         assert match is not None
         assert time.monotonic() - asked < 8, "the friend had to wait for the junk"
+        helper.expect(r"\[y/n\]")
         friend.expect("Type the five letters")
 
         # The slot is taken: the early caller completes its handshake and is turned away,
@@ -124,7 +125,6 @@ def test_junk_connections_do_not_stop_the_real_friend(world: support.World) -> N
 
         friend.sendline(support.first_letters(match.group(1).split()))
         friend.expect("CORRECT")
-        helper.expect(r"\[y/n\]")
         helper.sendline("y")
         helper.expect("To end the session, press Ctrl\\+Alt\\+C or F10", timeout=30)
         friend.expect("To end help, press Ctrl\\+Alt\\+C", timeout=30)

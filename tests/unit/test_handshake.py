@@ -901,14 +901,6 @@ def test_these_errors_leave_the_handshake_aborted(case: str, pair_factory: PairF
         me.confirm()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Handshake.receive() moves to the next state (_step) before checking the "
-    "content of HELLO/HELLO2/REVEAL, and check_public_key/check_user/_hex32 failures do not "
-    "set ABORTED: e.g. C fed a HELLO2 with user 'Root' raises ProtocolError but stays in "
-    "COMPARING with code None and peer None, and confirm() + the peer's CONFIRM then make "
-    "it VERIFIED",
-)
 @pytest.mark.parametrize(
     ("to", "field", "value"),
     [

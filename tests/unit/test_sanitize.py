@@ -302,64 +302,40 @@ def test_random_mixtures_compose(utf8: bool) -> None:
             assert out == expected
 
 
-# -- known holes (each would let a hostile sequence reach the real terminal) -------------
-
-
-def _bug(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason="bug: " + reason)
+# -- former holes, found by review: each let a hostile sequence reach the real terminal ---
 
 
 ESCAPES = [
     pytest.param(
         b"\x1b\x1b]0;x\x07]52;c;aGk=\x07", True,
-        marks=_bug("in state _ESC a second ESC flushes the first one at once; when the second "
-                   "starts a sequence that is then removed, the flushed ESC joins the bytes "
-                   "after it: ESC ESC ]0;x BEL ]52;c;aGk= BEL comes out as ESC ]52;c;aGk= BEL "
-                   "(an OSC 52 clipboard write made by the filter)"),
         id="lone-esc-then-removed-osc",
     ),
     pytest.param(
         b"\x1b\x1b[0t[21t", True,
-        marks=_bug("same flushed lone ESC: ESC ESC [0t [21t comes out as ESC [21t, a title "
-                   "report request"),
         id="lone-esc-then-removed-csi-t",
     ),
     pytest.param(
         b"\x1b\xc2\x9b21t", True,
-        marks=_bug("in state _ESC any other byte is emitted with the ESC without C1 "
-                   "handling: ESC C2 9B '21t' passes unchanged, i.e. U+009B (CSI) 21t"),
         id="esc-then-utf8-c1-csi",
     ),
     pytest.param(
         b"\x1b\x9b21t", False,
-        marks=_bug("8-bit mode: ESC 0x9B '21t' passes unchanged (8-bit CSI 21t) for the same "
-                   "reason"),
         id="esc-then-8bit-c1-csi",
     ),
     pytest.param(
         b"\x1b(\x1b]52;c;aGk=\x07", True,
-        marks=_bug("in state _ESC_INTER an ESC is taken as the final byte and emitted: "
-                   "ESC ( ESC ]52;c;aGk= BEL passes unchanged, and terminals treat that ESC as "
-                   "the start of an OSC 52"),
         id="esc-intermediate-then-osc",
     ),
     pytest.param(
         b"\xc2\x1b]52;c;aGk=\x07", True,
-        marks=_bug("in state _C2 a byte that is not 0x80-0x9F is emitted with the 0xC2 "
-                   "without being looked at: C2 ESC ]52;c;aGk= BEL passes unchanged (terminals "
-                   "show U+FFFD for the stray C2 and then run the OSC 52)"),
         id="stray-c2-then-osc",
     ),
     pytest.param(
         b"\xc2\xc2\x9b21t", True,
-        marks=_bug("same _C2 path: C2 C2 9B '21t' passes unchanged; after the stray C2 the "
-                   "bytes C2 9B decode to U+009B (CSI)"),
         id="stray-c2-then-c1-csi",
     ),
     pytest.param(
         b"\x1b[\xc2\x9d52;c;aGk=\xc2\x9cm", True,
-        marks=_bug("bytes inside a CSI are not checked for C1: ESC [ C2 9D 52;c comes out "
-                   "unchanged and holds U+009D (OSC)"),
         id="c1-inside-csi",
     ),
 ]  # fmt: skip

@@ -287,12 +287,6 @@ def test_parse_typed() -> None:
     assert sas.parse_typed("k!7") is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: parse_typed('kilo seven echo two romeo') is None, because candidates() also "
-    "keeps the 21-symbol letter reading 'KILOSEVENECHOTWOROMEO'; every whole-word typing is "
-    "thus 'ambiguous', though only one reading has the length of a code",
-)
 def test_parse_typed_whole_words() -> None:
     assert sas.parse_typed("kilo seven echo two romeo") == CODE
 
@@ -334,12 +328,6 @@ def test_single_symbol_changes_are_rejected() -> None:
             assert sas.matches(spoken, CODE) is (wrong == CODE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: sas._split_words is greedy longest-first, so the alias JULIET followed by a "
-    "word starting with T (TANGO, TWO, THREE) is read as JULIETT + rest and the whole "
-    "reading fails: matches('juliettangotwothreefour', 'JT234') is False",
-)
 def test_juliet_alias_before_a_t_word_without_spaces() -> None:
     assert sas.matches("juliet tango two three four", "JT234")  # with spaces it works
     assert sas.matches("juliettangotwothreefour", "JT234")

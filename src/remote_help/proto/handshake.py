@@ -218,20 +218,28 @@ class Handshake:
         """Handle one whole frame (raw bytes as received, and its parsed body).
 
         Returns bytes to send (possibly empty). Raises ProtocolError for bad input and
-        PeerAborted when the peer stopped.
+        PeerAborted when the peer stopped; either way the handshake is then ABORTED.
         """
+        try:
+            return self._receive(raw, message)
+        except ProtocolError:
+            self.state = State.ABORTED
+            raise
+
+    def _receive(self, raw: bytes, message: dict[str, Any]) -> bytes:
         kind = validate(message)
         if kind == "ABORT":
             self._step("recv ABORT")
             raise PeerAborted(message["reason"])
+        # Check the content before moving on, so a bad frame never advances the state.
+        handler = {"HELLO": self._on_hello, "HELLO2": self._on_hello2,
+                   "REVEAL": self._on_reveal}.get(kind)
+        self._check_order(f"recv {kind}")
+        reply = handler(raw, message) if handler is not None else b""
         self._step(f"recv {kind}")
-        if kind == "HELLO":
-            return self._on_hello(raw, message)
-        if kind == "HELLO2":
-            return self._on_hello2(raw, message)
-        if kind == "REVEAL":
-            self._on_reveal(raw, message)
-        return b""
+        if kind in ("HELLO2", "REVEAL"):
+            self._derive()
+        return reply
 
     def _on_hello(self, raw: bytes, message: dict[str, Any]) -> bytes:
         self._check_roles(message["role"])
@@ -260,10 +268,9 @@ class Handshake:
              "has_sshd": self.me.has_sshd, "nonce": self._nonce.hex()}
         )  # fmt: skip
         self._frames.append(frame)
-        self._derive()
         return frame
 
-    def _on_reveal(self, raw: bytes, message: dict[str, Any]) -> None:
+    def _on_reveal(self, raw: bytes, message: dict[str, Any]) -> bytes:
         assert self._peer_role is not None and self._peer_commit is not None
         peer = Identity(
             role=self._peer_role,
@@ -273,18 +280,15 @@ class Handshake:
         )
         nonce = _hex32(message["nonce"])
         if not secrets.compare_digest(commitment(peer, nonce), self._peer_commit):
-            self.state = State.ABORTED
             raise ProtocolError("The check failed: the other computer changed its answer.")
         if peer.public_key == self.me.public_key:
-            self.state = State.ABORTED
             raise ProtocolError("The check failed: the other computer echoed our own key.")
         self.peer = peer
         self._frames.append(raw)
-        self._derive()
+        return b""
 
     def _check_roles(self, peer_role: str) -> None:
         if peer_role == self.me.role:
-            self.state = State.ABORTED
             who = "need help" if peer_role == "friend" else "are helping"
             raise ProtocolError(f"Both of you said you {who}. One of you must choose the other.")
 
@@ -293,6 +297,10 @@ class Handshake:
         self.code = sas.derive_code(self.transcript, self._code_bits)
 
     # -- the transition table --------------------------------------------------------
+
+    def _check_order(self, event: str) -> None:
+        if (self.side, self.state, event) not in TRANSITIONS:
+            raise ProtocolError("The other computer sent a message out of order.")
 
     def _step(self, event: str) -> None:
         key = (self.side, self.state, event)

@@ -17,11 +17,15 @@ BEL = 0x07
 CSI_MAX = 64
 STRING_STARTERS = frozenset(b"]P_^X")  # OSC, DCS, APC, PM, SOS
 
-_GROUND, _ESC, _ESC_INTER, _CSI, _STRING, _STRING_ESC, _C2 = range(7)
+_GROUND, _ESC, _ESC_INTER, _CSI, _STRING, _STRING_ESC, _STRING_C2, _C2 = range(8)
 
 
 class Sanitizer:
-    """Feed shell output, get the same bytes minus the dangerous sequences."""
+    """Feed shell output, get the same bytes minus the dangerous sequences.
+
+    A byte that breaks off a sequence is looked at again from the ground state, so no
+    byte ever slips out attached to a sequence that was dropped.
+    """
 
     def __init__(self, utf8: bool = True) -> None:
         self.utf8 = utf8
@@ -43,27 +47,33 @@ class Sanitizer:
                     break
                 out += data[i : match.start()]
                 i = match.start()
-                byte = data[i]
+                self._enter(data[i])
                 i += 1
-                if byte == ESC:
-                    self._state = _ESC
-                    self._held = bytearray(b"\x1b")
-                elif byte == 0xC2:
-                    self._state = _C2
-                # non-UTF-8 C1 bytes are simply dropped
                 continue
-            byte = data[i]
-            i += 1
-            self._step(byte, out)
+            if self._step(data[i], out):
+                i += 1
+            else:
+                self._reset()  # look at this byte again, from the ground state
         return bytes(out)
 
-    def _step(self, byte: int, out: bytearray) -> None:
+    def _enter(self, byte: int) -> None:
+        """A special byte seen in the ground state."""
+        if byte == ESC:
+            self._state = _ESC
+            self._held = bytearray(b"\x1b")
+        elif byte == 0xC2 and self.utf8:
+            self._state = _C2
+        # 8-bit C1 bytes (non-UTF-8) are simply dropped
+
+    def _step(self, byte: int, out: bytearray) -> bool:
+        """Handle one byte inside a sequence; False means 'drop the sequence, re-read it'."""
         state = self._state
         if state == _C2:
-            self._state = _GROUND
-            if not 0x80 <= byte <= 0x9F:
-                out += bytes((0xC2, byte))
-            return
+            if 0x80 <= byte <= 0x9F:
+                self._reset()  # U+0080..U+009F: a C1 control, dropped
+                return True
+            out.append(0xC2)  # an ordinary character (or a stray lead byte): keep it
+            return False
         if state == _ESC:
             if byte == ord("["):
                 self._state = _CSI
@@ -74,46 +84,58 @@ class Sanitizer:
             elif 0x20 <= byte <= 0x2F:
                 self._state = _ESC_INTER
                 self._held.append(byte)
-            elif byte == ESC:
-                out += self._held  # a lone ESC, then a new sequence starts
-                self._held = bytearray(b"\x1b")
-            else:
+            elif 0x30 <= byte <= 0x7E:
                 out += self._held
                 out.append(byte)
                 self._reset()
-            return
+            else:
+                return False  # ESC then a control or a high byte: the ESC is dropped
+            return True
         if state == _ESC_INTER:
-            self._held.append(byte)
-            if not 0x20 <= byte <= 0x2F:
+            if 0x20 <= byte <= 0x2F:
+                self._held.append(byte)
+            elif 0x30 <= byte <= 0x7E:
                 out += self._held
+                out.append(byte)
                 self._reset()
-            return
+            else:
+                return False
+            return True
         if state == _CSI:
-            self._held.append(byte)
-            if 0x40 <= byte <= 0x7E:
-                if byte != ord("t"):  # window operations and reports
+            if (0x20 <= byte <= 0x3F or byte in (0x08, 0x0A, 0x0D)) and len(self._held) < CSI_MAX:
+                self._held.append(byte)  # terminals run BS, LF, CR inside a CSI: keep them
+            elif 0x40 <= byte <= 0x7E:
+                if byte != ord("t"):  # window operations and reports are dropped
                     out += self._held
+                    out.append(byte)
                 self._reset()
-            elif byte == ESC or (byte < 0x20 and byte not in (0x08, 0x0D, 0x0A)):
-                self._reset()  # a broken sequence: drop it
-                if byte == ESC:
-                    self._state = _ESC
-                    self._held = bytearray(b"\x1b")
-            elif len(self._held) > CSI_MAX:
-                self._reset()
-            return
+            elif byte < 0x20 and byte != ESC:
+                self._reset()  # broken by another control: both are dropped
+            else:
+                return False  # broken by ESC or a high byte, or overlong: dropped, re-read
+            return True
+        # Inside an OSC/DCS/APC/PM/SOS string: everything is dropped until its end.
         if state == _STRING:
             if byte == BEL or (byte == 0x9C and not self.utf8):
                 self._reset()
             elif byte == ESC:
                 self._state = _STRING_ESC
-            return
+            elif byte == 0xC2 and self.utf8:
+                self._state = _STRING_C2
+            return True
         if state == _STRING_ESC:
             if byte == ord("\\"):
                 self._reset()
             elif byte != ESC:
                 self._state = _STRING
-            return
+            return True
+        if state == _STRING_C2:
+            if byte == 0x9C:  # U+009C, the C1 string terminator
+                self._reset()
+                return True
+            self._state = _STRING
+            return self._step(byte, out)  # still inside the string: look at it as such
+        return True
 
     def _reset(self) -> None:
         self._state = _GROUND

@@ -88,23 +88,29 @@ def candidates(text: str) -> set[str]:
 
 
 def _split_words(run: str) -> str | None:
-    """A run of whole words with no spaces ("KILOSEVEN"), or None."""
-    out = []
-    i = 0
-    while i < len(run):
-        for name in _NAMES_LONGEST_FIRST:
-            if run.startswith(name, i):
-                out.append(_WORDS[name])
-                i += len(name)
-                break
-        else:
-            return None
-    return "".join(out)
+    """A run of whole words with no spaces ("KILOSEVEN"), or None.
+
+    Tries every split, not just the longest word first: "JULIETTANGO" is JULIET TANGO.
+    """
+    memo: dict[int, str | None] = {len(run): ""}
+
+    def rest(i: int) -> str | None:
+        if i not in memo:
+            memo[i] = None
+            for name in _NAMES_LONGEST_FIRST:
+                if run.startswith(name, i):
+                    tail = rest(i + len(name))
+                    if tail is not None:
+                        memo[i] = _WORDS[name] + tail
+                        break
+        return memo[i]
+
+    return rest(0)
 
 
 def parse_typed(text: str) -> str | None:
-    """The single reading of the typed text, or None if there is none or several."""
-    found = candidates(text)
+    """The reading of the typed text that has the length of a code, if exactly one does."""
+    found = {c for c in candidates(text) if len(c) == -(-CODE_BITS // 5)}
     return found.pop() if len(found) == 1 else None
 
 

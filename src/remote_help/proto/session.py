@@ -19,7 +19,13 @@ HEADER = struct.Struct(">BI")
 MAX_PAYLOAD = 64 * 1024
 MAX_TEXT = 1024
 MAX_GRID = 1000
-NAME_PATTERN = re.compile(r"[^\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]{1,64}")
+# Control characters and invisible formatting (bidi marks and overrides, zero-width
+# characters, line and paragraph separators) never reach a screen from the peer.
+_HIDDEN = re.compile(
+    "[\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff"
+    "\ufff9-\ufffb]"
+)
+NAME_MAX = 64
 BYE_REASONS = frozenset({"friend-ended", "helper-ended", "shell-exited", "error"})
 KINDS = ("shell",)
 
@@ -72,9 +78,14 @@ Message = Hello | TermOut | TermIn | Resize | Notice | Bye
 
 
 def clean_text(text: str, limit: int = MAX_TEXT) -> str:
-    """Text from the peer made safe to show: no control or direction-changing characters."""
-    cleaned = re.sub(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", text)
-    return cleaned[:limit]
+    """Text from the peer made safe to show: no control or invisible formatting characters."""
+    return _HIDDEN.sub("", text)[:limit]
+
+
+def valid_name(name: object) -> bool:
+    """A display name: 1 to 64 characters, none of them hidden or controlling."""
+    return (isinstance(name, str) and 0 < len(name) <= NAME_MAX and not name.isspace()
+            and not _HIDDEN.search(name))
 
 
 def encode(message: Message) -> bytes:
@@ -103,7 +114,8 @@ def _payload(message: Message) -> tuple[Kind, bytes]:
         case Resize(cols, rows):
             return Kind.RESIZE, json.dumps({"cols": cols, "rows": rows}).encode()
         case Notice(text):
-            return Kind.NOTICE, text.encode()[:MAX_TEXT]
+            # cut on a character boundary, so the peer can still decode it
+            return Kind.NOTICE, text.encode()[:MAX_TEXT].decode(errors="ignore").encode()
         case Bye(reason):
             return Kind.BYE, reason.encode()
     raise TypeError(f"not a session message: {message!r}")
@@ -159,7 +171,7 @@ def _decode(kind: int, payload: bytes) -> Message:
     if body["role"] not in ("friend", "helper") or body["kind"] not in KINDS:
         raise ProtocolError("The other computer sent a greeting we do not understand.")
     name = body["name"]
-    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+    if not valid_name(name):
         raise ProtocolError("The other computer sent a name that is not allowed.")
     return Hello(body["role"], name, _grid(body["cols"]), _grid(body["rows"]), body["kind"])
 

@@ -1,0 +1,432 @@
+"""Broken, dropped, refused and interrupted checks (DESIGN 1 and 4, T3).
+
+Every step before the people talk has a deadline; a wrong code, a refused confirmation, a
+broken or interrupted handshake ends with a clear sentence on both sides, a non-zero exit
+status and nothing left behind; three interrupted checks within 15 minutes pause checking
+for 15 minutes, with the reason shown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import stat
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from remote_help import lockout
+from tests import support
+from tests.hostile import fakes
+
+INTERRUPTED = "The check was interrupted. If this happens again, someone may be interfering: "
+HELPER_INTERRUPTED = INTERRUPTED + "call your friend back on a number you know."
+FRIEND_INTERRUPTED = INTERRUPTED + "hang up and call your helper back on a number you know."
+PAUSED = r"For your safety, checking is paused until (\d\d:\d\d): the last three checks were " \
+         r"interrupted\. If that was not you, someone may be interfering\."
+CANCELLED = "Cancelled. Nothing was shared."
+DID_NOT_WORK = "The connection did not work: "
+EOF_SENTENCE = r"(The other computer closed the connection|The connection was broken)\."
+CLOSED = "The connection from 127.0.0.1 was closed: "
+FRIEND_STOP = "STOP. The words did not match, so nothing was shared."
+HELPER_TOLD_STOP = "Your friend's screen said STOP: the words did not match"
+
+
+def start_helper(world: support.World, account: support.Account | None = None,
+                 port: int | None = None) -> tuple[support.Program, int]:
+    port = port or support.free_port()
+    world.ports.append(port)
+    helper = world.start(account or world.account(), "helper", "--port", str(port),
+                         "--bind", "127.0.0.1")
+    return helper, port
+
+
+def start_friend(world: support.World, port: int, account: support.Account | None = None,
+                 *args: str) -> support.Program:
+    friend = world.start(account or world.account(), "friend", "127.0.0.1", "--port", str(port),
+                         *args)
+    friend.expect("Continue\\?")
+    friend.sendline("y")
+    return friend
+
+
+def to_the_code(world: support.World, helper_account: support.Account | None = None,
+                friend_account: support.Account | None = None,
+                ) -> tuple[support.Program, support.Program, str]:
+    """Both programs up to the code: the helper at y/n, the friend asked for the letters."""
+    helper, port = start_helper(world, helper_account)
+    helper.expect("Waiting for your friend")
+    friend = start_friend(world, port, friend_account)
+    match = helper.expect(support.CODE_LINE)
+    assert match is not None
+    helper.expect(r"\[y/n\]")
+    friend.expect("Type the five letters")
+    return helper, friend, match.group(1)
+
+
+def sweep_with_a_new_start(world: support.World, account: support.Account) -> None:
+    """A killed program leaves its session directory; its next start removes it."""
+    dead = support.free_port()
+    friend = start_friend(world, dead, account, "--connect-timeout", "1")
+    friend.expect("Could not reach 127.0.0.1")
+    assert friend.wait_exit() != 0
+
+
+# -- killed peers and the lockout ------------------------------------------------------------
+
+@pytest.mark.root
+def test_three_killed_friends_pause_checking(world: support.World) -> None:
+    helper_account, friend_account = world.account(), world.account()
+    killed_at = time.time()
+    for _ in range(3):
+        helper, friend, _words = to_the_code(world, helper_account, friend_account)
+        killed_at = time.time()
+        friend.child.kill(signal.SIGKILL)
+        assert friend.wait_exit() == 128 + signal.SIGKILL
+        helper.expect(re.escape(HELPER_INTERRUPTED))
+        assert helper.wait_exit() != 0
+        fakes.assert_no_crash(helper)
+
+    helper, port = start_helper(world, helper_account)
+    match = helper.expect(PAUSED)
+    assert match is not None
+    assert helper.wait_exit() != 0
+    assert fakes.refused(port), "a paused helper must not listen"
+    assert "Waiting for your friend" not in helper.output
+    allowed = {time.strftime("%H:%M", time.localtime(killed_at + lockout.LOCK + delta))
+               for delta in (-60, 0, 60)}
+    assert match.group(1) in allowed
+    fakes.assert_no_crash(helper)
+    sweep_with_a_new_start(world, friend_account)
+
+
+@pytest.mark.root
+def test_killed_helper_is_an_interrupted_check_for_the_friend(world: support.World) -> None:
+    helper_account = world.account()
+    helper, friend, _words = to_the_code(world, helper_account)
+    helper.child.kill(signal.SIGKILL)
+    assert helper.wait_exit() == 128 + signal.SIGKILL
+    friend.expect(re.escape(FRIEND_INTERRUPTED))
+    assert friend.wait_exit() != 0
+    fakes.assert_no_crash(friend)
+    # The killed helper's next start cleans up after it.
+    again, _port = start_helper(world, helper_account)
+    again.expect("Waiting for your friend")
+    again.send("\x03")
+    again.expect(re.escape(CANCELLED))
+    assert again.wait_exit() != 0
+
+
+# -- drops at every handshake step -----------------------------------------------------------
+
+@pytest.mark.root
+def test_drops_at_each_step_against_the_waiting_helper(world: support.World) -> None:
+    """Before the code exists a drop is shown and the helper keeps waiting; after it, the
+    check was interrupted."""
+    helper, port = start_helper(world)
+    helper.expect("Waiting for your friend")
+
+    def after_connect(caller: fakes.FakeCaller) -> None:
+        pass
+
+    def after_hello(caller: fakes.FakeCaller) -> None:
+        caller.hello()
+
+    def after_hello2(caller: fakes.FakeCaller) -> None:
+        caller.hello()
+        assert caller.read()["t"] == "HELLO2"
+
+    cases = [(step, fault) for step in (after_connect, after_hello, after_hello2)
+             for fault in ("close", "reset", "half-close")]
+    for step, fault in cases:
+        caller = fakes.FakeCaller(port)
+        step(caller)
+        if fault == "close":
+            caller.close()
+        elif fault == "reset":
+            fakes.reset(caller.sock)
+        else:
+            caller.sock.shutdown(socket.SHUT_WR)
+        helper.expect(re.escape(CLOSED) + EOF_SENTENCE, timeout=5)
+        if fault == "half-close":
+            assert fakes.closed_by_peer(caller.sock, 3)
+            caller.close()
+        assert helper.child.isalive(), f"{step.__name__}/{fault} made the helper exit"
+
+    caller = fakes.FakeCaller(port)
+    caller.hello()
+    assert caller.read()["t"] == "HELLO2"
+    caller.reveal()
+    helper.expect(support.CODE_LINE)
+    caller.close()  # dropped after REVEAL, while the people compare
+    helper.expect(re.escape(HELPER_INTERRUPTED))
+    assert helper.wait_exit() != 0
+    fakes.assert_no_crash(helper)
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("step", ["connect", "HELLO", "HELLO2", "REVEAL"])
+def test_drop_at_each_step_against_the_connecting_friend(world: support.World,
+                                                         step: str) -> None:
+    fake = fakes.FakeListener()
+    world.ports.append(fake.port)
+    try:
+        friend = start_friend(world, fake.port)
+        sock = fake.accept()
+        if step != "connect":
+            _raw, hello = fakes.read_frame(sock)
+            assert hello["t"] == "HELLO"
+        if step in ("HELLO2", "REVEAL"):
+            sock.sendall(fakes.frame({"t": "HELLO2", "v": 1, "role": "helper",
+                                      "pk": fakes.random_key(), "user": "bob",
+                                      "has_sshd": True, "nonce": os.urandom(32).hex()}))
+        if step == "REVEAL":
+            _raw, reveal = fakes.read_frame(sock)
+            assert reveal["t"] == "REVEAL"
+        sock.close()
+    finally:
+        fake.close()
+    if step in ("connect", "HELLO"):
+        friend.expect(re.escape(DID_NOT_WORK) + EOF_SENTENCE)
+    else:  # the friend already knows a code: the check was interrupted
+        friend.expect(re.escape(FRIEND_INTERRUPTED))
+    assert friend.wait_exit() != 0
+    fakes.assert_no_crash(friend)
+
+
+@pytest.mark.root
+def test_every_step_before_the_people_talk_has_a_deadline(world: support.World) -> None:
+    """A peer that stalls (silent, or one byte at a time) is cut off at the step deadline
+    on both sides; nobody waits for ever."""
+    fake = fakes.FakeListener()
+    world.ports.append(fake.port)
+    helper, port = start_helper(world)
+    helper.expect("Waiting for your friend")
+    friend = start_friend(world, fake.port)
+    stalled = fake.accept()  # accepts the friend's connection and never answers
+    fake.close()
+    started = time.monotonic()
+
+    silent = fakes.connect(port)
+    trickle = fakes.FakeCaller(port)
+    hello = fakes.frame({"t": "HELLO", "v": 1, "role": "friend", "commit": trickle.commit()})
+    stop = threading.Event()
+
+    def drip() -> None:
+        for byte in hello:
+            if stop.wait(0.5):
+                return
+            try:
+                trickle.sock.sendall(bytes([byte]))
+            except OSError:
+                return
+
+    dripper = threading.Thread(target=drip, daemon=True)
+    dripper.start()
+    try:
+        friend.expect(re.escape(DID_NOT_WORK + "The other computer took too long to answer."),
+                      timeout=20)
+        assert friend.wait_exit() != 0
+        for _ in range(2):
+            helper.expect(re.escape(CLOSED + "The other computer took too long to answer."),
+                          timeout=20)
+        assert fakes.closed_by_peer(silent, 5)
+        assert fakes.closed_by_peer(trickle.sock, 5)
+        elapsed = time.monotonic() - started
+        assert 8 < elapsed < 16, elapsed
+        assert helper.child.isalive(), "stalled callers made the helper exit"
+    finally:
+        stop.set()
+        dripper.join(5)
+        for sock in (stalled, silent, trickle.sock):
+            sock.close()
+    helper.send("\x03")
+    helper.expect(re.escape(CANCELLED))
+    assert helper.wait_exit() != 0
+    fakes.assert_no_crash(helper, friend)
+
+
+# -- the people stop it ----------------------------------------------------------------------
+
+@pytest.mark.root
+def test_ctrl_c_while_waiting(world: support.World) -> None:
+    helper, _port = start_helper(world)
+    helper.expect("Waiting for your friend")
+    nobody = support.free_port()
+    friend = start_friend(world, nobody)  # keeps trying: nobody listens there
+    friend.expect("No answer from 127.0.0.1 yet")
+    reverse_port = support.free_port()
+    world.ports.append(reverse_port)
+    waiting_friend = world.start(world.account(), "friend", "--reverse", "--port",
+                                 str(reverse_port), "--bind", "127.0.0.1")
+    waiting_friend.expect("Continue\\?")
+    waiting_friend.sendline("y")
+    waiting_friend.expect("Waiting for your helper")
+    for program in (helper, friend, waiting_friend):
+        program.send("\x03")
+    for program in (helper, friend, waiting_friend):
+        program.expect(re.escape(CANCELLED))
+        assert program.wait_exit() != 0
+    fakes.assert_no_crash(helper, friend, waiting_friend)
+
+
+@pytest.mark.root
+def test_ctrl_c_at_the_question_interrupts_the_check_on_both_sides(
+        world: support.World) -> None:
+    helper, friend, _words = to_the_code(world)
+    helper.send("\x03")
+    helper.expect(re.escape(CANCELLED))
+    friend.expect(re.escape(FRIEND_INTERRUPTED))
+    assert helper.wait_exit() != 0
+    assert friend.wait_exit() != 0
+    fakes.assert_no_crash(helper, friend)
+
+
+@pytest.mark.root
+def test_ctrl_c_while_the_friend_types_interrupts_the_check(world: support.World) -> None:
+    helper, friend, _words = to_the_code(world)
+    friend.send("\x03")
+    friend.expect(re.escape(CANCELLED))
+    helper.expect(re.escape(HELPER_INTERRUPTED))
+    assert helper.wait_exit() != 0
+    assert friend.wait_exit() != 0
+    fakes.assert_no_crash(helper, friend)
+
+
+@pytest.mark.root
+def test_wrong_code_says_stop_on_both_sides(world: support.World) -> None:
+    helper, friend, words = to_the_code(world)
+    letters = support.first_letters(words.split())
+    wrong = ("B" if letters[0] != "B" else "C") + letters[1:]  # one word misheard
+    friend.sendline(wrong)
+    friend.expect("STOP")
+    friend.expect(re.escape(FRIEND_STOP))
+    helper.expect(re.escape(HELPER_TOLD_STOP))
+    assert friend.wait_exit() != 0
+    assert helper.wait_exit() != 0
+    assert "CORRECT" not in friend.output
+    fakes.assert_no_crash(helper, friend)
+
+
+@pytest.mark.root
+def test_nobody_listening_gives_up_after_the_connect_timeout(world: support.World) -> None:
+    port = support.free_port()
+    world.ports.append(port)
+    friend = world.start(world.account(), "friend", "127.0.0.1", "--port", str(port),
+                         "--connect-timeout", "2")
+    friend.expect("Continue\\?")
+    started = time.monotonic()
+    friend.sendline("y")
+    friend.expect(re.escape("Could not reach 127.0.0.1. Check that the address is right and "
+                            "that the other person's remote-help is waiting."), timeout=10)
+    assert friend.wait_exit() != 0
+    assert time.monotonic() - started < 6
+    fakes.assert_no_crash(friend)
+
+
+# -- the interrupted-check log itself --------------------------------------------------------
+
+T0 = 1_700_000_000.0
+MINUTE = 60.0
+
+
+def test_three_interruptions_within_15_minutes_lock_for_15_minutes(tmp_path: Path) -> None:
+    log = lockout.CheckLog(tmp_path / "checks.json")
+    assert log.locked_until(T0) is None
+    log.record_interrupted(T0)
+    log.record_interrupted(T0 + 5 * MINUTE)
+    assert log.locked_until(T0 + 6 * MINUTE) is None  # two are not enough
+    log.record_interrupted(T0 + 14 * MINUTE)
+    third = T0 + 14 * MINUTE
+    assert log.locked_until(third) == third + 15 * MINUTE
+    assert log.locked_until(third + 14 * MINUTE) == third + 15 * MINUTE
+    assert log.locked_until(third + 15 * MINUTE) is None  # the lock expires
+    assert log.locked_until(third + 60 * MINUTE) is None
+    # A fresh CheckLog on the same file (the next start of the program) sees the same.
+    assert lockout.CheckLog(tmp_path / "checks.json").locked_until(third + MINUTE) is not None
+
+
+def test_exactly_15_minutes_apart_still_locks(tmp_path: Path) -> None:
+    log = lockout.CheckLog(tmp_path / "checks.json")
+    for offset in (0, 7.5, 15):
+        log.record_interrupted(T0 + offset * MINUTE)
+    assert log.locked_until(T0 + 15 * MINUTE) == T0 + 30 * MINUTE
+
+
+def test_three_interruptions_spread_over_more_than_15_minutes_do_not_lock(
+        tmp_path: Path) -> None:
+    log = lockout.CheckLog(tmp_path / "checks.json")
+    for offset in (0, 8, 16):
+        log.record_interrupted(T0 + offset * MINUTE)
+        assert log.locked_until(T0 + offset * MINUTE) is None
+    log.record_interrupted(T0 + 32 * MINUTE)  # 16, 32: still never three within 15
+    assert log.locked_until(T0 + 32 * MINUTE) is None
+    log.record_interrupted(T0 + 33 * MINUTE)  # 32 and 33 with 16? no: 16..33 is 17 min
+    assert log.locked_until(T0 + 33 * MINUTE) is None
+    log.record_interrupted(T0 + 34 * MINUTE)  # 32, 33, 34: locked
+    assert log.locked_until(T0 + 34 * MINUTE) == T0 + 49 * MINUTE
+
+
+def test_many_old_interruptions_are_forgotten(tmp_path: Path) -> None:
+    log = lockout.CheckLog(tmp_path / "checks.json")
+    for i in range(30):
+        log.record_interrupted(T0 + i)
+    assert log.locked_until(T0 + 30) == T0 + 29 + 15 * MINUTE
+    later = T0 + 29 + 15 * MINUTE
+    assert log.locked_until(later) is None
+    log.record_interrupted(later + 2 * 60 * MINUTE)
+    assert log.locked_until(later + 2 * 60 * MINUTE) is None
+    assert len(json.loads((tmp_path / "checks.json").read_text())) <= 20
+
+
+@pytest.mark.parametrize("content", [
+    b"", b"not json", b"{}", b'{"a": 1}', b"[1, 2, \"x\", null, true]", b"\xff\xfe\x00",
+    b"[" * 100_000, b"1e999", b"[1e999, -1e999]", b'["NaN"]', b"[NaN, Infinity]",
+    b'[' + b"1," * 10_000 + b"1]",
+])
+def test_a_corrupt_file_does_not_break_it(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "checks.json"
+    path.write_bytes(content)
+    log = lockout.CheckLog(path)
+    log.locked_until(T0)  # whatever it decides, it must not raise
+    for offset in (0, 1, 2):
+        log.record_interrupted(T0 + offset * MINUTE)
+    assert log.locked_until(T0 + 3 * MINUTE) == T0 + 2 * MINUTE + 15 * MINUTE
+
+
+def test_an_unreadable_file_does_not_break_it(tmp_path: Path) -> None:
+    path = tmp_path / "checks.json"
+    path.mkdir()  # a directory where the file should be: reading and replacing both fail
+    log = lockout.CheckLog(path)
+    assert log.locked_until(T0) is None
+    log.record_interrupted(T0)
+    assert log.locked_until(T0) is None
+
+
+def test_a_read_only_directory_does_not_break_it(tmp_path: Path) -> None:
+    directory = tmp_path / "state"
+    directory.mkdir()
+    path = directory / "checks.json"
+    lockout.CheckLog(path).record_interrupted(T0)
+    directory.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        log = lockout.CheckLog(path)
+        for offset in (1, 2, 3):
+            log.record_interrupted(T0 + offset * MINUTE)  # cannot save: must not raise
+        assert log.locked_until(T0 + 4 * MINUTE) in (None, T0 + 18 * MINUTE)
+        if os.geteuid() != 0:  # root writes anyway; others keep the one saved record
+            assert json.loads(path.read_text()) == [T0]
+    finally:
+        directory.chmod(stat.S_IRWXU)
+
+
+def test_no_state_directory_means_no_lock(tmp_path: Path) -> None:
+    log = lockout.CheckLog(None)
+    for offset in (0, 1, 2):
+        log.record_interrupted(T0 + offset)
+    assert log.locked_until(T0 + 3) is None
