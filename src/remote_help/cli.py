@@ -14,6 +14,7 @@ import traceback
 
 from remote_help import __version__, paths
 from remote_help.net.transport import DEFAULT_PORT
+from remote_help.plain.frontend import PlainFrontEnd
 from remote_help.tunnel.sshd import DEFAULT_SSHD
 from remote_help.wizard.controller import Cancelled, Failure, Journey, Options
 from remote_help.wizard.messages import ending_text
@@ -82,8 +83,6 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_intermixed_args(argv)
     _setup_logging()
     options = options_from(args, p)
-    from remote_help.plain.frontend import PlainFrontEnd
-
     front = PlainFrontEnd()
     try:
         return asyncio.run(_run(front, options))
@@ -92,10 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
 
 
-async def _run(front: object, options: Options) -> int:
-    from remote_help.plain.frontend import PlainFrontEnd
-
-    assert isinstance(front, PlainFrontEnd)
+async def _run(front: PlainFrontEnd, options: Options) -> int:
     task = asyncio.current_task()
     assert task is not None
     loop = asyncio.get_running_loop()

@@ -63,7 +63,8 @@ def spoken_addresses(bind: str | None) -> list[tuple[str, str]]:
     """(address, how to say it) pairs, best first; only ``bind`` when one was given."""
     if bind:
         return [(bind, spoken(bind))]
-    candidates = sorted({a for a in local_addresses() if rank(a) < 9}, key=lambda a: (rank(a), str(a)))
+    usable = {a for a in local_addresses() if rank(a) < 9}
+    candidates = sorted(usable, key=lambda a: (rank(a), str(a)))
     if not candidates:
         candidates = [ipaddress.IPv4Address("127.0.0.1")]
     return [(str(a), spoken(str(a))) for a in candidates]

@@ -46,14 +46,8 @@ class LineInput:
         self._buffer = bytearray()
 
     async def readline(self) -> str:
-        loop = asyncio.get_running_loop()
         while b"\n" not in self._buffer:
-            ready: asyncio.Future[None] = loop.create_future()
-            loop.add_reader(self.fd, lambda: ready.done() or ready.set_result(None))
-            try:
-                await ready
-            finally:
-                loop.remove_reader(self.fd)
+            await self._readable()
             try:
                 chunk = os.read(self.fd, 4096)
             except BlockingIOError:
@@ -66,6 +60,20 @@ class LineInput:
         line, _, rest = bytes(self._buffer).partition(b"\n")
         self._buffer = bytearray(rest)
         return line.decode(errors="replace").strip()
+
+    async def _readable(self) -> None:
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+
+        def wake() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        loop.add_reader(self.fd, wake)
+        try:
+            await ready
+        finally:
+            loop.remove_reader(self.fd)
 
 
 class PlainFrontEnd:

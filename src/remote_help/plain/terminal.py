@@ -8,6 +8,7 @@ import os
 import shutil
 import termios
 import tty
+from typing import Any
 
 from remote_help.proto.sanitize import Sanitizer
 
@@ -81,7 +82,7 @@ class RawMode:
     def __init__(self, fd: int = 0, out: int = 1) -> None:
         self.fd = fd
         self.out = out
-        self._saved: list[object] | None = None
+        self._saved: list[Any] | None = None
 
     def __enter__(self) -> RawMode:
         with contextlib.suppress(termios.error):

@@ -104,12 +104,13 @@ class Channel:
         if self._read is not None and not self._read.is_closing():
             self._read.resume_reading()
 
-    async def flush(self, timeout: float = 2.0) -> None:
+    async def flush(self, patience: float = 2.0) -> None:
         """Give what we sent (a BYE) a moment to leave before we close."""
         if self._write is None:
             return
-        deadline = asyncio.get_running_loop().time() + timeout
-        while (
+        deadline = asyncio.get_running_loop().time() + patience
+        # A write transport signals no "buffer empty" event, so poll briefly.
+        while (  # noqa: ASYNC110
             not self._write.is_closing()
             and self._write.get_write_buffer_size() > 0
             and asyncio.get_running_loop().time() < deadline

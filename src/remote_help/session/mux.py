@@ -58,15 +58,12 @@ class _Session:
     def _finish(self, ending: Ending) -> None:
         if self._ended is not None and not self._ended.done():
             self._ended.set_result(ending)
+        self._hello.set()  # nobody waits for a greeting once the session ended
 
     async def _await_hello(self) -> sp.Hello | None:
         assert self._ended is not None
-        hello = asyncio.ensure_future(self._hello.wait())  # noqa: TID251 (awaited here)
-        try:
-            await asyncio.wait([hello, self._ended], timeout=HELLO_DEADLINE,
-                               return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            hello.cancel()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._hello.wait(), HELLO_DEADLINE)
         if self.peer is None and not self._ended.done():
             self._finish(Ending("setup-failed", False, "The other computer did not answer."))
         return self.peer
@@ -146,7 +143,7 @@ class FriendSession(_Session):
             case sp.Resize() | sp.Notice():
                 pass
             case sp.Bye(reason):
-                self._finish(Ending(reason, True))
+                self._finish(Ending(reason, reason != "error"))
             case _:
                 self._finish(Ending("error", False,
                                     "The helper's computer sent something unexpected."))
@@ -261,7 +258,7 @@ class HelperSession(_Session):
             case sp.Notice(text):
                 self.view.notice(text)
             case sp.Bye(reason):
-                self._finish(Ending(reason, True))
+                self._finish(Ending(reason, reason != "error"))
             case _:
                 self._finish(Ending("error", False,
                                     "The friend's computer sent something unexpected."))

@@ -79,7 +79,7 @@ class ShellPty:
                     "USER": account.pw_name, "LOGNAME": account.pw_name})
         for key in ("COLUMNS", "LINES", "SSH_AUTH_SOCK", "SSH_AGENT_PID"):
             env.pop(key, None)
-        cwd = account.pw_dir if os.path.isdir(account.pw_dir) else "/"
+        cwd = _home_or_root(account.pw_dir)
         try:
             self.process = await asyncio.create_subprocess_exec(
                 shell, "-i",
@@ -113,9 +113,7 @@ class ShellPty:
             for pid in victims:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
-            for pid in orphans:  # ours to reap, or they stay as zombies
-                with contextlib.suppress(ChildProcessError, OSError):
-                    os.waitpid(pid, os.WNOHANG)
+            _reap(orphans)  # ours to reap, or they stay as zombies
             if not victims and not orphans:
                 break
             await asyncio.sleep(0.01)
@@ -132,6 +130,17 @@ class ShellPty:
         for pid in set(orphans):
             tree |= descendants(pid)
         return {pid for pid in tree | orphans if not _is_zombie(pid)}, orphans
+
+
+def _home_or_root(home: str) -> str:
+    return home if os.path.isdir(home) else "/"
+
+
+def _reap(pids: set[int]) -> None:
+    """Collect the exit status of orphans that came to us, without waiting."""
+    for pid in pids:
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(pid, os.WNOHANG)
 
 
 def _is_zombie(pid: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.resources
+import os
 import re
 import shlex
 import sys
@@ -28,6 +29,11 @@ def install_bridge(session_dir: Path) -> Path:
     target.write_text(source)
     target.chmod(0o500)
     return target
+
+
+def open_log(path: Path) -> int:
+    """An append-only log file for sshd's or ssh's own messages (never the screen)."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
 
 
 def bridge_command(bridge: Path, mode: str, socket_path: Path) -> str:

@@ -23,7 +23,9 @@ class KeyPair:
 def find_tool(name: str, package: str) -> str:
     path = shutil.which(name) or shutil.which(name, path="/usr/bin:/bin:/usr/sbin:/sbin")
     if path is None:
-        raise ToolMissing(f"The program {name} is missing. Install it with: sudo apt install {package}")
+        raise ToolMissing(
+            f"The program {name} is missing. Install it with: sudo apt install {package}"
+        )
     return path
 
 

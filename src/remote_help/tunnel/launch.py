@@ -96,7 +96,7 @@ def _last_log_line(log: Path) -> str:
 
 
 async def serve(conn: socket.socket, session_dir: Path, me: keys.KeyPair, peer: Identity,
-                user: str, sshd_path: str) -> Tunnel:
+                *, user: str, sshd_path: str) -> Tunnel:
     """Run sshd on the verified connection; return the channel it hands us."""
     bridge = common.install_bridge(session_dir)
     sock_path = session_dir / "session.sock"

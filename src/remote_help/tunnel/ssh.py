@@ -6,7 +6,7 @@ import asyncio
 import os
 from pathlib import Path
 
-from remote_help.tunnel.common import PEER_ALIAS, safe_path
+from remote_help.tunnel.common import PEER_ALIAS, open_log, safe_path
 from remote_help.tunnel.keys import KeyPair
 
 
@@ -68,7 +68,10 @@ def command(
 async def start(argv: list[str], stdin: int, stdout: int, log: Path) -> asyncio.subprocess.Process:
     """Run ssh with the session stream's pipes as its stdin and stdout."""
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "USER", "LOGNAME")}
-    with open(log, "ab") as log_file:
+    log_fd = open_log(log)
+    try:
         return await asyncio.create_subprocess_exec(
-            *argv, stdin=stdin, stdout=stdout, stderr=log_file, env=env
+            *argv, stdin=stdin, stdout=stdout, stderr=log_fd, env=env
         )
+    finally:
+        os.close(log_fd)

@@ -10,7 +10,7 @@ import socket
 import subprocess
 from pathlib import Path
 
-from remote_help.tunnel.common import safe_path
+from remote_help.tunnel.common import open_log, safe_path
 from remote_help.tunnel.keys import KeyPair
 
 DEFAULT_SSHD = "/usr/sbin/sshd"
@@ -118,14 +118,20 @@ def ensure_privsep_dir() -> Path | None:
     return Path("/run/sshd")
 
 
-async def start(sshd: str, config: Path, conn: socket.socket, log: Path) -> asyncio.subprocess.Process:
+async def start(
+    sshd: str, config: Path, conn: socket.socket, log: Path
+) -> asyncio.subprocess.Process:
     """Run ``sshd -i`` with the verified TCP connection as its stdin and stdout."""
     conn.setblocking(True)
-    with open(log, "ab") as log_file:
+    home = pwd.getpwuid(os.geteuid()).pw_dir
+    log_fd = open_log(log)
+    try:
         return await asyncio.create_subprocess_exec(
             sshd, "-i", "-e", "-f", str(config),
             stdin=conn.fileno(),
             stdout=conn.fileno(),
-            stderr=log_file,
-            env={"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "HOME": pwd.getpwuid(os.geteuid()).pw_dir},
+            stderr=log_fd,
+            env={"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "HOME": home},
         )  # fmt: skip
+    finally:
+        os.close(log_fd)

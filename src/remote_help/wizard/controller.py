@@ -171,7 +171,7 @@ class Journey:
         try:
             if server == role:
                 self._tunnel = await launch.serve(conn, self.session_dir, key, pairing.peer,
-                                                  me.user, opts.sshd)
+                                                  user=me.user, sshd_path=opts.sshd)
             else:
                 self._tunnel = await launch.dial(conn, self.session_dir, key, pairing.peer)
         except (launch.TunnelError, sshd.SshdError, keys.ToolMissing) as exc:
