@@ -20,9 +20,9 @@ import time
 from typing import Any
 
 import pexpect
+
 from remote_help.proto import frames, sas
 from remote_help.proto.handshake import Handshake, Identity
-
 from tests import support
 
 ED25519_PREFIX = b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20"
@@ -167,8 +167,9 @@ class Relay:
     every further byte blindly in both directions and records it.
     """
 
-    def __init__(self, helper_port: int, friend_user: str) -> None:
+    def __init__(self, helper_port: int, friend_user: str, *, transparent: bool = False) -> None:
         self.helper_port = helper_port
+        self.transparent = transparent  # forward everything from the first byte (a control)
         self.server = socket.create_server(("127.0.0.1", 0))
         self.server.settimeout(IO_TIMEOUT)
         self.port = int(self.server.getsockname()[1])
@@ -178,6 +179,7 @@ class Relay:
                                                       "to friend": bytearray()}
         self.forwarded: dict[str, bytearray] = {"to helper": bytearray(),
                                                 "to friend": bytearray()}
+        self.chunks: list[tuple[float, str, bytes]] = []  # every forwarded chunk, in order
         self.error: BaseException | None = None
         self._stop = threading.Event()
         self._sockets: list[socket.socket] = []
@@ -224,6 +226,11 @@ class Relay:
         self.server.close()
         self._sockets.append(friend)
         friend.settimeout(IO_TIMEOUT)
+        if self.transparent:
+            helper = connect(self.helper_port)
+            self._sockets.append(helper)
+            self._forward(friend, helper)
+            return
         from_friend = frames.FrameReader()
         hello = read_frame(friend, from_friend)  # the friend commits to its key
 
@@ -261,22 +268,31 @@ class Relay:
                         other[sock].shutdown(socket.SHUT_WR)
                     continue
                 self.forwarded[leg[sock]] += data
+                self.chunks.append((time.monotonic(), leg[sock], data))
                 with contextlib.suppress(OSError):
                     other[sock].sendall(data)
 
 
-def parse_frames(data: bytes) -> list[dict[str, Any]]:
-    """Split recorded bytes into handshake frames (raises if they are anything else)."""
+def split_frames(data: bytes) -> tuple[list[dict[str, Any]], bytes]:
+    """The handshake frames at the start of recorded bytes, and what follows them (the
+    bytes from the first "SSH-" on)."""
     reader = frames.FrameReader()
     out = []
     view = memoryview(data)
-    while view:
+    while view and not (reader.wanted() == frames.HEADER.size and view[:4] == b"SSH-"):
         wanted = reader.wanted()
         reader.feed(bytes(view[:wanted]))
         view = view[wanted:]
         if reader.wanted() == 0:
             out.append(reader.take()[1])
     assert reader.wanted() == frames.HEADER.size, "recorded bytes end inside a frame"
+    return out, bytes(view)
+
+
+def parse_frames(data: bytes) -> list[dict[str, Any]]:
+    """Recorded bytes that must be handshake frames and nothing else."""
+    out, rest = split_frames(data)
+    assert rest == b"", f"not a frame: {rest[:40]!r}"
     return out
 
 

@@ -320,7 +320,7 @@ def test_bad_user_name_in_hello2_to_a_connecting_friend(world: support.World,
         friend.sendline("y")
         sock = fake.accept()
         with held([sock]):
-            raw, hello = fakes.read_frame(sock)
+            _raw, hello = fakes.read_frame(sock)
             assert hello["t"] == "HELLO"
             sock.sendall(fakes.frame({"t": "HELLO2", "v": 1, "role": "helper",
                                       "pk": fakes.random_key(), "user": user,

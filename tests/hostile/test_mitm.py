@@ -107,3 +107,48 @@ def test_relay_swapping_keys_helper_refuses(world: support.World) -> None:
     assert_no_ssh_crossed(relay)
     assert "connected to your" not in helper.output + friend.output
     fakes.assert_no_crash(helper, friend)
+
+
+@pytest.mark.root
+def test_control_a_relay_that_changes_nothing_lets_the_session_through(
+        world: support.World) -> None:
+    """The same relay forwarding every byte untouched: the codes match, and SSH bytes cross
+    only after both CONFIRM frames did. So STOP above comes from the swapped keys, and the
+    relay itself would have seen SSH had the people confirmed."""
+    helper_account, friend_account = world.account(), world.account()
+    port = support.free_port()
+    world.ports.append(port)
+    helper = world.start(helper_account, "helper", "--port", str(port), "--bind", "127.0.0.1")
+    helper.expect("Waiting for your friend")
+    relay = fakes.Relay(port, friend_user=friend_account.name, transparent=True)
+    world.ports.append(relay.port)
+    relay.start()
+    friend = world.start(friend_account, "friend", "127.0.0.1", "--port", str(relay.port))
+    friend.expect("Continue\\?")
+    friend.sendline("y")
+    match = helper.expect(support.CODE_LINE)
+    assert match is not None
+    friend.expect("Type the five letters")
+    friend.sendline(support.first_letters(match.group(1).split()))
+    friend.expect("CORRECT")
+    helper.expect(r"\[y/n\]")
+    helper.sendline("y")
+    helper.expect("To end the session, press Ctrl\\+Alt\\+C or F10", timeout=30)
+    friend.expect("To end help, press Ctrl\\+Alt\\+C", timeout=30)
+    support.run_in_shared_shell(helper, friend)
+    friend.send("\x1b\x03")  # Ctrl+Alt+C
+    friend.expect(support.ENDED_BY_FRIEND)
+    assert friend.wait_exit() == 0
+    assert helper.wait_exit() == 0
+    relay.stop()
+
+    to_helper, ssh_to_helper = fakes.split_frames(bytes(relay.forwarded["to helper"]))
+    to_friend, ssh_to_friend = fakes.split_frames(bytes(relay.forwarded["to friend"]))
+    assert [m["t"] for m in to_helper] == ["HELLO", "REVEAL", "CONFIRM"]
+    assert [m["t"] for m in to_friend] == ["HELLO2", "CONFIRM"]
+    assert ssh_to_helper.startswith(b"SSH-") and ssh_to_friend.startswith(b"SSH-")
+    # In time: the first SSH byte either way crossed after the last CONFIRM either way.
+    confirms = [when for when, _leg, data in relay.chunks if b'"CONFIRM"' in data]
+    first_ssh = min(when for when, _leg, data in relay.chunks if b"SSH-" in data)
+    assert len(confirms) == 2 and first_ssh >= max(confirms)
+    fakes.assert_no_crash(helper, friend)

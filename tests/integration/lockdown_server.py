@@ -27,6 +27,7 @@ client can tell which stream it got, and holds the descriptors until it is termi
 
 import array
 import contextlib
+import ctypes
 import json
 import os
 import pwd
@@ -130,6 +131,25 @@ def setup(mode: str, session_dir: str, peer_key_file: str, recorder: str) -> str
     return str(config)
 
 
+def _become_subreaper() -> None:
+    """Orphaned session processes (the bridge outlives its sshd) come to us to be reaped."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def _children() -> list[int]:
+    me, found = os.getpid(), []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()  # noqa: SIM115
+            except OSError:
+                continue
+            if int(stat[stat.rfind(")") + 2 :].split()[1]) == me:
+                found.append(int(entry))
+    return found
+
+
 def main(argv: list[str]) -> int:
     session_dir = argv[2]
     config = setup(argv[1], session_dir, argv[3], argv[4] if len(argv) > 4 else "")
@@ -137,24 +157,56 @@ def main(argv: list[str]) -> int:
     events = open(os.path.join(session_dir, "events.jsonl"), "a", buffering=1)  # noqa: SIM115
     log_path = os.path.join(session_dir, "sshd.log")
     procs: list[subprocess.Popen[bytes]] = []
-    held: list[object] = []
+    held: list[tuple[socket.socket, list[int]]] = []
 
     def record(**fields: object) -> None:
         fields["t"] = time.time()
         events.write(json.dumps(fields) + "\n")
 
+    def reap() -> None:
+        by_pid = {proc.pid: proc for proc in procs}
+        with contextlib.suppress(ChildProcessError):
+            while True:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+                if pid == 0:
+                    break
+                if pid in by_pid:  # so that Popen never signals a reaped (reusable) pid
+                    by_pid[pid].returncode = os.waitstatus_to_exitcode(status)
+
     def stop(*_: object) -> None:
+        # Let go of the channels (the bridges end), end every sshd, then reap all that
+        # ended up as our children (we are their subreaper), killing stragglers by pid.
+        for conn, fds in held:
+            conn.close()
+            for fd in fds:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        reap()
         for proc in procs:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-        for proc in procs:
-            proc.wait()
+            if proc.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+        deadline = time.monotonic() + 3
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                if time.monotonic() > deadline + 3:
+                    break
+                if time.monotonic() > deadline:
+                    for child in _children():
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(child, signal.SIGKILL)
+                time.sleep(0.02)
         with contextlib.suppress(OSError):
             os.unlink(sock_path)
         os._exit(0)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    _become_subreaper()
 
     tcp = socket.create_server(("127.0.0.1", 0))
     sock_path = os.path.join(session_dir, "session.sock")
@@ -206,8 +258,7 @@ def main(argv: list[str]) -> int:
                        environ=environ, cmdline=cmdline, ancestors=ancestors,
                        sshd_pids=[p.pid for p in procs])
                 held.append((conn, list(fds)))  # hold the channel, as the app does
-        for proc in procs:
-            proc.poll()
+        reap()
 
 
 if __name__ == "__main__":
