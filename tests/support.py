@@ -122,11 +122,16 @@ def program_source() -> Path:
 
 
 def start(account: Account, *args: str, cols: int = 100, rows: int = 30,
-          python: str | None = None, extra_env: dict[str, str] | None = None) -> Program:
-    """Start ``remote-help ARGS`` as ``account`` on a fresh pty."""
+          python: str | None = None, extra_env: dict[str, str] | None = None,
+          shell_wrapper: tuple[str, ...] = ()) -> Program:
+    """Start ``remote-help ARGS`` as ``account`` on a fresh pty.
+
+    ``shell_wrapper`` (e.g. ``("sh", "-c", "...; python -m remote_help \"$@\"", "sh")``)
+    runs the program inside a script that can look at the terminal before and after.
+    """
     env = account.env(PYTHONPATH=str(program_source()), **(extra_env or {}))
     interpreter = python or (SYSTEM_PYTHON if account.as_other_user else sys.executable)
-    argv = [interpreter, "-m", "remote_help", *args]
+    argv = [*shell_wrapper, *args] if shell_wrapper else [interpreter, "-m", "remote_help", *args]
     if account.as_other_user:
         argv = ["runuser", "-u", account.name, "--", "env", "-i",
                 *(f"{k}={v}" for k, v in env.items()), *argv]
@@ -295,6 +300,7 @@ class World:
 
 def walk_to_session(world: World, helper: Account, friend: Account, *, reverse: bool = False,
                     helper_args: tuple[str, ...] = (), friend_args: tuple[str, ...] = (),
+                    shell_wrapper: tuple[str, ...] = (),
                     **start_kwargs: object) -> tuple[Program, Program]:
     """Both people go through the journey up to the live shared shell, as people would."""
     port = free_port()
@@ -304,7 +310,8 @@ def walk_to_session(world: World, helper: Account, friend: Account, *, reverse: 
         h = world.start(helper, "helper", *common, "--bind", "127.0.0.1", *helper_args,
                         **start_kwargs)
         h.expect("Waiting for your friend")
-        f = world.start(friend, "friend", "127.0.0.1", *common, *friend_args, **start_kwargs)
+        f = world.start(friend, "friend", "127.0.0.1", *common, *friend_args,
+                        shell_wrapper=shell_wrapper, **start_kwargs)
         f.expect("Continue\\?")
         f.sendline("y")
     else:

@@ -54,3 +54,63 @@ def test_background_and_detached_children_are_ended(world: support.World) -> Non
     assert friend.wait_exit() == 0
     assert helper.wait_exit() == 0
     # the fixture's invariant check finds no sleep left (they carry the session's env)
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("victim", ["helper", "friend"])
+def test_killed_peer_ends_the_session_on_the_other_side(world: support.World,
+                                                         victim: str) -> None:
+    helper, friend = support.walk_to_session(world, world.account(), world.account())
+    support.run_in_shared_shell(helper, friend)
+    killed, survivor = (helper, friend) if victim == "helper" else (friend, helper)
+    killed.child.kill(9)
+    survivor.expect("The connection was lost, so the session has ended")
+    assert survivor.wait_exit() != 0
+    killed.wait_exit()
+    # The fixture checks that the friend's shell, ssh, sshd and the session directories are
+    # gone. A SIGKILLed program cannot remove its own session directory: its next start does.
+    _sweep(world, killed.account)
+
+
+def _sweep(world: support.World, account: support.Account) -> None:
+    """Starting remote-help again removes what a killed one left behind."""
+    port = support.free_port()
+    program = world.start(account, "helper", "--port", str(port), "--bind", "127.0.0.1")
+    program.expect("Waiting for your friend")
+    program.child.sendintr()
+    program.expect("Cancelled")
+    assert program.wait_exit() != 0
+
+
+@pytest.mark.root
+def test_dangerous_sequences_never_reach_either_terminal(world: support.World) -> None:
+    helper, friend = support.walk_to_session(world, world.account(), world.account())
+    support.run_in_shared_shell(helper, friend)
+    # clipboard write, font change, title report request, DECRQSS, 8-bit CSI as U+009B
+    helper.send(r"printf 'A\033]52;c;aGVsbG8=\007B\033]50;x\007C\033[21tD\033P$qm\033\\E"
+                r"\302\2335tF\n'; echo done-$((2+2))" + "\r")
+    for side in (helper, friend):
+        side.expect("done-4")
+        assert "ABCDE5tF" in side.output  # the visible text survives; U+009B alone is dropped
+        for bad in ("\x1b]52", "\x1b]50", "\x1b[21t", "\x1bP", "\u009b"):
+            assert bad not in side.output, (bad, side.output[-300:])
+    friend.send("\x1b\x03")
+    assert friend.wait_exit() == 0
+    assert helper.wait_exit() == 0
+
+
+@pytest.mark.root
+def test_terminal_modes_are_restored(world: support.World) -> None:
+    friend_account = world.account()
+    before = world.base / "stty-before"
+    after = world.base / "stty-after"
+    wrapper = (f"stty -g > {before}; {support.sys.executable} -m remote_help \"$@\"; "
+               f"status=$?; stty -g > {after}; exit $status")
+    helper, friend = support.walk_to_session(
+        world, world.account(), friend_account,
+        friend_args=(), shell_wrapper=("sh", "-c", wrapper, "sh"))
+    support.run_in_shared_shell(helper, friend)
+    friend.send("\x1b\x03")
+    assert friend.wait_exit() == 0
+    assert helper.wait_exit() == 0
+    assert before.read_text() == after.read_text()

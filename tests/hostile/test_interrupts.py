@@ -204,6 +204,65 @@ def test_drop_at_each_step_against_the_connecting_friend(world: support.World,
 
 
 @pytest.mark.root
+def test_drops_against_the_waiting_friend_in_reverse_mode(world: support.World) -> None:
+    """The friend waits (--reverse): a drop before the code is shown and the friend keeps
+    waiting; a drop after the code is an interrupted check."""
+    port = support.free_port()
+    world.ports.append(port)
+    friend = world.start(world.account(), "friend", "--reverse", "--port", str(port),
+                         "--bind", "127.0.0.1")
+    friend.expect("Continue\\?")
+    friend.sendline("y")
+    friend.expect("Waiting for your helper")
+    for reveal in (False, True):
+        caller = fakes.FakeCaller(port, role="helper")
+        caller.hello()
+        assert caller.read()["t"] == "HELLO2"
+        if reveal:
+            caller.reveal()
+            friend.expect("Type the five letters")
+        caller.close()
+        if not reveal:
+            friend.expect(re.escape(CLOSED) + EOF_SENTENCE, timeout=5)
+            assert friend.child.isalive()
+    friend.expect(re.escape(FRIEND_INTERRUPTED))
+    assert friend.wait_exit() != 0
+    fakes.assert_no_crash(friend)
+
+
+@pytest.mark.root
+def test_a_paused_friend_neither_connects_nor_waits(world: support.World) -> None:
+    """Three recent interruptions recorded on the friend's computer pause it too, before
+    any connection is made or accepted."""
+    account = world.account()
+    state = account.state / "remote-help"
+    state.mkdir(mode=0o700)
+    now = time.time()
+    (state / "checks.json").write_text(json.dumps([now - 120, now - 60, now - 1]))
+    fake = fakes.FakeListener()
+    world.ports.append(fake.port)
+    try:
+        friend = start_friend(world, fake.port, account)
+        friend.expect(PAUSED)
+        assert friend.wait_exit() != 0
+        fake.server.settimeout(0.5)
+        with pytest.raises(TimeoutError):
+            fake.accept()  # the paused friend never connected
+    finally:
+        fake.close()
+    port = support.free_port()
+    world.ports.append(port)
+    waiting = world.start(account, "friend", "--reverse", "--port", str(port), "--bind",
+                          "127.0.0.1")
+    waiting.expect("Continue\\?")
+    waiting.sendline("y")
+    waiting.expect(PAUSED)
+    assert waiting.wait_exit() != 0
+    assert fakes.refused(port)
+    fakes.assert_no_crash(friend, waiting)
+
+
+@pytest.mark.root
 def test_every_step_before_the_people_talk_has_a_deadline(world: support.World) -> None:
     """A peer that stalls (silent, or one byte at a time) is cut off at the step deadline
     on both sides; nobody waits for ever."""

@@ -224,19 +224,20 @@ class Journey:
 
     async def _verify(self, role: str, pairing: Pairing, details: Details,
                       checks: lockout.CheckLog) -> None:
-        """The people compare the code; SSH may start only when both confirmed."""
+        """The people compare the code; SSH may start only when both confirmed.
+
+        Every check that does not end verified is recorded: a man in the middle who sees
+        the codes differ can drop the connection, or forge a refusal, so that people retry.
+        """
         ask = self.front.verify_helper if role == "helper" else self.front.verify_friend
         person = asyncio.ensure_future(ask(pairing.code, details))  # noqa: TID251
         peer = asyncio.ensure_future(pairing.peer_outcome())  # noqa: TID251
-        finished = False
         try:
             await asyncio.wait([person, peer], return_when=asyncio.FIRST_COMPLETED)
             if peer.done() and peer.exception() is not None:
-                person.cancel()
                 raise self._peer_failure(role, peer.exception())  # type: ignore[arg-type]
             if not await person:
                 await pairing.abort("mismatch" if role == "friend" else "refused")
-                finished = True
                 raise Failure(_REFUSED[role])
             await pairing.confirm()
             if not peer.done():
@@ -245,16 +246,13 @@ class Journey:
                 await peer
             except Exception as exc:
                 raise self._peer_failure(role, exc) from None
-            finished = True
-        except asyncio.CancelledError:
-            await pairing.abort("cancelled")
-            raise
         finally:
             for task in (person, peer):
                 task.cancel()
             await asyncio.gather(person, peer, return_exceptions=True)
-            if not pairing.handshake.verified and not finished:
+            if not pairing.handshake.verified:
                 checks.record_interrupted()
+                await pairing.abort("cancelled")  # tells the peer, unless already stopped
 
     def _peer_failure(self, role: str, exc: BaseException) -> Failure:
         if isinstance(exc, PeerAborted) and exc.reason in _PEER_ABORTED[role]:
