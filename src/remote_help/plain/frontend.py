@@ -115,7 +115,8 @@ class PlainFrontEnd:
     async def warn_friend(self) -> bool:
         self.say()
         self.say("remote-help lets someone you trust see and use this computer, to fix it.")
-        self.say("You will see everything they do, and you can end it at any time.")
+        self.say("You will see everything they do. You can end it at any time by pressing "
+                 "Ctrl+Alt+C.")
         self.say()
         self.say("Only continue if YOU phoned someone you know.")
         self.say("Banks, Microsoft and the police never ask for this.")

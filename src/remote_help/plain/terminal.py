@@ -18,7 +18,8 @@ HELPER_END_KEYS = (b"\x1b\x03", b"\x1b[21~")  # Ctrl+Alt+C, F10
 # hidden cursor, mouse reporting, bracketed paste, keypad modes, scroll region, colours.
 RESET_MODES = (
     b"\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l"
-    b"\x1b[?1l\x1b>\x1b[r\x1b[0m"
+    b"\x1b[?1l\x1b>\x1b[0m"
+    b"\x1b7\x1b[r\x1b8"  # the scroll region reset moves the cursor home: save, restore
 )
 
 

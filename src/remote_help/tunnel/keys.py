@@ -14,6 +14,10 @@ class ToolMissing(Exception):
     """A program we need is not installed; the message says what to install."""
 
 
+class KeyFailure(Exception):
+    """ssh-keygen could not make the session's key; the message is a plain sentence."""
+
+
 @dataclass(frozen=True)
 class KeyPair:
     private_path: Path
@@ -33,15 +37,21 @@ def generate(directory: Path) -> KeyPair:
     """A fresh key in ``directory`` (which must be private to us)."""
     private = directory / "key"
     keygen = find_tool("ssh-keygen", "openssh-client")
-    subprocess.run(
-        [keygen, "-q", "-t", "ed25519", "-N", "", "-C", "remote-help", "-f", str(private)],
-        check=True,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        timeout=30,
-    )
-    kind, blob = private.with_suffix(".pub").read_text().split()[:2]
+    try:
+        subprocess.run(
+            [keygen, "-q", "-t", "ed25519", "-N", "", "-C", "remote-help", "-f", str(private)],
+            check=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=30,
+        )
+        kind, blob = private.with_suffix(".pub").read_text().split()[:2]
+    except subprocess.CalledProcessError as exc:
+        reason = exc.stderr.decode(errors="replace").strip().splitlines() or ["no reason given"]
+        raise KeyFailure(f"Could not make this session's key: {reason[-1]}") from None
+    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
+        raise KeyFailure(f"Could not make this session's key: {exc}") from None
     return KeyPair(private, f"{kind} {blob}")
 
 

@@ -189,7 +189,8 @@ class Journey:
             user = identity.user_name()
             self.session_dir = paths.make_session_dir()
             pair = keys.generate(self.session_dir)
-        except (identity.IdentityError, paths.PathError, keys.ToolMissing) as exc:
+        except (identity.IdentityError, paths.PathError, keys.ToolMissing,
+                keys.KeyFailure) as exc:
             raise Failure(str(exc)) from None
         except OSError as exc:
             raise Failure(f"Could not prepare this session: {exc.strerror or exc}.") from None
@@ -294,8 +295,8 @@ _NO_SSHD = {
     "start again when they tell you to.",
 }
 _REFUSED = {
-    "friend": "STOP. The words did not match, so nothing was shared. Hang up and call your "
-    "helper back on a number you know.",
+    "friend": "The words did not match, so nothing was shared. Someone may be listening in: "
+    "hang up and call your helper back on a number you know.",
     "helper": "You said your friend's screen did not say CORRECT, so nothing was shared. "
     "Call your friend back on a number you know and start again.",
 }
