@@ -104,7 +104,10 @@ async def _run(front: PlainFrontEnd, options: Options) -> int:
         front.say("\nCancelled. Nothing was shared.")
         return EXIT_FAILED
     except asyncio.CancelledError:
-        front.say("\nCancelled. Nothing was shared.")
+        if journey.live:
+            front.say("\nremote-help was stopped, so the session has ended.")
+        else:
+            front.say("\nCancelled. Nothing was shared.")
         return EXIT_FAILED
     except Failure as exc:
         front.say()

@@ -114,3 +114,14 @@ def test_terminal_modes_are_restored(world: support.World) -> None:
     assert friend.wait_exit() == 0
     assert helper.wait_exit() == 0
     assert before.read_text() == after.read_text()
+
+
+@pytest.mark.root
+def test_sigterm_during_a_session_ends_it_cleanly(world: support.World) -> None:
+    helper, friend = support.walk_to_session(world, world.account(), world.account())
+    support.run_in_shared_shell(helper, friend)
+    friend.child.kill(15)
+    friend.expect("remote-help was stopped, so the session has ended")
+    helper.expect("Your friend ended the session")
+    assert friend.wait_exit() == 1
+    assert helper.wait_exit() == 0

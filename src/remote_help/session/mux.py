@@ -43,6 +43,8 @@ class Ending:
 
 
 class _Session:
+    role = ""
+
     def __init__(self, view: View, name: str) -> None:
         self.view = view
         self.name = name
@@ -87,7 +89,13 @@ class _Session:
 
     async def _wait_end(self) -> Ending:
         assert self._ended is not None
-        ending = await self._ended
+        try:
+            ending = await self._ended
+        except asyncio.CancelledError:
+            # Our program is being stopped (its window closed, a signal): say goodbye.
+            self.channel.send(sp.Bye(f"{self.role}-ended"))
+            await self.channel.flush(0.5)
+            raise
         if ending.ok:
             await self.channel.flush()
         self.channel.close()
@@ -96,6 +104,8 @@ class _Session:
 
 class FriendSession(_Session):
     """The friend's side: owns the pty."""
+
+    role = "friend"
 
     def __init__(self, view: View, name: str, term: str) -> None:
         super().__init__(view, name)
@@ -215,6 +225,8 @@ class FriendSession(_Session):
 
 class HelperSession(_Session):
     """The helper's side: shows the friend's terminal, sends keys."""
+
+    role = "helper"
 
     async def run(self, rfd: int, wfd: int) -> Ending:
         try:

@@ -99,6 +99,7 @@ class Journey:
     options: Options
     session_dir: Path | None = None
     role: str | None = None
+    live: bool = False  # a shared session has started
     _pairing: Pairing | None = None
     _listener: Listener | None = None
     _tunnel: Tunnel | None = None
@@ -178,6 +179,7 @@ class Journey:
             raise Failure(str(exc)) from None
         connected = Connected(role, pairing.peer.role, pairing.peer.user, pairing.peer_address)
         spare = {p.pid for p in self._tunnel.processes}
+        self.live = True
         ending = await self.front.run_session(role, connected, self._tunnel, spare)
         if ending.reason == "setup-failed" and not ending.detail:
             log_name = "sshd.log" if server == role else "ssh.log"
