@@ -24,7 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
 SYSTEM_PYTHON = "/usr/bin/python3"
 NUMBER_WORDS = {"TWO": "2", "THREE": "3", "FOUR": "4", "FIVE": "5", "SIX": "6", "SEVEN": "7"}
-SSHD_SESSION = re.compile(r"sshd: \S+ \[(priv|net)\]|sshd: \S+@notty")
 CODE_LINE = re.compile(r"Read these words to your friend: ((?:[A-Z]+ ){4}[A-Z]+)\r?\n")
 
 
@@ -188,8 +187,14 @@ def _cmdline(pid: str) -> str:
         return ""
 
 
-def leftover_processes(accounts: list[Account]) -> list[str]:
-    """Processes of ours still alive: our programs, their ssh/sshd/bridges, the shared shell."""
+def leftover_processes(accounts: list[Account], sessions: set[int] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    """Processes of ours still alive: our programs, their ssh/sshd/bridges, the shared shell.
+
+    Found by the accounts' private directories in their command line or environment, by
+    the throwaway users' uids, and by terminal session: each program is started as the
+    leader of a session of its own, which sshd and its privilege-separated children keep
+    (their command lines and environments are rewritten, so nothing else names them).
+    """
     markers = [str(a.runtime) for a in accounts]
     uids = {pwd.getpwnam(a.name).pw_uid for a in accounts if a.as_other_user}
     found = []
@@ -202,14 +207,15 @@ def leftover_processes(accounts: list[Account]) -> list[str]:
             uid = os.stat(f"/proc/{pid}").st_uid
         except OSError:
             continue
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if fields[0] == "Z":
+            continue
         if (any(m in cmd for m in markers) or any(m.encode() in env for m in markers)
-                or uid in uids or SSHD_SESSION.match(cmd)):
-            try:
-                stat = Path(f"/proc/{pid}/stat").read_text()
-            except OSError:
-                continue
-            if stat[stat.rfind(")") + 2 :].startswith("Z"):
-                continue
+                or uid in uids or int(fields[3]) in sessions):
             found.append(f"{pid}: {cmd[:120]}")
     return found
 
@@ -222,11 +228,12 @@ def ssh_dir_snapshot(home: Path) -> list[tuple[str, float]] | None:
 
 
 def check_nothing_left(accounts: list[Account], ssh_before: dict[str, object],
-                       ports: list[int] = (), timeout: float = 5.0) -> None:  # type: ignore[assignment]
+                       ports: list[int] = (), timeout: float = 5.0,  # type: ignore[assignment]
+                       sessions: set[int] = frozenset()) -> None:  # type: ignore[assignment]
     """The invariant check after every integration and e2e test."""
     deadline = time.monotonic() + timeout
     while True:
-        procs = leftover_processes(accounts)
+        procs = leftover_processes(accounts, sessions)
         sessions = [str(p) for a in accounts for p in a.runtime.rglob("session-*")]
         listening = [p for p in ports if _listening(p)]
         if not (procs or sessions or listening) or time.monotonic() > deadline:
@@ -246,9 +253,9 @@ def _listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def kill_all(accounts: list[Account]) -> None:
+def kill_all(accounts: list[Account], sessions: set[int] = frozenset()) -> None:  # type: ignore[assignment]
     """Last-resort cleanup after a failed test, so one failure does not poison the next."""
-    for line in leftover_processes(accounts):
+    for line in leftover_processes(accounts, sessions):
         with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(line.split(":")[0]), signal.SIGKILL)
 
@@ -283,17 +290,23 @@ class World:
         self.programs.append(program)
         return program
 
+    @property
+    def sessions(self) -> set[int]:
+        """pexpect makes each program (or its runuser) the leader of its own session."""
+        return {program.child.pid for program in self.programs}
+
     def check(self) -> None:
         for program in self.programs:
             if program.child.isalive():
                 raise AssertionError(f"a program is still running:\n{program.output[-2000:]}")
-        check_nothing_left(self.accounts, self._ssh_before, self.ports)
+        check_nothing_left(self.accounts, self._ssh_before, self.ports,
+                           sessions=self.sessions)
 
     def cleanup(self) -> None:
         for program in self.programs:
             if program.child.isalive():
                 program.child.kill(signal.SIGKILL)
-        kill_all(self.accounts)
+        kill_all(self.accounts, self.sessions)
         for manager in reversed(self._users):
             manager.__exit__(None, None, None)
 

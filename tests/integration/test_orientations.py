@@ -71,3 +71,18 @@ def test_neither_side_has_sshd(world: support.World) -> None:
     assert h.wait_exit() != 0
     assert f.wait_exit() != 0
     assert "Read these words" not in h.output  # no code is read when nothing could follow
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("server", ["helper", "friend"], ids=["helper-sshd", "friend-sshd"])
+def test_noisy_shell_start_up_files_do_not_break_the_stream(world: support.World,
+                                                            server: str) -> None:
+    """sshd runs the forced command through the account's shell, which reads ~/.bashrc:
+    whatever that prints lands in the channel before our stream and must be skipped."""
+    helper = world.account(world.user())
+    friend = world.account(world.user())
+    noisy = helper if server == "helper" else friend
+    rc = noisy.home / ".bashrc"
+    rc.write_text("echo 'Welcome to the machine'; printf '\\000\\001\\002\\377 junk\\n'\n"
+                  "echo 'to stderr' >&2\n")
+    _session(world, helper, friend, False, server)

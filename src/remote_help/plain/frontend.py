@@ -280,8 +280,8 @@ class PlainFrontEnd:
                 loop.add_signal_handler(signal.SIGWINCH, session.resize)
             try:
                 if isinstance(session, FriendSession):
-                    return await session.run(tunnel.rfd, tunnel.wfd, spare)
-                return await session.run(tunnel.rfd, tunnel.wfd)
+                    return await session.run(tunnel.rfd, tunnel.wfd, spare, lead=tunnel.lead)
+                return await session.run(tunnel.rfd, tunnel.wfd, lead=tunnel.lead)
             finally:
                 loop.remove_reader(0)
                 with contextlib.suppress(NotImplementedError, RuntimeError):

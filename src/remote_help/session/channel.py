@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 from collections.abc import Callable
 
 from remote_help.proto import session as sp
 from remote_help.proto.errors import ProtocolError
 
+log = logging.getLogger(__name__)
+# The side whose channel comes from sshd's forced command writes this first. sshd starts
+# that command through the account's shell, whose start-up files (~/.bashrc) may print
+# before our bridge runs: the other side skips whatever precedes this line.
+PREAMBLE = b"\x00remote-help session stream 1\n"
+MAX_JUNK = 64 * 1024
 HIGH_WATER = 256 * 1024
 LOW_WATER = 64 * 1024
 
@@ -22,10 +29,12 @@ class _Reader(asyncio.Protocol):
         self._channel._on_data(data)
 
     def eof_received(self) -> bool:
+        log.debug("session stream: end of input")
         self._channel._on_closed(None)
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
+        log.debug("session stream: input lost (%r)", exc)
         self._channel._on_closed(exc)
 
 
@@ -40,6 +49,7 @@ class _Writer(asyncio.BaseProtocol):
         self._channel._set_writable(True)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        log.debug("session stream: output lost (%r)", exc)
         self._channel._on_closed(exc)
 
 
@@ -60,22 +70,35 @@ class Channel:
         self._write: asyncio.WriteTransport | None = None
         self.closed = False
         self.writable = True
+        self._ready = False  # the preamble was seen (or we lead): messages may flow
+        self._skipped = bytearray()
+        self._pending: list[bytes] = []
 
-    async def open(self, rfd: int, wfd: int) -> None:
-        """Take ownership of the two descriptors (they may be the same socket, dup'ed)."""
+    async def open(self, rfd: int, wfd: int, *, lead: bool) -> None:
+        """Take ownership of the two descriptors; ``lead``: we write the preamble."""
         loop = asyncio.get_running_loop()
         rfile = os.fdopen(rfd, "rb", buffering=0)
         wfile = os.fdopen(wfd, "wb", buffering=0)
         self._read, _ = await loop.connect_read_pipe(lambda: _Reader(self), rfile)
         self._write, _ = await loop.connect_write_pipe(lambda: _Writer(self), wfile)
         self._write.set_write_buffer_limits(HIGH_WATER, LOW_WATER)
+        if lead:
+            self._write.write(PREAMBLE)
+            self._ready = True
 
     def send(self, message: sp.Message) -> None:
         if self.closed or self._write is None or self._write.is_closing():
             return
+        if not self._ready:
+            self._pending.append(sp.encode(message))
+            return
         self._write.write(sp.encode(message))
 
     def _on_data(self, data: bytes) -> None:
+        if not self._ready:
+            data = self._skip_junk(data)
+            if not self._ready:
+                return
         try:
             messages = self._decoder.feed(data)
         except ProtocolError as exc:
@@ -86,6 +109,26 @@ class Channel:
                 return
             self._on_message(message)
 
+    def _skip_junk(self, data: bytes) -> bytes:
+        """Drop what the peer's shell printed before the stream; return what follows."""
+        self._skipped += data
+        found = self._skipped.find(PREAMBLE)
+        if found < 0:
+            if len(self._skipped) > MAX_JUNK:
+                self._on_closed(ProtocolError(
+                    "The other computer printed too much before the session started."))
+            return b""
+        if found:
+            log.debug("skipped %d bytes before the session stream", found)
+        rest = bytes(self._skipped[found + len(PREAMBLE) :])
+        self._skipped = bytearray()
+        self._ready = True
+        if self._write is not None and not self._write.is_closing():
+            for frame in self._pending:
+                self._write.write(frame)
+        self._pending.clear()
+        return rest
+
     def _set_writable(self, writable: bool) -> None:
         self.writable = writable
         self._writable_cb(writable)
@@ -93,6 +136,7 @@ class Channel:
     def _on_closed(self, exc: BaseException | None) -> None:
         if self.closed:
             return
+        log.debug("session stream closed: %r", exc)
         self.closed = True
         self._closed_cb(str(exc) if isinstance(exc, ProtocolError) else None)
 

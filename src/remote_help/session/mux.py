@@ -53,9 +53,9 @@ class _Session:
         self._ended: asyncio.Future[Ending] | None = None
         self._hello = asyncio.Event()
 
-    async def _start(self, rfd: int, wfd: int) -> None:
+    async def _start(self, rfd: int, wfd: int, lead: bool) -> None:
         self._ended = asyncio.get_running_loop().create_future()
-        await self.channel.open(rfd, wfd)
+        await self.channel.open(rfd, wfd, lead=lead)
 
     def _finish(self, ending: Ending) -> None:
         if self._ended is not None and not self._ended.done():
@@ -115,9 +115,9 @@ class FriendSession(_Session):
         self._reading = False
         self._writing = False
 
-    async def run(self, rfd: int, wfd: int, spare: set[int]) -> Ending:
+    async def run(self, rfd: int, wfd: int, spare: set[int], *, lead: bool) -> Ending:
         try:
-            await self._start(rfd, wfd)
+            await self._start(rfd, wfd, lead)
             cols, rows = self.view.size()
             self.channel.send(sp.Hello("friend", self.name, cols, rows))
             if await self._await_hello() is None:
@@ -228,9 +228,9 @@ class HelperSession(_Session):
 
     role = "helper"
 
-    async def run(self, rfd: int, wfd: int) -> Ending:
+    async def run(self, rfd: int, wfd: int, *, lead: bool) -> Ending:
         try:
-            await self._start(rfd, wfd)
+            await self._start(rfd, wfd, lead)
             cols, rows = self.view.size()
             self.channel.send(sp.Hello("helper", self.name, cols, rows))
             if await self._await_hello() is not None:

@@ -34,6 +34,7 @@ class Tunnel:
     processes: list[asyncio.subprocess.Process] = field(default_factory=list)
     holders: list[socket.socket] = field(default_factory=list)
     privsep_dir: Path | None = None
+    lead: bool = False  # our channel came from sshd's forced command: we write first
 
     async def close(self) -> None:
         """Let go of the channel and make sure every process we started is gone."""
@@ -102,7 +103,7 @@ async def serve(conn: socket.socket, session_dir: Path, me: keys.KeyPair, peer: 
     sock_path = session_dir / "session.sock"
     forced = common.bridge_command(bridge, "serve", sock_path)
     config = sshd.write_config(session_dir, me, peer.public_key, user, forced)
-    tunnel = Tunnel(-1, -1, privsep_dir=sshd.ensure_privsep_dir())
+    tunnel = Tunnel(-1, -1, privsep_dir=sshd.ensure_privsep_dir(), lead=True)
     try:
         sshd.check_config(sshd_path, config)
         listener = _private_unix_listener(sock_path)

@@ -112,10 +112,6 @@ class Journey:
             await self._cleanup()
 
     async def _cleanup(self) -> None:
-        if self.session_dir is not None and log.isEnabledFor(logging.DEBUG):
-            for name in ("sshd.log", "ssh.log"):
-                with contextlib.suppress(OSError):
-                    log.debug("%s:\n%s", name, (self.session_dir / name).read_text())
         if self._listener is not None:
             await self._listener.close()
         if self._pairing is not None:
@@ -123,6 +119,10 @@ class Journey:
         if self._tunnel is not None:
             await self._tunnel.close()
         if self.session_dir is not None:
+            if log.isEnabledFor(logging.DEBUG):
+                for name in ("sshd.log", "ssh.log"):
+                    with contextlib.suppress(OSError):
+                        log.debug("%s:\n%s", name, (self.session_dir / name).read_text())
             paths.remove_session_dir(self.session_dir)
 
     async def _run(self) -> Ending:
