@@ -9,9 +9,10 @@ program's source:
 ``locked`` sets SESSION_DIR up as the friend's program does (its own host key, the bridge,
 ``sshd.write_config``); ``hostile`` writes a permissive sshd_config (forwarding, agent, X11,
 tty, tunnels, any environment) whose command is RECORDER instead of our bridge. Both print
-``HOSTKEY <public key>``, then the port.
+``HOSTKEY <public key>``, ``PID <own pid>`` and ``PORT <port>``; SIGTERM ends the server and
+all it started.
 
-It listens on 127.0.0.1 (a free port, printed as ``PORT <n>`` on stdout) and runs
+It listens on 127.0.0.1 (a free port) and runs
 ``sshd -i -e -f SSHD_CONFIG`` for each TCP connection, its stdin and stdout the socket
 itself, its stderr appended to SESSION_DIR/sshd.log -- as the real program does. Like the
 real program it listens on SESSION_DIR/session.sock, where the ForceCommand bridge hands
@@ -174,8 +175,13 @@ def main(argv: list[str]) -> int:
                     by_pid[pid].returncode = os.waitstatus_to_exitcode(status)
 
     def stop(*_: object) -> None:
-        # Let go of the channels (the bridges end), end every sshd, then reap all that
-        # ended up as our children (we are their subreaper), killing stragglers by pid.
+        # Stop listening (a late bridge must not wait in the backlog), let go of the
+        # channels (the bridges end), end every sshd, then reap all that ended up as our
+        # children (we are their subreaper), killing stragglers by pid.
+        for listener in (tcp, app):
+            listener.close()
+        with contextlib.suppress(OSError):
+            os.unlink(sock_path)
         for conn, fds in held:
             conn.close()
             for fd in fds:
@@ -200,13 +206,7 @@ def main(argv: list[str]) -> int:
                         with contextlib.suppress(ProcessLookupError):
                             os.kill(child, signal.SIGKILL)
                 time.sleep(0.02)
-        with contextlib.suppress(OSError):
-            os.unlink(sock_path)
         os._exit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    _become_subreaper()
 
     tcp = socket.create_server(("127.0.0.1", 0))
     sock_path = os.path.join(session_dir, "session.sock")
@@ -214,11 +214,14 @@ def main(argv: list[str]) -> int:
     app.bind(sock_path)
     os.chmod(sock_path, 0o600)
     app.listen(8)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    _become_subreaper()
 
     sel = selectors.DefaultSelector()
     sel.register(tcp, selectors.EVENT_READ, "tcp")
     sel.register(app, selectors.EVENT_READ, "app")
-    sys.stdout.write(f"PORT {tcp.getsockname()[1]}\n")
+    sys.stdout.write(f"PID {os.getpid()}\nPORT {tcp.getsockname()[1]}\n")
     sys.stdout.flush()
 
     while True:

@@ -111,8 +111,9 @@ class Proc:
 
     @staticmethod
     def _drain(stream: Any, sink: bytearray) -> None:
-        for chunk in iter(lambda: stream.read1(65536), b""):
-            sink.extend(chunk)
+        with contextlib.suppress(OSError, ValueError):  # ValueError: closed by stop()
+            for chunk in iter(lambda: stream.read1(65536), b""):
+                sink.extend(chunk)
 
     @property
     def stderr(self) -> str:
@@ -159,6 +160,8 @@ class Proc:
                 self.popen.kill()
                 self.popen.wait()
             kill_leftovers(snapshot)
+        for reader in self._readers:
+            reader.join(2)
         for stream in (self.popen.stdin, self.popen.stdout, self.popen.stderr):
             if stream is not None:
                 with contextlib.suppress(OSError):
@@ -290,6 +293,7 @@ class Server:
     proc: subprocess.Popen[bytes]
     lines: list[str] = field(default_factory=list)
     port: int = 0
+    pid: int = 0
     host_key: str = ""
     privsep: Path | None = None
 
@@ -330,6 +334,8 @@ class Server:
                 self.host_key = rest
             elif word == "PRIVSEP":
                 self.privsep = Path(rest)
+            elif word == "PID":
+                self.pid = int(rest)
             elif word == "PORT":
                 self.port = int(rest)
 
@@ -374,7 +380,10 @@ class Server:
     def stop(self) -> None:
         snapshot = descendants(self.proc.pid)
         if self.proc.poll() is None:
-            self.proc.terminate()  # runuser passes it on; the server ends what it started
+            # The server itself, not runuser (which would wait 2 s before passing it on);
+            # the server ends all it started.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid or self.proc.pid, signal.SIGTERM)
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
@@ -470,18 +479,20 @@ def locked(request: pytest.FixtureRequest) -> Iterator[Locked]:
     user = request.getfixturevalue("users").get("friend") if request.param == "user" else ME
     base = Path(tempfile.mkdtemp(prefix="rhl", dir="/tmp"))  # short: socket paths live here
     base.chmod(0o755)
-    helper_dir = private_dir(base, "h", ME)
-    session_dir = private_dir(base, "f", user)
-    helper_key = keys.generate(helper_dir)
-    server = Server.start("locked", user, session_dir, helper_key.public_key)
-    locked = Locked(server, helper_dir, helper_key,
-                    ssh.write_known_hosts(helper_dir, server.host_key))
+    locked = None
     try:
+        helper_dir = private_dir(base, "h", ME)
+        session_dir = private_dir(base, "f", user)
+        helper_key = keys.generate(helper_dir)
+        server = Server.start("locked", user, session_dir, helper_key.public_key)
+        locked = Locked(server, helper_dir, helper_key,
+                        ssh.write_known_hosts(helper_dir, server.host_key))
         yield locked
     finally:
-        for client in locked.clients:
-            client.stop()
-        server.stop()
+        if locked is not None:
+            for client in locked.clients:
+                client.stop()
+            locked.server.stop()
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -506,7 +517,7 @@ def assert_no_new_listener(locked: Locked, before: set[int], *ports: int) -> Non
     """Nothing listens on ``ports``; and sshd's own user opened no listener at all."""
     now = tcp_listeners()
     assert not [p for p in ports if p in now], f"listening: {sorted(set(ports) & now)}"
-    if locked.user != "root":
+    if locked.server.uid != 0:
         assert tcp_listeners(locked.server.uid) - before == set()
 
 
@@ -550,13 +561,14 @@ def test_local_forwards_refused(locked: Locked, target: Target) -> None:
         with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
             conn.settimeout(5)
             assert conn.recv(100) == b""  # the helper's local end is closed, nothing came
-    assert client.wait_for(PROHIBITED, count=2), client.describe()
+    assert client.wait_for("open failed", count=2), client.describe()
+    assert PROHIBITED in client.stderr  # the TCP one; the unix one says "connect failed"
     assert target.hits == 0
     log = locked.server.log()
-    assert "refused local port forward" in log
+    assert f"target 127.0.0.1 port {target.port}" in log and "refused local port forward" in log
     assert "refused streamlocal port forward" in log
-    assert locked.server.events() == [e for e in locked.server.events()
-                                      if e["event"] == "connection"]  # session.sock untouched
+    events = {e["event"] for e in locked.server.events()}
+    assert events == {"connection"}, "something reached the app's session.sock"
     assert_no_session(locked)
 
 
@@ -736,11 +748,29 @@ def test_sendenv_refused(locked: Locked) -> None:
 
 
 def test_pty_request_refused(locked: Locked) -> None:
-    """-tt: the pty request fails; the app is handed pipes, not a terminal."""
+    """A pty request (helper on a terminal): refused; the app is handed pipes, no terminal."""
+    master, slave = os.openpty()
+    try:
+        client = locked.helper("-o", "RequestTTY=auto", stdin=slave)
+        os.close(slave)
+        slave = -1
+        session = assert_one_plain_session(locked, client)
+        assert "PTY allocation request failed on channel 0" in client.stderr
+        assert "SSH_TTY" not in session["environ"]
+    finally:
+        os.close(master)
+        if slave != -1:
+            os.close(slave)
+
+
+def test_forced_pty_request_refused(locked: Locked) -> None:
+    """-tt: refused (the client then gives up by itself); no terminal reaches the app."""
     client = locked.helper("-tt", stdin=subprocess.PIPE)
-    session = assert_one_plain_session(locked, client)
+    assert client.finish() == 255, client.describe()
     assert "PTY allocation request failed on channel 0" in client.stderr
-    assert "SSH_TTY" not in session["environ"]
+    sessions = locked.server.sessions()
+    assert len(sessions) <= 1
+    assert all(s["tty"] is False and "SSH_TTY" not in s["environ"] for s in sessions)
 
 
 # -- pinning --------------------------------------------------------------------------------
@@ -854,7 +884,7 @@ def test_friend_client_asks_hostile_server_for_nothing(users: Users, target: Tar
             known_hosts_before = known_hosts.read_text()
 
             env = {**BASE_ENV, "HOME": str(friend_home), "USER": friend, "LOGNAME": friend,
-                   "SSH_AUTH_SOCK": str(agent.path), "DISPLAY": "127.0.0.1:77",
+                   "SSH_AUTH_SOCK": str(agent.path), "DISPLAY": ":77",
                    "TERM": "xterm"}
             client = Proc(["runuser", "-u", friend, "--", "env", "-i",
                            *(f"{k}={v}" for k, v in env.items()), *argv],
