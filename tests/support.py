@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import pwd
 import re
@@ -111,12 +112,23 @@ class _Tee:
 
 
 def program_source() -> Path:
-    """A world-readable copy of the package, so throwaway users can run it."""
-    target = Path(tempfile.gettempdir()) / f"rh-test-src-{os.getpid()}"
+    """A world-readable copy of the package, so throwaway users can run it.
+
+    Named after a hash of the sources, so a changed tree never runs from an old copy.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(SRC.rglob("*.py")):
+        digest.update(str(path.relative_to(SRC)).encode() + b"\0" + path.read_bytes())
+    target = Path(tempfile.gettempdir()) / f"rh-test-src-{digest.hexdigest()[:16]}"
     if not target.exists():
-        shutil.copytree(SRC, target, ignore=shutil.ignore_patterns("__pycache__"))
-        for path in [target, *target.rglob("*")]:
+        staging = Path(tempfile.mkdtemp(prefix="rh-test-src-staging-"))
+        copy = staging / "src"
+        shutil.copytree(SRC, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        for path in [copy, *copy.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
+        with contextlib.suppress(OSError):  # another test process may have won the race
+            copy.rename(target)
+        shutil.rmtree(staging, ignore_errors=True)
     return target
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 import time
@@ -27,12 +28,13 @@ class CheckLog:
         if self.path is None:
             return []
         try:
-            data = json.loads(self.path.read_text())
-        except (OSError, ValueError):
-            return []
-        if not isinstance(data, list):
-            return []
-        return [float(t) for t in data if isinstance(t, int | float)]
+            data = json.loads(self.path.read_text(), parse_int=float)
+            if not isinstance(data, list):
+                return []
+            times = [float(t) for t in data if type(t) in (int, float)]
+        except (OSError, ValueError, RecursionError, OverflowError):
+            return []  # unreadable or damaged: start afresh rather than refuse to work
+        return [t for t in times if math.isfinite(t)]
 
     def record_interrupted(self, now: float | None = None) -> None:
         now = time.time() if now is None else now
@@ -43,18 +45,26 @@ class CheckLog:
         """When checking opens again, or None when it is open now."""
         now = time.time() if now is None else now
         times = sorted(t for t in self._load() if t <= now)
-        # Locked when LIMIT interruptions fell within WINDOW and the last is recent.
+        # Locked when LIMIT interruptions fell within WINDOW, until LOCK after the last
+        # interruption of any such group.
+        until = None
         for i in range(len(times) - LIMIT + 1):
             window = times[i : i + LIMIT]
             if window[-1] - window[0] <= WINDOW and now < window[-1] + LOCK:
-                return window[-1] + LOCK
-        return None
+                until = window[-1] + LOCK
+        return until
 
     def _save(self, times: list[float]) -> None:
         if self.path is None:
             return
-        with contextlib.suppress(OSError):
+        try:
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".checks-")
+        except OSError:
+            return
+        try:
             with os.fdopen(fd, "w") as handle:
                 json.dump(times, handle)
             os.replace(tmp, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)

@@ -54,8 +54,11 @@ def commit_hex(pk: str, user: str, has_sshd: bool, role: str, nonce: bytes) -> s
 
 # -- sockets ---------------------------------------------------------------------------
 
-def connect(port: int, timeout: float = IO_TIMEOUT) -> socket.socket:
-    return socket.create_connection(("127.0.0.1", port), timeout=timeout)
+def connect(port: int, timeout: float = IO_TIMEOUT, source: str = "127.0.0.1") -> socket.socket:
+    """Connect to the program on loopback, from ``source`` (any 127.x address: another
+    'computer' as far as the listener can tell)."""
+    return socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                    source_address=(source, 0))
 
 
 def recv_exactly(sock: socket.socket, count: int) -> bytes:
@@ -127,8 +130,9 @@ class FakeCaller:
     """A hand-driven C side: the test decides every frame it sends."""
 
     def __init__(self, port: int, role: str = "friend", user: str = "mallory",
-                 pk: str | None = None, has_sshd: bool = True) -> None:
-        self.sock = connect(port)
+                 pk: str | None = None, has_sshd: bool = True, *,
+                 source: str = "127.0.0.1") -> None:
+        self.sock = connect(port, source=source)
         self.role = role
         self.user = user
         self.pk = pk or random_key()
@@ -191,13 +195,20 @@ class Relay:
     def stop(self, timeout: float = 10) -> None:
         """Wait until both legs are closed (or force them shut), then report errors."""
         self._thread.join(timeout)
-        self._stop.set()
-        self._thread.join(5)
-        for sock in [self.server, *self._sockets]:
-            sock.close()
+        self.close()
         assert not self._thread.is_alive(), "the relay did not stop"
         if self.error is not None:
             raise AssertionError(f"the relay failed: {self.error!r}") from self.error
+
+    def close(self) -> None:
+        """Shut everything now, whatever state the relay is in (also after a failure)."""
+        self._stop.set()
+        for sock in [self.server, *self._sockets]:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked in accept/recv
+            sock.close()
+        if self._thread.is_alive():
+            self._thread.join(5)
 
     @property
     def friend_code(self) -> str | None:
@@ -279,7 +290,7 @@ def split_frames(data: bytes) -> tuple[list[dict[str, Any]], bytes]:
     reader = frames.FrameReader()
     out = []
     view = memoryview(data)
-    while view and not (reader.wanted() == frames.HEADER.size and view[:4] == b"SSH-"):
+    while view and not (reader.wanted() == frames.HEADER.size and bytes(view[:4]) == b"SSH-"):
         wanted = reader.wanted()
         reader.feed(bytes(view[:wanted]))
         view = view[wanted:]
@@ -299,7 +310,7 @@ def parse_frames(data: bytes) -> list[dict[str, Any]]:
 # -- what the screen may never show -------------------------------------------------------
 
 def assert_no_crash(*programs: support.Program) -> None:
-    """No traceback, no crash report, no Python error name on any screen."""
+    """No traceback and no crash report on any screen."""
     for program in programs:
         for marker in TRACEBACK_MARKERS:
             assert marker not in program.output, \

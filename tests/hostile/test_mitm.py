@@ -8,7 +8,9 @@ no SSH byte ever crosses the relay.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
 
 import pytest
 
@@ -16,14 +18,24 @@ from remote_help.proto import sas
 from tests import support
 from tests.hostile import fakes
 
-FRIEND_STOP = "STOP. The words did not match, so nothing was shared."
+FRIEND_STOP = "The words did not match, so nothing was shared."  # after "STOP"
 HELPER_TOLD_STOP = "Your friend's screen said STOP: the words did not match"
 HELPER_REFUSED = "You said your friend's screen did not say CORRECT, so nothing was shared."
 FRIEND_TOLD_REFUSED = "Your helper stopped the connection, so nothing was shared."
 
 
-def start_behind_relay(world: support.World) -> tuple[support.Program, support.Program,
-                                                      fakes.Relay, str]:
+@pytest.fixture
+def relays() -> Iterator[list[fakes.Relay]]:
+    """Relays made by a test, shut down before the invariant check (even on failure)."""
+    made: list[fakes.Relay] = []
+    yield made
+    for relay in made:
+        relay.close()
+
+
+def start_behind_relay(world: support.World, relays: list[fakes.Relay], *,
+                       transparent: bool = False,
+                       ) -> tuple[support.Program, support.Program, fakes.Relay, str]:
     """Helper listening, relay in front of it, friend connected to the relay; returns the
     code words the helper's screen shows."""
     helper_account, friend_account = world.account(), world.account()
@@ -31,7 +43,8 @@ def start_behind_relay(world: support.World) -> tuple[support.Program, support.P
     world.ports.append(port)
     helper = world.start(helper_account, "helper", "--port", str(port), "--bind", "127.0.0.1")
     helper.expect("Waiting for your friend")
-    relay = fakes.Relay(port, friend_user=friend_account.name)
+    relay = fakes.Relay(port, friend_user=friend_account.name, transparent=transparent)
+    relays.append(relay)
     world.ports.append(relay.port)
     relay.start()
     friend = world.start(friend_account, "friend", "127.0.0.1", "--port", str(relay.port))
@@ -39,6 +52,7 @@ def start_behind_relay(world: support.World) -> tuple[support.Program, support.P
     friend.sendline("y")
     match = helper.expect(support.CODE_LINE)
     assert match is not None
+    helper.expect(r"\[y/n\]")
     friend.expect("Type the five letters")
     return helper, friend, relay, match.group(1)
 
@@ -51,6 +65,12 @@ def assert_codes_differ(relay: fakes.Relay, helper_words: str) -> None:
     assert relay.friend_code != relay.helper_code
 
 
+def interruptions(program: support.Program) -> int:
+    """How many unfinished checks this program's computer has recorded (for the lockout)."""
+    path = program.account.state / "remote-help" / "checks.json"
+    return len(json.loads(path.read_text())) if path.exists() else 0
+
+
 def assert_no_ssh_crossed(relay: fakes.Relay) -> None:
     for leg, data in relay.forwarded.items():
         assert b"SSH-" not in data, f"an SSH byte went {leg}"
@@ -59,14 +79,19 @@ def assert_no_ssh_crossed(relay: fakes.Relay) -> None:
 
 
 @pytest.mark.root
-def test_relay_swapping_keys_makes_the_friend_see_stop(world: support.World) -> None:
-    helper, friend, relay, words = start_behind_relay(world)
+def test_relay_swapping_keys_makes_the_friend_see_stop(world: support.World,
+                                                       relays: list[fakes.Relay]) -> None:
+    helper, friend, relay, words = start_behind_relay(world, relays)
     assert_codes_differ(relay, words)
 
     # Each side's Details view shows the relay's key, not the real peer's.
+    assert relay.with_friend is not None
     helper.sendline("d")
     helper.expect(re.escape(f"key {relay.with_helper.me.public_key}"))
     helper.expect(r"\[y/n\]")
+    friend.sendline("d")
+    friend.expect(re.escape(f"key {relay.with_friend.me.public_key}"))
+    friend.expect("Type the five letters")
 
     friend.sendline(support.first_letters(words.split()))  # what the friend hears
     friend.expect("STOP")
@@ -81,19 +106,20 @@ def test_relay_swapping_keys_makes_the_friend_see_stop(world: support.World) -> 
         {"t": "ABORT", "reason": "mismatch"}]
     assert relay.forwarded["to friend"] == b""
     assert_no_ssh_crossed(relay)
+    # The attempt counts towards the lockout on both computers.
+    assert interruptions(helper) == interruptions(friend) == 1
     assert "CORRECT" not in friend.output
     assert "connected to your" not in helper.output + friend.output
     fakes.assert_no_crash(helper, friend)
 
 
 @pytest.mark.root
-def test_relay_swapping_keys_helper_refuses(world: support.World) -> None:
-    helper, friend, relay, words = start_behind_relay(world)
+def test_relay_swapping_keys_helper_refuses(world: support.World,
+                                            relays: list[fakes.Relay]) -> None:
+    helper, friend, relay, words = start_behind_relay(world, relays)
     assert_codes_differ(relay, words)
 
-    # The friend reads out the first letters from the code shown to nobody; the helper,
-    # hearing nothing matching on the phone, presses n.
-    helper.expect(r"\[y/n\]")
+    # The helper does not hear "CORRECT" on the phone and presses n.
     helper.sendline("n")
     helper.expect(re.escape(HELPER_REFUSED))
     friend.expect(re.escape(FRIEND_TOLD_REFUSED))
@@ -105,33 +131,20 @@ def test_relay_swapping_keys_helper_refuses(world: support.World) -> None:
         {"t": "ABORT", "reason": "refused"}]
     assert relay.forwarded["to helper"] == b""
     assert_no_ssh_crossed(relay)
+    assert interruptions(helper) == interruptions(friend) == 1
     assert "connected to your" not in helper.output + friend.output
     fakes.assert_no_crash(helper, friend)
 
 
 @pytest.mark.root
 def test_control_a_relay_that_changes_nothing_lets_the_session_through(
-        world: support.World) -> None:
+        world: support.World, relays: list[fakes.Relay]) -> None:
     """The same relay forwarding every byte untouched: the codes match, and SSH bytes cross
     only after both CONFIRM frames did. So STOP above comes from the swapped keys, and the
     relay itself would have seen SSH had the people confirmed."""
-    helper_account, friend_account = world.account(), world.account()
-    port = support.free_port()
-    world.ports.append(port)
-    helper = world.start(helper_account, "helper", "--port", str(port), "--bind", "127.0.0.1")
-    helper.expect("Waiting for your friend")
-    relay = fakes.Relay(port, friend_user=friend_account.name, transparent=True)
-    world.ports.append(relay.port)
-    relay.start()
-    friend = world.start(friend_account, "friend", "127.0.0.1", "--port", str(relay.port))
-    friend.expect("Continue\\?")
-    friend.sendline("y")
-    match = helper.expect(support.CODE_LINE)
-    assert match is not None
-    friend.expect("Type the five letters")
-    friend.sendline(support.first_letters(match.group(1).split()))
+    helper, friend, relay, words = start_behind_relay(world, relays, transparent=True)
+    friend.sendline(support.first_letters(words.split()))
     friend.expect("CORRECT")
-    helper.expect(r"\[y/n\]")
     helper.sendline("y")
     helper.expect("To end the session, press Ctrl\\+Alt\\+C or F10", timeout=30)
     friend.expect("To end help, press Ctrl\\+Alt\\+C", timeout=30)
@@ -151,4 +164,5 @@ def test_control_a_relay_that_changes_nothing_lets_the_session_through(
     confirms = [when for when, _leg, data in relay.chunks if b'"CONFIRM"' in data]
     first_ssh = min(when for when, _leg, data in relay.chunks if b"SSH-" in data)
     assert len(confirms) == 2 and first_ssh >= max(confirms)
+    assert interruptions(helper) == interruptions(friend) == 0
     fakes.assert_no_crash(helper, friend)

@@ -18,7 +18,8 @@ from remote_help.proto.handshake import Handshake, Identity, PeerAborted, State
 
 STEP_DEADLINE = 10.0  # seconds for each machine-to-machine step
 HUMAN_DEADLINE = 15 * 60.0  # the people compare the code within this time
-MAX_PENDING = 64  # handshakes in progress at once on a listener
+MAX_PENDING = 8  # handshakes in progress at once on a listener
+MAX_PENDING_PER_ADDRESS = 2
 
 
 def describe(address: Any) -> str:
@@ -103,6 +104,8 @@ class Listener:
         self._on_event = on_event
         self._sockets: list[socket.socket] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        # Handshakes in progress, oldest first, with their peer's address.
+        self._pending: dict[asyncio.Task[None], tuple[str, socket.socket]] = {}
         self._ready: asyncio.Queue[Pairing] = asyncio.Queue()
         self._taken = False
         self._accepting: list[asyncio.Task[None]] = []
@@ -129,12 +132,42 @@ class Listener:
                 continue
             transport.tune(sock)
             who = describe(address)
-            if self._taken or len(self._tasks) >= MAX_PENDING:
+            if not self._taken:
+                self._on_event(f"A computer at {who} connected. Checking it...")
+            if self._taken:
                 task = aio.spawn(self._refuse(sock, who), f"refuse {who}")
             else:
+                self._make_room(who)
                 task = aio.spawn(self._handle(sock, who), f"handshake {who}")
+                self._pending[task] = (who, sock)
+                task.add_done_callback(self._forget)
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+            await asyncio.sleep(0)  # let it read what already arrived before accepting more
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._pending.pop(task, None)
+
+    def _make_room(self, who: str) -> None:
+        """Past the limits, drop the oldest handshake in progress from the same address, or
+        else from the address with the most. A real peer finishes its part in milliseconds;
+        what lingers is junk, so a flood pushes out its own connections, never a newcomer."""
+        by_address: dict[str, list[asyncio.Task[None]]] = {}
+        for task, (address, _) in self._pending.items():
+            by_address.setdefault(address, []).append(task)
+        same = by_address.get(who, [])
+        if len(same) >= MAX_PENDING_PER_ADDRESS:
+            self._drop(same[0])
+        elif len(self._pending) >= MAX_PENDING:
+            busiest = max(by_address.values(), key=len)
+            self._drop(busiest[0])
+
+    def _drop(self, task: asyncio.Task[None]) -> None:
+        who, sock = self._pending.pop(task)
+        task.cancel()
+        sock.close()  # the task may not have started: it would never close it itself
+        self._on_event(f"The connection from {who} was closed: it was too slow, and "
+                       "another connection came in.")
 
     async def _refuse(self, sock: socket.socket, who: str) -> None:
         self._on_event(f"A second computer ({who}) tried to connect; it was turned away.")
@@ -145,7 +178,6 @@ class Listener:
             pairing.close()
 
     async def _handle(self, sock: socket.socket, who: str) -> None:
-        self._on_event(f"A computer at {who} connected. Checking it...")
         pairing = Pairing(sock, self._make_handshake(), who)
         try:
             await pairing.exchange()

@@ -20,6 +20,7 @@ from remote_help.plain.terminal import (
     RawMode,
 )
 from remote_help.proto import sas
+from remote_help.proto.session import Hello
 from remote_help.session.mux import Ending, FriendSession, HelperSession
 from remote_help.tunnel.launch import Tunnel
 from remote_help.wizard.controller import Cancelled, Connected, Details
@@ -229,22 +230,22 @@ class PlainFrontEnd:
 
     async def run_session(self, role: str, connected: Connected, tunnel: Tunnel,
                           spare: set[int]) -> Ending:
+        def greeting(peer: Hello) -> list[str]:
+            # Shown only once the other program answered through the secure connection.
+            who = f"{peer.name} ({connected.peer_user} at {connected.peer_address})"
+            if role == "friend":
+                return [f"You are now connected to your helper, {who}.",
+                        "Your helper can see this terminal and type in it. You see "
+                        "everything they do, and you can type too.",
+                        "If a password is asked for, type it yourself.",
+                        "To end help, press Ctrl+Alt+C."]
+            return [f"You are now connected to your friend's computer: {who}.",
+                    "Your friend sees everything you do. When a password is asked for, let "
+                    "your friend type it.",
+                    "To end the session, press Ctrl+Alt+C or F10."]
+
         self.say()
-        if role == "friend":
-            self.say(f"You are now connected to your helper ({connected.peer_user} at "
-                     f"{connected.peer_address}).")
-            self.say("Your helper can see this terminal and type in it. You see everything "
-                     "they do, and you can type too.")
-            self.say("If a password is asked for, type it yourself.")
-            self.say("To end help, press Ctrl+Alt+C.")
-        else:
-            self.say(f"You are now connected to your friend's computer ({connected.peer_user} "
-                     f"at {connected.peer_address}).")
-            self.say("Your friend sees everything you do. When a password is asked for, let "
-                     "your friend type it.")
-            self.say("To end the session, press Ctrl+Alt+C or F10.")
-        self.say()
-        view = PlainView()
+        view = PlainView(greeting)
         name = identity.display_name()
         loop = asyncio.get_running_loop()
         session: FriendSession | HelperSession

@@ -8,9 +8,11 @@ import os
 import shutil
 import termios
 import tty
+from collections.abc import Callable
 from typing import Any
 
 from remote_help.proto.sanitize import Sanitizer
+from remote_help.proto.session import Hello
 
 FRIEND_END_KEYS = (b"\x1b\x03",)  # Ctrl+Alt+C
 HELPER_END_KEYS = (b"\x1b\x03", b"\x1b[21~")  # Ctrl+Alt+C, F10
@@ -48,9 +50,14 @@ class EndKeys:
 class PlainView:
     """Shows the shared terminal's bytes on our real terminal, minus dangerous sequences."""
 
-    def __init__(self, fd: int = 1) -> None:
+    def __init__(self, greeting: Callable[[Hello], list[str]], fd: int = 1) -> None:
         self.fd = fd
+        self._greeting = greeting
         self._sanitizer = Sanitizer(utf8=utf8_locale())
+
+    def connected(self, peer: Hello) -> None:
+        lines = self._greeting(peer)
+        self._write(("\r\n".join(lines) + "\r\n\r\n").encode(errors="replace"))
 
     def show(self, data: bytes) -> None:
         self._write(self._sanitizer.feed(data))

@@ -75,7 +75,9 @@ class FrameReader:
             self._header += data
             if len(self._header) == HEADER.size:
                 (length,) = HEADER.unpack(self._header)
-                if length == 0 or length > MAX_FRAME:
+                if length == 0:
+                    raise ProtocolError("The other computer sent an empty message.")
+                if length > MAX_FRAME:
                     raise ProtocolError("The other computer sent a message that is too large.")
                 if self._count >= self._max_frames:
                     raise ProtocolError("The other computer sent too many messages.")

@@ -32,6 +32,9 @@ class View(Protocol):
 
     def notice(self, text: str) -> None: ...
 
+    def connected(self, peer: sp.Hello) -> None:
+        """The other program answered through the secure connection: say who is there."""
+
 
 @dataclass(frozen=True)
 class Ending:
@@ -120,8 +123,10 @@ class FriendSession(_Session):
             await self._start(rfd, wfd, lead)
             cols, rows = self.view.size()
             self.channel.send(sp.Hello("friend", self.name, cols, rows))
-            if await self._await_hello() is None:
+            peer = await self._await_hello()
+            if peer is None:
                 return await self._wait_end()
+            self.view.connected(peer)
             await self.pty.spawn(cols, rows, self.term, spare)
             self._set_reading(True)
             return await self._wait_end()
@@ -233,7 +238,9 @@ class HelperSession(_Session):
             await self._start(rfd, wfd, lead)
             cols, rows = self.view.size()
             self.channel.send(sp.Hello("helper", self.name, cols, rows))
-            if await self._await_hello() is not None:
+            peer = await self._await_hello()
+            if peer is not None:
+                self.view.connected(peer)
                 self._check_size()
             return await self._wait_end()
         finally:

@@ -24,7 +24,14 @@ SETUP_DEADLINE = 30.0
 
 
 class TunnelError(Exception):
-    """The secure connection could not be set up; the message is a plain sentence."""
+    """The secure connection could not be set up.
+
+    ``str()`` is a plain sentence for anyone; ``detail`` is for technical people only.
+    """
+
+    def __init__(self, sentence: str, detail: str = "") -> None:
+        super().__init__(sentence)
+        self.detail = detail
 
 
 @dataclass
@@ -75,8 +82,8 @@ async def _accept_own(listener: socket.socket, what: str, procs: list[asyncio.su
             if not task.done():
                 task.cancel()
     if accept not in done:
-        raise TunnelError(f"The secure connection could not be set up ({what}: "
-                          f"{_last_log_line(log)}).")
+        raise TunnelError("The secure connection could not be set up.",
+                          f"{what}: {meaningful_log_line(log)}")
     conn, _ = accept.result()
     creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     _, uid, _ = struct.unpack("3i", creds)
@@ -87,13 +94,20 @@ async def _accept_own(listener: socket.socket, what: str, procs: list[asyncio.su
     return conn
 
 
-def _last_log_line(log: Path) -> str:
-    with contextlib.suppress(OSError):
+_TELLING = ("error", "fatal", "denied", "refused", "failed", "closed", "reset", "invalid",
+            "timeout", "timed out", "disconnect", "not allowed", "permission")
+
+
+def meaningful_log_line(log: Path) -> str:
+    """The last line of sshd's or ssh's log that says what went wrong, for the helper."""
+    try:
         lines = [line.strip() for line in log.read_text(errors="replace").splitlines()]
-        lines = [line for line in lines if line]
-        if lines:
-            return lines[-1][:200]
-    return "no reason given"
+    except OSError:
+        return "no log"
+    lines = [line for line in lines if line and not line.startswith("debug")]
+    telling = [line for line in lines if any(word in line.lower() for word in _TELLING)]
+    chosen = (telling or lines or ["no reason given"])[-1]
+    return chosen[:200]
 
 
 async def serve(conn: socket.socket, session_dir: Path, me: keys.KeyPair, peer: Identity,
@@ -126,7 +140,7 @@ async def serve(conn: socket.socket, session_dir: Path, me: keys.KeyPair, peer: 
         if len(fds) != 2:
             for fd in fds:
                 os.close(fd)
-            raise TunnelError("The secure connection could not be set up (no channel).")
+            raise TunnelError("The secure connection could not be set up.", "no channel")
         tunnel.rfd, tunnel.wfd = fds[0], fds[1]
         return tunnel
     except BaseException:

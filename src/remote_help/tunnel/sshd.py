@@ -76,7 +76,7 @@ def write_config(
         "PermitUserEnvironment no",
         "MaxSessions 1",
         "MaxAuthTries 2",
-        "LoginGraceTime 20",
+        "LoginGraceTime 10",
         "ClientAliveInterval 15",
         "ClientAliveCountMax 4",
         "PrintMotd no",

@@ -175,15 +175,21 @@ class Journey:
                                                   user=me.user, sshd_path=opts.sshd)
             else:
                 self._tunnel = await launch.dial(conn, self.session_dir, key, pairing.peer)
-        except (launch.TunnelError, sshd.SshdError, keys.ToolMissing) as exc:
-            raise Failure(str(exc)) from None
+        except launch.TunnelError as exc:
+            raise Failure(_with_detail(role, str(exc), exc.detail)) from None
+        except (sshd.SshdError, keys.ToolMissing) as exc:
+            if role == "helper":
+                raise Failure(str(exc)) from None
+            raise Failure("The secure connection could not be set up on this computer.") \
+                from None
         connected = Connected(role, pairing.peer.role, pairing.peer.user, pairing.peer_address)
         spare = {p.pid for p in self._tunnel.processes}
         self.live = True
         ending = await self.front.run_session(role, connected, self._tunnel, spare)
-        if ending.reason == "setup-failed" and not ending.detail:
+        if ending.reason == "setup-failed" and role == "helper" and not ending.detail:
             log_name = "sshd.log" if server == role else "ssh.log"
-            ending = Ending(ending.reason, False, _log_tail(self.session_dir / log_name))
+            detail = launch.meaningful_log_line(self.session_dir / log_name)
+            ending = Ending(ending.reason, False, detail)
         return ending
 
     def _prepare(self, role: str) -> Identity:
@@ -282,12 +288,9 @@ def _check_log_path() -> Path | None:
     return None if directory is None else directory / "checks.json"
 
 
-def _log_tail(log: Path) -> str:
-    with contextlib.suppress(OSError):
-        lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
-        if lines:
-            return lines[-1][:200]
-    return ""
+def _with_detail(role: str, sentence: str, detail: str) -> str:
+    """Technical details are for the helper; the friend reads plain words only."""
+    return f"{sentence} ({detail})" if detail and role == "helper" else sentence
 
 
 _NO_SSHD = {

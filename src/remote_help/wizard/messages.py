@@ -29,6 +29,6 @@ def ending_text(role: str, ending: Ending) -> str:
         base = "The session ended because of a problem."
     if role == "friend":
         base += " Your helper can no longer see or use this computer."
-    if ending.detail:
+    if ending.detail and role == "helper":  # technical words are for the helper only
         base += f" ({ending.detail})"
     return base
