@@ -17,7 +17,6 @@ from remote_help.net.transport import DEFAULT_PORT
 from remote_help.plain.frontend import PlainFrontEnd
 from remote_help.tunnel.sshd import DEFAULT_SSHD
 from remote_help.wizard.controller import Cancelled, Failure, Journey, Options
-from remote_help.wizard.messages import ending_text
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -118,8 +117,6 @@ async def _run(front: PlainFrontEnd, options: Options) -> int:
         front.say("remote-help stopped because of an unexpected problem. "
                   + _save_crash_report())
         return EXIT_FAILED
-    front.say()
-    front.say(ending_text(journey.role or "friend", ending))
     return EXIT_OK if ending.ok else EXIT_FAILED
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests import support
@@ -125,3 +127,42 @@ def test_sigterm_during_a_session_ends_it_cleanly(world: support.World) -> None:
     helper.expect("Your friend ended the session")
     assert friend.wait_exit() == 1
     assert helper.wait_exit() == 0
+
+
+@pytest.mark.root
+def test_ctrl_alt_c_ends_the_session_during_an_output_flood(world: support.World) -> None:
+    helper, friend = support.walk_to_session(world, world.account(), world.account())
+    support.run_in_shared_shell(helper, friend)
+    for side in (helper, friend):
+        side.child.logfile_read = None  # the flood is not worth keeping
+        side.child.maxread = 65536
+    helper.send("yes remote-help-flood\r")
+    friend.child.expect_exact("remote-help-flood\r\nremote-help-flood", searchwindowsize=200)
+    time.sleep(1)  # let it run
+    friend.send("\x1b\x03")
+    pressed = time.monotonic()
+    friend.child.expect_exact("Help has ended: you ended it", timeout=10, searchwindowsize=4096)
+    assert time.monotonic() - pressed < 1.5, "Ctrl+Alt+C took too long during a flood"
+    helper.child.expect_exact("Your friend ended the session", timeout=10,
+                              searchwindowsize=4096)
+    assert friend.wait_exit() == 0
+    assert helper.wait_exit() == 0
+
+
+@pytest.mark.root
+def test_a_stalled_terminal_does_not_stop_the_end_key(world: support.World) -> None:
+    """Nobody reads the friend's terminal while the shell floods it: the program must
+    still see Ctrl+Alt+C (its writes never block) and end the session on both sides."""
+    helper, friend = support.walk_to_session(world, world.account(), world.account())
+    support.run_in_shared_shell(helper, friend)
+    helper.child.logfile_read = None
+    friend.child.logfile_read = None
+    helper.send("yes remote-help-flood\r")
+    time.sleep(2)  # the friend's terminal fills up: nothing reads it
+    friend.send("\x1b\x03")
+    helper.child.expect_exact("Your friend ended the session", timeout=10,
+                              searchwindowsize=4096)
+    assert helper.wait_exit() == 0
+    friend.child.expect_exact("Help has ended: you ended it", timeout=10,
+                              searchwindowsize=4096)
+    assert friend.wait_exit() == 0

@@ -207,6 +207,10 @@ class PlainFrontEnd:
             self.say("STOP")
             return False
 
+    def ended(self, role: str, text: str) -> None:
+        self.say()
+        self.say(text)
+
     def _details(self, details: Details) -> None:
         self.say()
         self.say("Details for technical people:")
@@ -284,6 +288,7 @@ class PlainFrontEnd:
                     return await session.run(tunnel.rfd, tunnel.wfd, spare, lead=tunnel.lead)
                 return await session.run(tunnel.rfd, tunnel.wfd, lead=tunnel.lead)
             finally:
+                view.close()
                 loop.remove_reader(0)
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.remove_signal_handler(signal.SIGWINCH)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import locale
 import os
@@ -47,13 +48,28 @@ class EndKeys:
         return data, False
 
 
+BACKLOG_LIMIT = 256 * 1024  # bytes waiting for a slow terminal before we stop taking more
+
+
 class PlainView:
-    """Shows the shared terminal's bytes on our real terminal, minus dangerous sequences."""
+    """Shows the shared terminal's bytes on our real terminal, minus dangerous sequences.
+
+    Writes never block the event loop (so the end keys always work): what the terminal
+    cannot take yet waits in a bounded backlog, and ``busy`` tells the session to stop
+    reading more until ``on_drained`` is called.
+    """
 
     def __init__(self, greeting: Callable[[Hello], list[str]], fd: int = 1) -> None:
         self.fd = fd
         self._greeting = greeting
         self._sanitizer = Sanitizer(utf8=utf8_locale())
+        self._backlog = bytearray()
+        self._watching = False
+        self.on_drained: Callable[[], None] = lambda: None
+
+    @property
+    def busy(self) -> bool:
+        return len(self._backlog) >= BACKLOG_LIMIT
 
     def connected(self, peer: Hello) -> None:
         lines = self._greeting(peer)
@@ -73,15 +89,40 @@ class PlainView:
         self._write(f"\r\n[remote-help] {text}\r\n".encode(errors="replace"))
 
     def _write(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
+        self._backlog += data
+        self._flush()
+
+    def _flush(self) -> None:
+        was_busy = self.busy
+        while self._backlog:
             try:
-                written = os.write(self.fd, view)
+                written = os.write(self.fd, self._backlog[:65536])
             except BlockingIOError:
-                continue
+                break
             except OSError:
-                return
-            view = view[written:]
+                self._backlog.clear()  # the terminal is gone; nothing more to show
+                break
+            del self._backlog[:written]
+        self._watch(bool(self._backlog))
+        if was_busy and not self.busy:
+            self.on_drained()
+
+    def _watch(self, on: bool) -> None:
+        if on == self._watching:
+            return
+        loop = asyncio.get_running_loop()
+        self._watching = on
+        if on:
+            loop.add_writer(self.fd, self._flush)
+        else:
+            loop.remove_writer(self.fd)
+
+    def close(self) -> None:
+        """Stop watching the terminal. Output it could not take is dropped: the session
+        is over, and a stalled terminal must not keep us from ending it."""
+        if self._watching:
+            self._watch(False)
+        self._backlog.clear()
 
 
 class RawMode:
@@ -91,14 +132,21 @@ class RawMode:
         self.fd = fd
         self.out = out
         self._saved: list[Any] | None = None
+        self._blocking = (True, True)
 
     def __enter__(self) -> RawMode:
         with contextlib.suppress(termios.error):
             self._saved = termios.tcgetattr(self.fd)
             tty.setraw(self.fd)
+        # Output is written without blocking during the session (see PlainView). stdin
+        # and stdout are usually one open terminal, so this applies to both.
+        self._blocking = os.get_blocking(self.out), os.get_blocking(self.fd)
+        os.set_blocking(self.out, False)
         return self
 
     def __exit__(self, *exc: object) -> None:
+        os.set_blocking(self.out, self._blocking[0])
+        os.set_blocking(self.fd, self._blocking[1])
         with contextlib.suppress(OSError):
             os.write(self.out, RESET_MODES + b"\r\n")
         if self._saved is not None:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import errno
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -34,6 +35,12 @@ class View(Protocol):
 
     def connected(self, peer: sp.Hello) -> None:
         """The other program answered through the secure connection: say who is there."""
+
+    @property
+    def busy(self) -> bool:
+        """The view is behind: stop feeding it until it calls ``on_drained``."""
+
+    on_drained: Callable[[], None]
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,7 @@ class FriendSession(_Session):
         self._to_pty = bytearray()
         self._reading = False
         self._writing = False
+        self._live = False  # the shell runs and its output may be read
 
     async def run(self, rfd: int, wfd: int, spare: set[int], *, lead: bool) -> Ending:
         try:
@@ -128,9 +136,12 @@ class FriendSession(_Session):
                 return await self._wait_end()
             self.view.connected(peer)
             await self.pty.spawn(cols, rows, self.term, spare)
-            self._set_reading(True)
+            self._live = True
+            self.view.on_drained = self._update_reading
+            self._update_reading()
             return await self._wait_end()
         finally:
+            self._live = False
             self._set_reading(False)
             self._set_writing(False)
             await self.pty.terminate()
@@ -206,9 +217,12 @@ class FriendSession(_Session):
                 loop.remove_reader(self.pty.master)
 
     def _on_writable(self, writable: bool) -> None:
-        # Backpressure: when the helper's stream is full, stop reading the pty, so the
-        # shell slows down instead of our memory growing.
-        self._set_reading(writable)
+        self._update_reading()
+
+    def _update_reading(self) -> None:
+        # Backpressure: when the helper's stream is full or our own terminal is behind,
+        # stop reading the pty, so the shell slows down instead of our memory growing.
+        self._set_reading(self._live and self.channel.writable and not self.view.busy)
 
     def _read_pty(self) -> None:
         try:
@@ -226,6 +240,7 @@ class FriendSession(_Session):
             return
         self.view.show(data)
         self.channel.send(sp.TermOut(data))
+        self._update_reading()
 
 
 class HelperSession(_Session):
@@ -234,6 +249,7 @@ class HelperSession(_Session):
     role = "helper"
 
     async def run(self, rfd: int, wfd: int, *, lead: bool) -> Ending:
+        self.view.on_drained = self.channel.resume_reading
         try:
             await self._start(rfd, wfd, lead)
             cols, rows = self.view.size()
@@ -271,6 +287,8 @@ class HelperSession(_Session):
                 self._hello.set()
             case sp.TermOut(data) if self.peer is not None:
                 self.view.show(data)
+                if self.view.busy:  # our terminal is behind: let SSH hold the rest
+                    self.channel.pause_reading()
             case sp.Resize(cols, rows) if self.peer is not None:
                 self.peer = sp.Hello("friend", self.peer.name, cols, rows)
                 self._check_size()

@@ -26,6 +26,7 @@ from remote_help.proto.handshake import Handshake, Identity, PeerAborted
 from remote_help.session.mux import Ending
 from remote_help.tunnel import keys, launch, sshd
 from remote_help.tunnel.launch import Tunnel
+from remote_help.wizard.messages import ending_text
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ class FrontEnd(Protocol):
     def setting_up(self, role: str) -> None: ...
     async def run_session(self, role: str, connected: Connected, tunnel: Tunnel,
                           spare: set[int]) -> Ending: ...
+    def ended(self, role: str, text: str) -> None: ...
 
 
 @dataclass
@@ -190,6 +192,8 @@ class Journey:
             log_name = "sshd.log" if server == role else "ssh.log"
             detail = launch.meaningful_log_line(self.session_dir / log_name)
             ending = Ending(ending.reason, False, detail)
+        # Say so at once: the shell is already gone; closing SSH may take a moment more.
+        self.front.ended(role, ending_text(role, ending))
         return ending
 
     def _prepare(self, role: str) -> Identity:
