@@ -6,12 +6,14 @@ Run as root: sudo .venv/bin/python bench/session.py [--rounds N]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -86,6 +88,20 @@ def ours_setup(world: support.World) -> tuple[float, support.Program, support.Pr
     return time.perf_counter() - start, helper, friend
 
 
+def drain(program: support.Program) -> threading.Thread:
+    """Read a program's terminal continuously, as a real terminal would."""
+    program.child.logfile_read = None
+
+    def read() -> None:
+        with contextlib.suppress(pexpect.EOF, pexpect.TIMEOUT, OSError, ValueError):
+            while True:
+                program.child.read_nonblocking(65536, timeout=60)
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return thread
+
+
 def ours_throughput(helper: support.Program) -> float:
     helper.child.logfile_read = None  # do not keep 1.3 MB of output in memory
     helper.child.maxread = 65536
@@ -107,6 +123,47 @@ def echo_latency(child: pexpect.spawn, rounds: int) -> float:
     return statistics.median(samples)
 
 
+def ref_shell_throughput(ref: Reference) -> float:
+    """The same command typed into a plain `ssh -tt` shell, read by the same harness."""
+    argv = ref.ssh()
+    argv.insert(argv.index("-T"), "-tt")
+    argv.remove("-T")
+    child = pexpect.spawn(argv[0], argv[1:], encoding="utf-8", dimensions=(30, 100),
+                          env={**os.environ, "PS1": "$ "})
+    child.maxread = 65536
+    child.expect(r"[#$] ")
+    time.sleep(0.3)
+    start = time.perf_counter()
+    child.send(f"seq 1 {LINES}; echo end-$((1+1))\r")
+    child.expect_exact("end-2", timeout=120, searchwindowsize=64)
+    seconds = time.perf_counter() - start
+    child.sendline("exit")
+    child.close()
+    return seconds
+
+
+def pipe_echo_latency(argv: list[str], rounds: int) -> float:
+    """`ssh -T host cat` over pipes: each byte pair goes there and back."""
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(b"warm")
+    proc.stdin.flush()
+    proc.stdout.read(4)
+    samples = []
+    for i in range(rounds):
+        token = f"x{i % 10}".encode()
+        start = time.perf_counter()
+        proc.stdin.write(token)
+        proc.stdin.flush()
+        got = b""
+        while len(got) < len(token):
+            got += os.read(proc.stdout.fileno(), len(token) - len(got))
+        samples.append(time.perf_counter() - start)
+    proc.stdin.close()
+    proc.wait()
+    return statistics.median(samples)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
@@ -123,27 +180,24 @@ def main() -> int:
         ref_setup, ref_through, ref_echo = [], [], []
         for _ in range(args.rounds):
             ref_setup.append(timed(ref.ssh("true")))
-            ref_through.append(timed(ref.ssh("seq", "1", str(LINES))))
+            ref_through.append(ref_shell_throughput(ref))
             (base / f"w{len(setup)}").mkdir()
             world = support.World(base / f"w{len(setup)}")
             try:
                 seconds, helper, friend = ours_setup(world)
                 setup.append(seconds)
+                support.run_in_shared_shell(helper, friend)
                 # keystroke echo: the helper's key goes to the friend's pty and back
                 helper.send("stty raw -echo; dd bs=1 count=100 2>/dev/null; stty sane\r")
                 time.sleep(0.5)
                 echo.append(echo_latency(helper.child, 50))
+                drain(friend)
                 through.append(ours_throughput(helper))
                 friend.send("\x1b\x03")
-                friend.wait_exit()
                 helper.wait_exit()
             finally:
                 world.cleanup()
-            cat = pexpect.spawn(ref.ssh("cat")[0], ref.ssh("cat")[1:], encoding="utf-8")
-            cat.setecho(False)
-            time.sleep(0.5)
-            ref_echo.append(echo_latency(cat, 50))
-            cat.close()
+            ref_echo.append(pipe_echo_latency(ref.ssh("cat"), 50))
         python = "/usr/bin/python3"
         start_ref = statistics.median(timed([python, "-c", "import urwid"]) for _ in range(5))
         env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
