@@ -236,7 +236,8 @@ class PlainFrontEnd:
                           spare: set[int]) -> Ending:
         def greeting(peer: Hello) -> list[str]:
             # Shown only once the other program answered through the secure connection.
-            who = f"{peer.name} ({connected.peer_user} at {connected.peer_address})"
+            where = f"{connected.peer_user} at {connected.peer_address}"
+            who = where if peer.name == connected.peer_user else f"{peer.name} ({where})"
             if role == "friend":
                 return [f"You are now connected to your helper, {who}.",
                         "Your helper can see this terminal and type in it. You see "
