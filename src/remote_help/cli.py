@@ -113,6 +113,7 @@ async def _run(front: PlainFrontEnd, options: Options) -> int:
         front.say(str(exc))
         return EXIT_FAILED
     except Exception:
+        logging.getLogger(__name__).exception("unexpected problem")
         front.say()
         front.say("remote-help stopped because of an unexpected problem. "
                   + _save_crash_report())

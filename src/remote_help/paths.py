@@ -27,7 +27,10 @@ def runtime_base() -> Path:
         candidates.append(Path(xdg) / APP)
     if os.geteuid() == 0:
         candidates.append(Path("/run") / APP)
-    candidates.append(Path(tempfile.gettempdir()) / f"{APP}-{os.geteuid()}")
+    # Not tempfile.gettempdir(): it raises when no temporary directory is writable (a
+    # read-only root in recovery mode), and /run may still be.
+    tmp = os.environ.get("TMPDIR") or "/tmp"
+    candidates.append(Path(tmp if os.path.isabs(tmp) else "/tmp") / f"{APP}-{os.geteuid()}")
     for path in candidates:
         if len(str(path)) > MAX_BASE:
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 
 import pytest
 
@@ -39,3 +40,37 @@ def test_no_safe_place_for_files_falls_back(world: support.World) -> None:
     program.child.sendintr()
     program.expect("Cancelled")
     assert program.wait_exit() == 1
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("server", ["helper", "friend"], ids=["helper-sshd", "friend-sshd"])
+def test_recovery_console_read_only_root(world: support.World, server: str) -> None:
+    """As in recovery mode: the friend is root, / is read-only, only /run (tmpfs) is
+    writable. In a private mount namespace, so the host's mounts are never touched."""
+    if shutil.which("unshare") is None:
+        pytest.fail("util-linux's unshare is missing; .ci/run installs it")
+    script = ("mount -t tmpfs -o mode=0755 none /run && mount -o remount,bind,ro / && "
+              f"exec {support.sys.executable} -m remote_help \"$@\"")
+    helper_args = ("--sshd", "/nonexistent/sshd") if server == "friend" else ()
+    helper, friend = support.walk_to_session(
+        world, world.account(), world.account(), helper_args=helper_args,
+        shell_wrapper=("unshare", "-m", "sh", "-c", script, "sh"))
+    support.run_in_shared_shell(helper, friend)
+    friend.send("\x1b\x03")
+    friend.expect(support.ENDED_BY_FRIEND)
+    helper.expect(support.FRIEND_ENDED_SEEN_BY_HELPER)
+    assert friend.wait_exit() == 0
+    assert helper.wait_exit() == 0
+    assert "Traceback" not in friend.output
+
+
+def test_no_terminal_and_no_input(tmp_path: support.Path) -> None:
+    """stdin is /dev/null (a script, a cron job): a plain sentence, never a traceback."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(tmp_path),
+           "XDG_STATE_HOME": str(tmp_path), "PYTHONPATH": str(support.SRC)}
+    result = subprocess.run([support.sys.executable, "-m", "remote_help", "friend"],
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                            env=env, timeout=30, check=False)
+    assert result.returncode == 1
+    assert "Cancelled. Nothing was shared." in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr

@@ -70,7 +70,10 @@ class LineInput:
             if not ready.done():
                 ready.set_result(None)
 
-        loop.add_reader(self.fd, wake)
+        try:
+            loop.add_reader(self.fd, wake)
+        except PermissionError:
+            return  # a regular file or /dev/null: always readable, a read never blocks
         try:
             await ready
         finally:
@@ -281,7 +284,8 @@ class PlainFrontEnd:
                 session.end(reason)
 
         with RawMode():
-            loop.add_reader(0, on_key)
+            with contextlib.suppress(PermissionError):  # stdin that cannot be watched
+                loop.add_reader(0, on_key)
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signal.SIGWINCH, session.resize)
             try:
