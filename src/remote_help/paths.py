@@ -29,8 +29,11 @@ def runtime_base() -> Path:
         candidates.append(Path("/run") / APP)
     # Not tempfile.gettempdir(): it raises when no temporary directory is writable (a
     # read-only root in recovery mode), and /run may still be.
-    tmp = os.environ.get("TMPDIR") or "/tmp"
-    candidates.append(Path(tmp if os.path.isabs(tmp) else "/tmp") / f"{APP}-{os.geteuid()}")
+    # _private_dir refuses a directory that is not ours or is a symlink, so a shared
+    # /tmp is safe to fall back to.
+    tmp = os.environ.get("TMPDIR", "")
+    tmp = tmp if os.path.isabs(tmp) else "/tmp"  # noqa: S108
+    candidates.append(Path(tmp) / f"{APP}-{os.geteuid()}")
     for path in candidates:
         if len(str(path)) > MAX_BASE:
             continue
