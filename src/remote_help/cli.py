@@ -94,8 +94,15 @@ async def _run(front: PlainFrontEnd, options: Options) -> int:
     task = asyncio.current_task()
     assert task is not None
     loop = asyncio.get_running_loop()
+    def stop() -> None:
+        # Only the first signal counts: closing a window often sends SIGHUP twice, and a
+        # second cancel would cut our cleanup short.
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(sig, lambda: None)
+        task.cancel()
+
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        loop.add_signal_handler(sig, task.cancel)
+        loop.add_signal_handler(sig, stop)
     journey = Journey(front, options)
     try:
         ending = await journey.run()
@@ -126,12 +133,16 @@ def _setup_logging() -> None:
     target = os.environ.get("REMOTE_HELP_LOG")
     root = logging.getLogger()
     root.handlers[:] = []
+    handler: logging.Handler = logging.NullHandler()
     if target:
-        handler: logging.Handler = logging.FileHandler(target)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(name)s %(message)s"))
-        root.setLevel(logging.DEBUG)
-    else:
-        handler = logging.NullHandler()
+        try:
+            handler = logging.FileHandler(target)
+        except OSError:
+            pass  # no diagnostic log then; never a reason not to help
+        else:
+            handler.setFormatter(
+                logging.Formatter("%(asctime)s %(process)d %(name)s %(message)s"))
+            root.setLevel(logging.DEBUG)
     root.addHandler(handler)
 
 

@@ -7,6 +7,7 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 APP = "remote-help"
@@ -44,7 +45,17 @@ def runtime_base() -> Path:
 
 
 def _private_dir(path: Path) -> Path:
-    """Create or reuse a directory that only we can use; refuse anything suspicious."""
+    """Create or reuse a directory that only we can use; refuse anything suspicious.
+
+    Its parent must not let anyone else swap it: owned by us or root, and writable by
+    others only when sticky (/tmp). So root never works inside a user's directory
+    ($XDG_RUNTIME_DIR kept by `su` or `sudo -E`).
+    """
+    parent = os.lstat(path.parent)
+    if not stat.S_ISDIR(parent.st_mode) or parent.st_uid not in (os.geteuid(), 0):
+        raise OSError(f"{path.parent} is not a directory we can trust")
+    if parent.st_mode & 0o022 and not parent.st_mode & stat.S_ISVTX:
+        raise OSError(f"{path.parent} can be changed by others")
     with contextlib.suppress(FileExistsError):
         path.mkdir(mode=0o700)
     info = os.lstat(path)
@@ -79,6 +90,9 @@ def sweep_stale(base: Path) -> None:
             pid = 0
         if pid and _alive(pid):
             continue
+        with contextlib.suppress(OSError):  # just made by another start, pid not written yet
+            if not pid and time.time() - entry.stat().st_mtime < 60:
+                continue
         shutil.rmtree(entry, ignore_errors=True)
 
 

@@ -228,7 +228,7 @@ EARLY_ABORTS = {
     "locked": "The other computer has paused checking for a while. Try again later.",
     "cancelled": "The other side stopped before the check could start.",
     "timeout": "The other side stopped before the check could start.",
-    "same-role": "The other side stopped before the check could start.",
+    "same-role": "Both of you gave the same answer to 'Who are you?'.",
 }
 
 

@@ -732,7 +732,7 @@ BAD_KEYS = bad_keys()
 
 @pytest.mark.parametrize("line", [k[1] for k in BAD_KEYS], ids=[k[0] for k in BAD_KEYS])
 def test_bad_keys_are_refused(line: str) -> None:
-    with pytest.raises(ProtocolError, match="key"):
+    with pytest.raises(ProtocolError, match="identity"):
         check_public_key(line)
 
 
@@ -767,7 +767,7 @@ def test_bad_key_in_reveal_even_when_committed(line: str, pair_factory: PairFact
     pair.l.start()
     feed(pair.l, {"t": "HELLO", "v": 1, "role": "friend",
                   "commit": commit_hex(line, "alice", False, "friend", nonce)})  # fmt: skip
-    with pytest.raises(ProtocolError, match="key"):
+    with pytest.raises(ProtocolError, match="identity"):
         feed(pair.l, {"t": "REVEAL", "pk": line, "user": "alice", "has_sshd": False,
                       "nonce": nonce.hex()})  # fmt: skip
     assert pair.l.peer is None

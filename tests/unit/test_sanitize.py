@@ -355,3 +355,37 @@ def test_assert_harmless_catches_what_it_should() -> None:
     with pytest.raises(AssertionError):
         assert_harmless(b"\x9b21t", utf8=False)
     assert_harmless(b"\x1b[31mok\x1b[0m \xc2\xa3")
+
+
+# -- keyboard protocols, concealment, printer, and queries (found in review) -------------
+
+@pytest.mark.parametrize("data", [
+    b"\x1b[>4;2m", b"\x1b[>4m", b"\x1b[>1u", b"\x1b[=1;1u", b"\x1b[<u",
+    b"\x1b[?1036l", b"\x1b[?1039l", b"\x1b[?1034h", b"\x1b[?25;1036l",
+    b"\x1b[5i", b"\x1b[4i", b"\x1b[i",
+])
+def test_sequences_that_change_keys_or_print_are_removed(data: bytes) -> None:
+    assert sanitize(b"a" + data + b"b") == b"ab"
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (b"\x1b[8m", b""),
+    (b"\x1b[1;8;31m", b"\x1b[1;31m"),
+    (b"\x1b[38;5;8m", b"\x1b[38;5;8m"),  # colour index 8 is not concealment
+    (b"\x1b[48;2;8;8;8;8m", b"\x1b[48;2;8;8;8m"),
+    (b"\x1b[0m", b"\x1b[0m"),
+])
+def test_concealed_text_is_shown(data: bytes, expected: bytes) -> None:
+    assert sanitize(data) == expected
+
+
+QUERIES = [b"\x1b[6n", b"\x1b[5n", b"\x1b[c", b"\x1b[>c", b"\x1b[=c", b"\x1b[>q",
+           b"\x1b[?2004$p", b"\x1b[?u", b"\x1bZ", b"\x1b[x", b"\x1b[?1;1S"]
+
+
+@pytest.mark.parametrize("data", QUERIES)
+def test_only_the_friends_terminal_answers_questions(data: bytes) -> None:
+    friend = Sanitizer(utf8=True, queries=True)
+    helper = Sanitizer(utf8=True, queries=False)
+    assert friend.feed(b"a" + data + b"b") == b"a" + data + b"b"
+    assert helper.feed(b"a" + data + b"b") == b"ab"

@@ -30,10 +30,34 @@ def local_addresses() -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     return found
 
 
-def rank(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> int:
+def default_route_addresses() -> set[ipaddress.IPv4Address]:
+    """The IPv4 addresses of the interface the default route leaves by: the likely LAN
+    address, rather than a container bridge or a VPN."""
+    found: set[ipaddress.IPv4Address] = set()
+    try:
+        lines = Path("/proc/net/route").read_text().splitlines()[1:]
+    except OSError:
+        return found
+    names = {fields[0] for fields in (line.split() for line in lines)
+             if len(fields) > 2 and fields[1] == "00000000"}
+    with contextlib.suppress(OSError):
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        with probe:
+            for name in names:
+                request = struct.pack("256s", name.encode()[:15])
+                with contextlib.suppress(OSError):
+                    reply = fcntl.ioctl(probe.fileno(), SIOCGIFADDR, request)
+                    found.add(ipaddress.IPv4Address(reply[20:24]))
+    return found
+
+
+def rank(address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+         preferred: frozenset[ipaddress.IPv4Address] = frozenset()) -> int:
     """Lower is more likely what the friend should use."""
     if address.is_loopback or address.is_link_local or address.is_multicast:
         return 9
+    if address in preferred:
+        return -1
     if isinstance(address, ipaddress.IPv4Address):
         return 0 if address.is_global else 1
     return 2 if address.is_global else 3
@@ -63,8 +87,9 @@ def spoken_addresses(bind: str | None) -> list[tuple[str, str]]:
     """(address, how to say it) pairs, best first; only ``bind`` when one was given."""
     if bind:
         return [(bind, spoken(bind))]
+    preferred = frozenset(default_route_addresses())
     usable = {a for a in local_addresses() if rank(a) < 9}
-    candidates = sorted(usable, key=lambda a: (rank(a), str(a)))
+    candidates = sorted(usable, key=lambda a: (rank(a, preferred), str(a)))
     if not candidates:
         candidates = [ipaddress.IPv4Address("127.0.0.1")]
     return [(str(a), spoken(str(a))) for a in candidates]

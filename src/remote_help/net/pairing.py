@@ -14,7 +14,7 @@ from remote_help.net import transport
 from remote_help.net.transport import NetError
 from remote_help.proto import frames
 from remote_help.proto.errors import ProtocolError
-from remote_help.proto.handshake import Handshake, Identity, PeerAborted, State
+from remote_help.proto.handshake import Handshake, Identity, PeerAborted, SameRole, State
 
 STEP_DEADLINE = 10.0  # seconds for each machine-to-machine step
 HUMAN_DEADLINE = 15 * 60.0  # the people compare the code within this time
@@ -76,16 +76,30 @@ class Pairing:
                 await asyncio.wait_for(transport.send_all(self.sock, data), 2)
         self.close()
 
+    async def refuse(self, reason: str) -> None:
+        """After a bad frame: tell the peer why (best effort, whatever the state), close."""
+        with contextlib.suppress(NetError, OSError, TimeoutError):
+            data = frames.encode({"t": "ABORT", "reason": reason})
+            await asyncio.wait_for(transport.send_all(self.sock, data), 2)
+        self.close()
+
     def close(self) -> None:
         self.sock.close()
+
+
+_STOPPED = {
+    "busy": "it is busy with someone else.",
+    "same-role": "it gave the same answer to 'Who are you?' as you.",
+    "cancelled": "it cancelled.",
+}
 
 
 def failure_text(exc: BaseException) -> str:
     if isinstance(exc, NetError | ProtocolError):
         return str(exc)
     if isinstance(exc, PeerAborted):
-        return f"it stopped ({exc.reason})"
-    return "an unexpected error"
+        return _STOPPED.get(exc.reason, "it stopped.")
+    return "an unexpected error."
 
 
 class Listener:
@@ -186,6 +200,8 @@ class Listener:
             raise
         except (NetError, ProtocolError, PeerAborted) as exc:
             self._on_event(f"The connection from {who} was closed: {failure_text(exc)}")
+            if isinstance(exc, SameRole):
+                await pairing.refuse("same-role")
             pairing.close()
             return
         if self._taken:

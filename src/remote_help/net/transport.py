@@ -56,13 +56,21 @@ async def send_all(sock: socket.socket, data: bytes) -> None:
 def open_listener(port: int, bind: str | None) -> list[socket.socket]:
     """Listening sockets for ``bind`` (or every address, IPv6 and IPv4) on ``port``."""
     if bind:
-        infos = socket.getaddrinfo(bind, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        try:
+            infos = socket.getaddrinfo(bind, port, type=socket.SOCK_STREAM,
+                                       flags=socket.AI_PASSIVE)
+        except socket.gaierror:
+            raise NetError(f"{bind} is not an address of this computer.") from None
         families = [(info[0], info[4]) for info in infos[:1]]
     else:
         families = [(socket.AF_INET6, ("::", port, 0, 0)), (socket.AF_INET, ("0.0.0.0", port))]  # noqa: S104
     last_error: OSError | None = None
     for family, address in families:
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+        except OSError as exc:  # e.g. a kernel without IPv6
+            last_error = exc
+            continue
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if family == socket.AF_INET6 and not bind:
@@ -75,9 +83,12 @@ def open_listener(port: int, bind: str | None) -> list[socket.socket]:
             sock.close()
             last_error = exc
     if last_error is not None and last_error.errno == errno.EADDRINUSE:
-        raise NetError(f"Port {port} is already in use on this computer. "
-                       "Is remote-help already running?")
-    raise NetError(f"Cannot wait for connections on port {port}: {last_error}.")
+        raise NetError("Another program is already waiting for connections here "
+                       f"(port {port}). Is remote-help already running?")
+    if last_error is not None and last_error.errno == errno.EADDRNOTAVAIL:
+        raise NetError(f"{bind} is not an address of this computer.")
+    reason = last_error.strerror if last_error is not None else "unknown"
+    raise NetError(f"Cannot wait for connections here (port {port}): {reason}.")
 
 
 async def connect(

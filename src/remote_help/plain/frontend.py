@@ -253,7 +253,7 @@ class PlainFrontEnd:
                     "To end the session, press Ctrl+Alt+C or F10."]
 
         self.say()
-        view = PlainView(greeting)
+        view = PlainView(greeting, answers=role == "friend")
         name = identity.display_name()
         loop = asyncio.get_running_loop()
         session: FriendSession | HelperSession

@@ -12,22 +12,38 @@ import tty
 from collections.abc import Callable
 from typing import Any
 
+from remote_help.locale_info import coerced_c_locale as _coerced_c_locale
 from remote_help.proto.sanitize import Sanitizer
 from remote_help.proto.session import Hello
 
-FRIEND_END_KEYS = (b"\x1b\x03",)  # Ctrl+Alt+C
-HELPER_END_KEYS = (b"\x1b\x03", b"\x1b[21~")  # Ctrl+Alt+C, F10
+# Ctrl+Alt+C as terminals send it: ESC Ctrl+C, and the modifyOtherKeys and kitty
+# encodings in case the friend's terminal had those switched on before we started.
+CTRL_ALT_C = (b"\x1b\x03", b"\x1b[27;7;99~", b"\x1b[99;7u")
+FRIEND_END_KEYS = CTRL_ALT_C
+HELPER_END_KEYS = (*CTRL_ALT_C, b"\x1b[21~")  # and F10
 # Leave whatever modes the shell's programs set on the real terminal: alternate screen,
 # hidden cursor, mouse reporting, bracketed paste, keypad modes, scroll region, colours.
 RESET_MODES = (
     b"\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l"
-    b"\x1b[?1l\x1b>\x1b[0m"
+    b"\x1b[?1l\x1b>\x1b[0m\x1b(B\x0f\x1b[?7h\x1b[?5l\x1b[>4m\x1b[<u"
     b"\x1b7\x1b[r\x1b8"  # the scroll region reset moves the cursor home: save, restore
 )
 
 
+def terminal_encoding() -> str:
+    """The terminal's character set from the locale (not Python's own UTF-8 mode)."""
+    if _coerced_c_locale():
+        return "ascii"
+    with contextlib.suppress(locale.Error):
+        locale.setlocale(locale.LC_CTYPE, "")
+    try:
+        return locale.nl_langinfo(locale.CODESET) or "ascii"
+    except (AttributeError, ValueError):
+        return "ascii"
+
+
 def utf8_locale() -> bool:
-    return "utf" in (locale.getpreferredencoding(False) or "").lower().replace("-", "")
+    return "utf8" in terminal_encoding().lower().replace("-", "")
 
 
 class EndKeys:
@@ -59,10 +75,14 @@ class PlainView:
     reading more until ``on_drained`` is called.
     """
 
-    def __init__(self, greeting: Callable[[Hello], list[str]], fd: int = 1) -> None:
+    def __init__(self, greeting: Callable[[Hello], list[str]], fd: int = 1, *,
+                 answers: bool = True) -> None:
+        """``answers``: this terminal may answer the shell's questions (the friend's)."""
         self.fd = fd
         self._greeting = greeting
-        self._sanitizer = Sanitizer(utf8=utf8_locale())
+        self._encoding = terminal_encoding()
+        self._sanitizer = Sanitizer(utf8=utf8_locale(), queries=answers)
+        self._text_filter = Sanitizer(utf8=utf8_locale(), queries=False)
         self._backlog = bytearray()
         self._watching = False
         self.on_drained: Callable[[], None] = lambda: None
@@ -72,21 +92,29 @@ class PlainView:
         return len(self._backlog) >= BACKLOG_LIMIT
 
     def connected(self, peer: Hello) -> None:
-        lines = self._greeting(peer)
-        self._write(("\r\n".join(lines) + "\r\n\r\n").encode(errors="replace"))
+        self._say("\r\n".join(self._greeting(peer)) + "\r\n\r\n")
 
     def show(self, data: bytes) -> None:
         self._write(self._sanitizer.feed(data))
 
     def size(self) -> tuple[int, int]:
         try:
-            size = os.get_terminal_size(self.fd)
+            cols, rows = os.get_terminal_size(self.fd)
         except OSError:
-            size = shutil.get_terminal_size()
-        return max(1, min(size.columns, 1000)), max(1, min(size.lines, 1000))
+            cols, rows = 0, 0
+        if cols <= 0 or rows <= 0:  # serial and recovery consoles often say 0x0
+            cols, rows = shutil.get_terminal_size((80, 24))
+        if cols <= 0 or rows <= 0:
+            cols, rows = 80, 24
+        return max(1, min(cols, 1000)), max(1, min(rows, 1000))
 
     def notice(self, text: str) -> None:
-        self._write(f"\r\n[remote-help] {text}\r\n".encode(errors="replace"))
+        self._say(f"\r\n[remote-help] {text}\r\n")
+
+    def _say(self, text: str) -> None:
+        """Our own words (which may carry the peer's name), in the terminal's encoding."""
+        data = text.encode(self._encoding, errors="replace")
+        self._write(self._text_filter.feed(data))
 
     def _write(self, data: bytes) -> None:
         self._backlog += data
@@ -145,10 +173,12 @@ class RawMode:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        os.set_blocking(self.out, self._blocking[0])
-        os.set_blocking(self.fd, self._blocking[1])
+        # Best effort and never blocking: a stalled terminal must not keep us from
+        # cleaning up (the writes happen while the descriptor is still non-blocking).
         with contextlib.suppress(OSError):
             os.write(self.out, RESET_MODES + b"\r\n")
         if self._saved is not None:
             with contextlib.suppress(termios.error):
-                termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
+                termios.tcsetattr(self.fd, termios.TCSANOW, self._saved)
+        os.set_blocking(self.out, self._blocking[0])
+        os.set_blocking(self.fd, self._blocking[1])

@@ -71,6 +71,10 @@ class Identity:
         check_user(self.user)
 
 
+class SameRole(ProtocolError):
+    """Both sides chose the same role; the peer is told with ABORT same-role."""
+
+
 class PeerAborted(Exception):
     """The peer sent ABORT; ``reason`` is one of ``ABORT_REASONS``."""
 
@@ -88,19 +92,19 @@ def check_user(user: object) -> str:
 def check_public_key(line: object) -> str:
     """Exactly one ssh-ed25519 public key, type and base64 blob, nothing else."""
     if not isinstance(line, str) or len(line) > 200:
-        raise ProtocolError("The other computer sent a key that is not allowed.")
+        raise ProtocolError("The other computer sent an identity that is not allowed.")
     parts = line.split(" ")
     if len(parts) != 2 or parts[0] != "ssh-ed25519":
-        raise ProtocolError("The other computer sent a key that is not allowed.")
+        raise ProtocolError("The other computer sent an identity that is not allowed.")
     try:
         blob = base64.b64decode(parts[1], validate=True)
     except ValueError as exc:
-        raise ProtocolError("The other computer sent a key that is not allowed.") from exc
+        raise ProtocolError("The other computer sent an identity that is not allowed.") from exc
     expected_prefix = b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20"
     if len(blob) != len(expected_prefix) + 32 or not blob.startswith(expected_prefix):
-        raise ProtocolError("The other computer sent a key that is not allowed.")
+        raise ProtocolError("The other computer sent an identity that is not allowed.")
     if base64.b64encode(blob).decode() != parts[1]:
-        raise ProtocolError("The other computer sent a key that is not allowed.")
+        raise ProtocolError("The other computer sent an identity that is not allowed.")
     return line
 
 
@@ -290,7 +294,7 @@ class Handshake:
     def _check_roles(self, peer_role: str) -> None:
         if peer_role == self.me.role:
             who = "need help" if peer_role == "friend" else "are helping"
-            raise ProtocolError(f"Both of you said you {who}. One of you must choose the other.")
+            raise SameRole(f"Both of you said you {who}. One of you must choose the other.")
 
     def _derive(self) -> None:
         self.transcript = sas.hash_parts(b"rh-transcript-v1", *self._frames)

@@ -3,9 +3,13 @@
 Used where the shared shell's bytes reach a real terminal (plain mode, both sides).
 Removed: every OSC string (clipboard writes OSC 52, font OSC 50, colour and title
 queries, titles), every DCS/APC/PM/SOS string (DECRQSS and friends), window
-operations and reports (CSI ... t), and C1 control characters (U+0080-U+009F in UTF-8,
-bytes 0x80-0x9F otherwise). Everything else passes through unchanged, in order, even
-when a sequence is split across chunks.
+operations and reports (CSI ... t), printer control (CSI ... i), concealed text (SGR 8),
+keyboard-protocol changes that would change what Ctrl+Alt+C sends (modifyOtherKeys,
+the kitty protocol, DEC modes 1034/1036/1039), and C1 control characters (U+0080-U+009F
+in UTF-8, bytes 0x80-0x9F otherwise). With ``queries=False`` (the helper's side) every
+query that makes a terminal answer is removed too, so only the friend's terminal ever
+answers into the shell. Everything else passes through unchanged, in order, even when a
+sequence is split across chunks.
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ class Sanitizer:
     byte ever slips out attached to a sequence that was dropped.
     """
 
-    def __init__(self, utf8: bool = True) -> None:
+    def __init__(self, utf8: bool = True, *, queries: bool = True) -> None:
         self.utf8 = utf8
+        self.queries = queries
         self._state = _GROUND
         self._held = bytearray()  # bytes of a sequence not yet decided
         self._special = re.compile(rb"[\x1b\xc2]" if utf8 else rb"[\x1b\x80-\x9f]")
@@ -85,8 +90,9 @@ class Sanitizer:
                 self._state = _ESC_INTER
                 self._held.append(byte)
             elif 0x30 <= byte <= 0x7E:
-                out += self._held
-                out.append(byte)
+                if self.queries or byte != ord("Z"):  # ESC Z: DECID, a query
+                    out += self._held
+                    out.append(byte)
                 self._reset()
             else:
                 return False  # ESC then a control or a high byte: the ESC is dropped
@@ -105,9 +111,8 @@ class Sanitizer:
             if (0x20 <= byte <= 0x3F or byte in (0x08, 0x0A, 0x0D)) and len(self._held) < CSI_MAX:
                 self._held.append(byte)  # terminals run BS, LF, CR inside a CSI: keep them
             elif 0x40 <= byte <= 0x7E:
-                if byte != ord("t"):  # window operations and reports are dropped
-                    out += self._held
-                    out.append(byte)
+                self._held.append(byte)
+                out += self._csi(bytes(self._held))
                 self._reset()
             elif byte < 0x20 and byte != ESC:
                 self._reset()  # broken by another control: both are dropped
@@ -137,6 +142,52 @@ class Sanitizer:
             return self._step(byte, out)  # still inside the string: look at it as such
         return True
 
+    def _csi(self, seq: bytes) -> bytes:
+        """What to let through of one complete CSI sequence (ESC [ ... final)."""
+        final = seq[-1:]
+        body = seq[2:-1]
+        prefix = body[:1] if body[:1] in (b"<", b"=", b">", b"?") else b""
+        intermediate = body.rstrip(b"0123456789;:<=>?")[-1:]
+        if final in (b"t", b"i"):  # window operations and reports; printer control
+            return b""
+        if final in (b"m", b"u") and prefix in (b"<", b"=", b">"):
+            return b""  # modifyOtherKeys, the kitty keyboard protocol
+        if final in (b"h", b"l") and prefix == b"?":
+            modes = set(body[1:].split(b";"))
+            if modes & {b"1034", b"1035", b"1036", b"1039"}:
+                return b""  # how Alt and Meta are sent
+        if not self.queries and (
+            final in (b"n", b"c", b"x")
+            or (final == b"q" and prefix == b">")
+            or (final == b"p" and intermediate == b"$")
+            or (final == b"u" and prefix == b"?")
+            or (final == b"S" and prefix == b"?")
+        ):
+            return b""  # a question the terminal would answer into the shell
+        if final == b"m" and not prefix and not intermediate:
+            return _without_conceal(seq)
+        return seq
+
     def _reset(self) -> None:
         self._state = _GROUND
         self._held = bytearray()
+
+
+def _without_conceal(seq: bytes) -> bytes:
+    """SGR without parameter 8 (concealed text); colour arguments are left alone."""
+    params = seq[2:-1].split(b";")
+    kept: list[bytes] = []
+    i = 0
+    while i < len(params):
+        param = params[i]
+        if param in (b"38", b"48", b"58") and i + 1 < len(params):
+            count = {b"5": 2, b"2": 4}.get(params[i + 1], 1)
+            kept += params[i : i + 1 + count]
+            i += 1 + count
+            continue
+        if param != b"8":
+            kept.append(param)
+        i += 1
+    if len(kept) == len(params):
+        return seq
+    return b"\x1b[" + b";".join(kept) + b"m" if kept else b""

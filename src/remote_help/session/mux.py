@@ -70,7 +70,14 @@ class _Session:
     def _finish(self, ending: Ending) -> None:
         if self._ended is not None and not self._ended.done():
             self._ended.set_result(ending)
+            self._stop_now()
         self._hello.set()  # nobody waits for a greeting once the session ended
+
+    def _stop_now(self) -> None:
+        """The session just ended: stop acting on anything, at once (not after goodbyes)."""
+
+    async def _after_end(self) -> None:
+        """What must be done before goodbyes are flushed (the friend's shell ends)."""
 
     async def _await_hello(self) -> sp.Hello | None:
         assert self._ended is not None
@@ -103,9 +110,11 @@ class _Session:
             ending = await self._ended
         except asyncio.CancelledError:
             # Our program is being stopped (its window closed, a signal): say goodbye.
+            self._stop_now()
             self.channel.send(sp.Bye(f"{self.role}-ended"))
             await self.channel.flush(0.5)
             raise
+        await self._after_end()
         if ending.ok:
             await self.channel.flush()
         self.channel.close()
@@ -147,6 +156,18 @@ class FriendSession(_Session):
             await self.pty.terminate()
             self.channel.close()
 
+    def _stop_now(self) -> None:
+        # No more output read, no more keys written, and the shell hung up: from this
+        # moment the helper can do nothing, even while our goodbye is still on its way.
+        self._live = False
+        self._set_reading(False)
+        self._set_writing(False)
+        self._to_pty.clear()
+        self.pty.hang_up()
+
+    async def _after_end(self) -> None:
+        await self.pty.terminate()
+
     # -- input from both people -----------------------------------------------------
 
     def key_input(self, data: bytes) -> None:
@@ -169,6 +190,8 @@ class FriendSession(_Session):
             case sp.Resize() | sp.Notice():
                 pass
             case sp.Bye(reason):
+                # The helper can only have ended it (or failed); it cannot speak for us.
+                reason = reason if reason == "error" else "helper-ended"
                 self._finish(Ending(reason, reason != "error"))
             case _:
                 self._finish(Ending("error", False,
@@ -295,6 +318,8 @@ class HelperSession(_Session):
             case sp.Notice(text):
                 self.view.notice(text)
             case sp.Bye(reason):
+                if reason == "helper-ended":  # the friend cannot speak for us
+                    reason = "friend-ended"
                 self._finish(Ending(reason, reason != "error"))
             case _:
                 self._finish(Ending("error", False,

@@ -14,6 +14,8 @@ import struct
 import termios
 from pathlib import Path
 
+from remote_help.locale_info import coerced_c_locale
+
 PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -79,6 +81,8 @@ class ShellPty:
                     "USER": account.pw_name, "LOGNAME": account.pw_name})
         for key in ("COLUMNS", "LINES", "SSH_AUTH_SOCK", "SSH_AGENT_PID"):
             env.pop(key, None)
+        if coerced_c_locale():
+            env.pop("LC_CTYPE", None)  # Python's own change; the friend's shell keeps C
         cwd = _home_or_root(account.pw_dir)
         try:
             self.process = await asyncio.create_subprocess_exec(
@@ -100,11 +104,15 @@ class ShellPty:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGWINCH)
 
+    def hang_up(self) -> None:
+        """Close our side of the pty: the shell's session gets SIGHUP, input is gone."""
+        if self.master >= 0:
+            os.close(self.master)
+            self.master = -1
+
     async def terminate(self) -> None:
         """End the shell and every process it started, however they detached."""
-        if self.master >= 0:
-            os.close(self.master)  # hang up: the shell's session gets SIGHUP
-            self.master = -1
+        self.hang_up()
         if self.process is None:
             return
         shell = self.process.pid

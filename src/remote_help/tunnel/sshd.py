@@ -21,7 +21,12 @@ class SshdError(Exception):
 
 
 def has_sshd(path: str) -> bool:
-    return os.path.isfile(path) and os.access(path, os.X_OK)
+    """Whether we can serve: the program exists, and our account's shell can run the
+    forced command (sshd runs it as `$SHELL -c ...`; nologin would refuse)."""
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        return False
+    shell = pwd.getpwuid(os.geteuid()).pw_shell or "/bin/sh"
+    return os.access(shell, os.X_OK) and not shell.endswith(("nologin", "false"))
 
 
 def _account_locked(user: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,9 +23,9 @@ from remote_help.net.pairing import Listener, Pairing
 from remote_help.net.transport import NetError
 from remote_help.proto import sas
 from remote_help.proto.errors import ProtocolError
-from remote_help.proto.handshake import Handshake, Identity, PeerAborted
+from remote_help.proto.handshake import Handshake, Identity, PeerAborted, SameRole
 from remote_help.session.mux import Ending
-from remote_help.tunnel import keys, launch, sshd
+from remote_help.tunnel import common, keys, launch, sshd
 from remote_help.tunnel.launch import Tunnel
 from remote_help.wizard.messages import ending_text
 
@@ -200,12 +201,19 @@ class Journey:
         try:
             user = identity.user_name()
             self.session_dir = paths.make_session_dir()
+            # Paths that go into SSH options must need no quoting: find out now, not
+            # after the people have compared the words.
+            common.safe_path(sys.executable)
+            common.safe_path(self.session_dir)
             pair = keys.generate(self.session_dir)
         except (identity.IdentityError, paths.PathError, keys.ToolMissing,
                 keys.KeyFailure) as exc:
             raise Failure(str(exc)) from None
         except OSError as exc:
             raise Failure(f"Could not prepare this session: {exc.strerror or exc}.") from None
+        except ValueError:
+            raise Failure("remote-help cannot run from a folder whose name has spaces or "
+                          "unusual characters in it. Install it somewhere else.") from None
         return Identity(role, pair.public_key, user, sshd.has_sshd(self.options.sshd))
 
     async def _listen(self, role: str, make: Callable[[], Handshake]) -> Pairing:
@@ -230,7 +238,12 @@ class Journey:
         try:
             await pairing.exchange()
         except PeerAborted as exc:
-            raise Failure(_ABORTED_EARLY.get(exc.reason, _ABORTED_EARLY["cancelled"])) from None
+            other = "helper" if role == "friend" else "friend"
+            text = _ABORTED_EARLY.get(exc.reason, _ABORTED_EARLY["cancelled"])
+            raise Failure(text.format(other=other)) from None
+        except SameRole as exc:
+            await pairing.refuse("same-role")
+            raise Failure(str(exc)) from None
         except (NetError, ProtocolError) as exc:
             raise Failure(f"The connection did not work: {exc}") from None
         return pairing
@@ -323,7 +336,9 @@ _PEER_ABORTED = {
 }
 _ABORTED_EARLY = {
     "busy": "The other computer is busy with someone else. Check the address with your "
-    "helper and try again.",
+    "{other} and try again.",
+    "same-role": "Both of you gave the same answer to 'Who are you?'. One of you must "
+    "choose the other answer.",
     "cancelled": "The other side stopped before the check could start.",
     "no-sshd": _NO_SSHD["friend"],
     "locked": "The other computer has paused checking for a while. Try again later.",
