@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import locale
 import os
-import shutil
 import termios
 import tty
 from collections.abc import Callable
@@ -103,8 +102,6 @@ class PlainView:
         except OSError:
             cols, rows = 0, 0
         if cols <= 0 or rows <= 0:  # serial and recovery consoles often say 0x0
-            cols, rows = shutil.get_terminal_size((80, 24))
-        if cols <= 0 or rows <= 0:
             cols, rows = 80, 24
         return max(1, min(cols, 1000)), max(1, min(rows, 1000))
 
