@@ -38,6 +38,10 @@ class Pairing:
         self._reader = frames.FrameReader()
 
     @property
+    def frames_read(self) -> int:
+        return self._reader.frames_read
+
+    @property
     def peer(self) -> Identity:
         assert self.handshake.peer is not None
         return self.handshake.peer
@@ -119,7 +123,7 @@ class Listener:
         self._sockets: list[socket.socket] = []
         self._tasks: set[asyncio.Task[None]] = set()
         # Handshakes in progress, oldest first, with their peer's address.
-        self._pending: dict[asyncio.Task[None], tuple[str, socket.socket]] = {}
+        self._pending: dict[asyncio.Task[None], tuple[str, Pairing]] = {}
         self._ready: asyncio.Queue[Pairing] = asyncio.Queue()
         self._taken = False
         self._accepting: list[asyncio.Task[None]] = []
@@ -152,8 +156,9 @@ class Listener:
                 task = aio.spawn(self._refuse(sock, who), f"refuse {who}")
             else:
                 self._make_room(who)
-                task = aio.spawn(self._handle(sock, who), f"handshake {who}")
-                self._pending[task] = (who, sock)
+                pairing = Pairing(sock, self._make_handshake(), who)
+                task = aio.spawn(self._handle(pairing), f"handshake {who}")
+                self._pending[task] = (who, pairing)
                 task.add_done_callback(self._forget)
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -171,15 +176,20 @@ class Listener:
             by_address.setdefault(address, []).append(task)
         same = by_address.get(who, [])
         if len(same) >= MAX_PENDING_PER_ADDRESS:
-            self._drop(same[0])
+            self._drop(self._idlest(same))
         elif len(self._pending) >= MAX_PENDING:
             busiest = max(by_address.values(), key=len)
-            self._drop(busiest[0])
+            self._drop(self._idlest(busiest))
+
+    def _idlest(self, tasks: list[asyncio.Task[None]]) -> asyncio.Task[None]:
+        """The oldest of those that have not even sent a first message, else the oldest."""
+        silent = [t for t in tasks if self._pending[t][1].frames_read == 0]
+        return (silent or tasks)[0]
 
     def _drop(self, task: asyncio.Task[None]) -> None:
-        who, sock = self._pending.pop(task)
+        who, pairing = self._pending.pop(task)
         task.cancel()
-        sock.close()  # the task may not have started: it would never close it itself
+        pairing.close()  # the task may not have started: it would never close it itself
         self._on_event(f"The connection from {who} was closed: it was too slow, and "
                        "another connection came in.")
 
@@ -191,8 +201,8 @@ class Listener:
         finally:
             pairing.close()
 
-    async def _handle(self, sock: socket.socket, who: str) -> None:
-        pairing = Pairing(sock, self._make_handshake(), who)
+    async def _handle(self, pairing: Pairing) -> None:
+        who = pairing.peer_address
         try:
             await pairing.exchange()
         except asyncio.CancelledError:
