@@ -60,15 +60,15 @@ class _Session:
         self.name = name
         self.peer: sp.Hello | None = None
         self.channel = Channel(self._on_message, self._on_closed, self._on_writable)
-        self._ended: asyncio.Future[Ending] | None = None
+        # Made now, so an end key pressed while the session is still starting counts.
+        self._ended: asyncio.Future[Ending] = asyncio.get_running_loop().create_future()
         self._hello = asyncio.Event()
 
     async def _start(self, rfd: int, wfd: int, lead: bool) -> None:
-        self._ended = asyncio.get_running_loop().create_future()
         await self.channel.open(rfd, wfd, lead=lead)
 
     def _finish(self, ending: Ending) -> None:
-        if self._ended is not None and not self._ended.done():
+        if not self._ended.done():
             self._ended.set_result(ending)
             self._stop_now()
         self._hello.set()  # nobody waits for a greeting once the session ended
@@ -80,7 +80,6 @@ class _Session:
         """What must be done before goodbyes are flushed (the friend's shell ends)."""
 
     async def _await_hello(self) -> sp.Hello | None:
-        assert self._ended is not None
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._hello.wait(), HELLO_DEADLINE)
         if self.peer is None and not self._ended.done():
@@ -105,7 +104,6 @@ class _Session:
         self._finish(Ending(reason, True))
 
     async def _wait_end(self) -> Ending:
-        assert self._ended is not None
         try:
             ending = await self._ended
         except asyncio.CancelledError:

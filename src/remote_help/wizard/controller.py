@@ -13,7 +13,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -106,7 +106,6 @@ class Journey:
     _pairing: Pairing | None = None
     _listener: Listener | None = None
     _tunnel: Tunnel | None = None
-    notes: list[str] = field(default_factory=list)
 
     async def run(self) -> Ending:
         try:
@@ -180,9 +179,10 @@ class Journey:
                 self._tunnel = await launch.dial(conn, self.session_dir, key, pairing.peer)
         except launch.TunnelError as exc:
             raise Failure(_with_detail(role, str(exc), exc.detail)) from None
-        except (sshd.SshdError, keys.ToolMissing) as exc:
+        except (sshd.SshdError, keys.ToolMissing, OSError) as exc:
             if role == "helper":
-                raise Failure(str(exc)) from None
+                raise Failure(str(exc) if not isinstance(exc, OSError) else
+                              f"The secure connection could not be set up: {exc}") from None
             raise Failure("The secure connection could not be set up on this computer.") \
                 from None
         connected = Connected(role, pairing.peer.role, pairing.peer.user, pairing.peer_address)
