@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -33,3 +34,33 @@ async def cancel_all(*tasks: asyncio.Task[Any] | None) -> None:
         task.cancel()
     if live:
         await asyncio.gather(*live, return_exceptions=True)
+
+
+class FdWatch:
+    """A reader or writer callback on one descriptor, switched on and off idempotently."""
+
+    def __init__(self, kind: str, callback: Callable[[], None]) -> None:
+        if kind not in ("read", "write"):
+            raise ValueError("kind is 'read' or 'write'")
+        self._kind = kind
+        self._callback = callback
+        self._fd = -1
+
+    @property
+    def on(self) -> bool:
+        return self._fd >= 0
+
+    def set(self, fd: int, on: bool) -> None:
+        """Watch ``fd`` (when ``on`` and ``fd`` is open), or stop watching."""
+        if on and fd >= 0 and self._fd == fd:
+            return
+        loop = asyncio.get_running_loop()
+        if self._fd >= 0:
+            remove = loop.remove_reader if self._kind == "read" else loop.remove_writer
+            with contextlib.suppress(ValueError, OSError):
+                remove(self._fd)
+            self._fd = -1
+        if on and fd >= 0:
+            add = loop.add_reader if self._kind == "read" else loop.add_writer
+            add(fd, self._callback)
+            self._fd = fd

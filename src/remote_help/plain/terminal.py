@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import locale
 import os
@@ -11,6 +10,7 @@ import tty
 from collections.abc import Callable
 from typing import Any
 
+from remote_help.aio import FdWatch
 from remote_help.locale_info import coerced_c_locale as _coerced_c_locale
 from remote_help.proto.sanitize import Sanitizer
 from remote_help.proto.session import Hello
@@ -83,7 +83,7 @@ class PlainView:
         self._sanitizer = Sanitizer(utf8=utf8_locale(), queries=answers)
         self._text_filter = Sanitizer(utf8=utf8_locale(), queries=False)
         self._backlog = bytearray()
-        self._watching = False
+        self._writer = FdWatch("write", self._flush)
         self.on_drained: Callable[[], None] = lambda: None
 
     @property
@@ -128,25 +128,14 @@ class PlainView:
                 self._backlog.clear()  # the terminal is gone; nothing more to show
                 break
             del self._backlog[:written]
-        self._watch(bool(self._backlog))
+        self._writer.set(self.fd, bool(self._backlog))
         if was_busy and not self.busy:
             self.on_drained()
-
-    def _watch(self, on: bool) -> None:
-        if on == self._watching:
-            return
-        loop = asyncio.get_running_loop()
-        self._watching = on
-        if on:
-            loop.add_writer(self.fd, self._flush)
-        else:
-            loop.remove_writer(self.fd)
 
     def close(self) -> None:
         """Stop watching the terminal. Output it could not take is dropped: the session
         is over, and a stalled terminal must not keep us from ending it."""
-        if self._watching:
-            self._watch(False)
+        self._writer.set(self.fd, False)
         self._backlog.clear()
 
 

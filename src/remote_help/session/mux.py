@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from remote_help.aio import FdWatch
 from remote_help.proto import session as sp
 from remote_help.session.channel import Channel
 from remote_help.session.pty import ShellPty
@@ -129,8 +130,8 @@ class FriendSession(_Session):
         self.term = term
         self.pty = ShellPty()
         self._to_pty = bytearray()
-        self._reading = False
-        self._writing = False
+        self._reading = FdWatch("read", self._read_pty)
+        self._writing = FdWatch("write", self._flush_pty)
         self._live = False  # the shell runs and its output may be read
 
     async def run(self, rfd: int, wfd: int, spare: set[int], *, lead: bool) -> Ending:
@@ -214,28 +215,12 @@ class FriendSession(_Session):
         self._set_writing(bool(self._to_pty))
 
     def _set_writing(self, on: bool) -> None:
-        if on == self._writing or (on and self.pty.master < 0):
-            return
-        loop = asyncio.get_running_loop()
-        self._writing = on
-        if on:
-            loop.add_writer(self.pty.master, self._flush_pty)
-        else:
-            with contextlib.suppress(ValueError, OSError):
-                loop.remove_writer(self.pty.master)
+        self._writing.set(self.pty.master, on)
 
     # -- output from the shell -------------------------------------------------------
 
     def _set_reading(self, on: bool) -> None:
-        if on == self._reading or (on and self.pty.master < 0):
-            return
-        loop = asyncio.get_running_loop()
-        self._reading = on
-        if on:
-            loop.add_reader(self.pty.master, self._read_pty)
-        else:
-            with contextlib.suppress(ValueError, OSError):
-                loop.remove_reader(self.pty.master)
+        self._reading.set(self.pty.master, on)
 
     def _on_writable(self, writable: bool) -> None:
         self._update_reading()
