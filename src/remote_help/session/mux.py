@@ -67,6 +67,8 @@ class _Session:
 
     async def _start(self, rfd: int, wfd: int, lead: bool) -> None:
         await self.channel.open(rfd, wfd, lead=lead)
+        if self._ended.done() and self._ended.result().reason == f"{self.role}-ended":
+            self.channel.send(sp.Bye(f"{self.role}-ended"))  # ended while we were starting
 
     def _finish(self, ending: Ending) -> None:
         if not self._ended.done():
