@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from remote_help.proto import session as sp
 from remote_help.session.channel import Channel
 from remote_help.session.pty import ShellPty
 
+log = logging.getLogger(__name__)
 HELLO_DEADLINE = 30.0
 READ_CHUNK = 64 * 1024
 MAX_PTY_BACKLOG = 1024 * 1024  # keys waiting to be written into the pty
@@ -144,8 +146,10 @@ class FriendSession(_Session):
             peer = await self._await_hello()
             if peer is None:
                 return await self._wait_end()
+            log.debug("greeted by the helper")
             self.view.connected(peer)
             await self.pty.spawn(cols, rows, self.term, spare)
+            log.debug("shell started")
             self._live = True
             self.view.on_drained = self._update_reading
             self._update_reading()

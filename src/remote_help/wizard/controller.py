@@ -166,6 +166,7 @@ class Journey:
         if self._listener is not None:  # verified: nobody else may connect now
             await self._listener.close()
             self._listener = None
+        log.debug("verified; %s runs sshd", server)
         self.front.setting_up(role)
         conn = pairing.sock
         self._pairing = None
@@ -185,6 +186,7 @@ class Journey:
                               f"The secure connection could not be set up: {exc}") from None
             raise Failure("The secure connection could not be set up on this computer.") \
                 from None
+        log.debug("secure channel open")
         connected = Connected(role, pairing.peer.role, pairing.peer.user, pairing.peer_address)
         spare = {p.pid for p in self._tunnel.processes}
         self.live = True
