@@ -81,6 +81,7 @@ def ours_setup(world: support.World) -> tuple[float, support.Program, support.Pr
     friend.sendline(support.first_letters(match.group(1).split()))
     friend.expect("CORRECT")
     helper.expect(r"\[y/n\]")
+    helper.child.delaybeforesend = None  # pexpect's default 50 ms pause is not ours
     start = time.perf_counter()
     helper.sendline("y")
     helper.expect("To end the session")
