@@ -55,6 +55,9 @@ def parser() -> argparse.ArgumentParser:
                    help=f"the SSH server program (default {DEFAULT_SSHD})")
     p.add_argument("--connect-timeout", type=float, default=60.0, metavar="SECONDS",
                    help="how long to keep trying to reach the other computer (default 60)")
+    p.add_argument("--wait", type=float, default=600.0, metavar="SECONDS",
+                   help="when waiting for the other side, give up after this long "
+                        "(default 600: ten minutes)")
     p.add_argument("--version", action="version", version=f"remote-help {__version__}")
     return p
 
@@ -72,9 +75,11 @@ def options_from(args: argparse.Namespace, p: argparse.ArgumentParser) -> Option
         p.error("give the role (helper or friend) before the address")
     if args.connect_timeout <= 0:
         p.error("--connect-timeout must be positive")
+    if args.wait <= 0:
+        p.error("--wait must be positive")
     return Options(role=args.role, address=args.address, reverse=args.reverse,
                    port=args.port, bind=args.bind, sshd=args.sshd,
-                   connect_timeout=args.connect_timeout)
+                   connect_timeout=args.connect_timeout, wait=args.wait)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_intermixed_args(argv)
     _setup_logging()
     options = options_from(args, p)
-    front = PlainFrontEnd()
+    front = PlainFrontEnd(wait=options.wait)
     try:
         return asyncio.run(_run(front, options))
     except KeyboardInterrupt:

@@ -166,3 +166,22 @@ def test_a_stalled_terminal_does_not_stop_the_end_key(world: support.World) -> N
     friend.child.expect_exact("Help has ended: you ended it", timeout=10,
                               searchwindowsize=4096)
     assert friend.wait_exit() == 0
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("role", ["friend", "helper"])
+def test_a_waiting_side_gives_up_and_closes(world: support.World, role: str) -> None:
+    """Nobody stays open to the network for long (the friend with --reverse least of all)."""
+    port = support.free_port()
+    world.ports.append(port)
+    args = ["friend", "--reverse"] if role == "friend" else ["helper"]
+    program = world.start(world.account(), *args, "--port", str(port), "--bind", "127.0.0.1",
+                          "--wait", "2")
+    if role == "friend":
+        program.expect("Continue\\?")
+        program.sendline("y")
+    program.expect("waits for 2 seconds at most")
+    other = "helper" if role == "friend" else "friend"
+    program.expect(f"Your {other} did not connect within 2 seconds, so this computer "
+                   "stopped waiting. Nothing was shared.", timeout=10)
+    assert program.wait_exit() == 1

@@ -24,6 +24,7 @@ from remote_help.proto.session import Hello
 from remote_help.session.mux import Ending, FriendSession, HelperSession
 from remote_help.tunnel.launch import Tunnel
 from remote_help.wizard.controller import Cancelled, Connected, Details
+from remote_help.wizard.messages import span_text
 
 HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
                       r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*")
@@ -81,8 +82,9 @@ class LineInput:
 
 
 class PlainFrontEnd:
-    def __init__(self, out: object = None) -> None:
+    def __init__(self, wait: float = 600.0) -> None:
         self.input = LineInput()
+        self._wait = wait
 
     def say(self, text: str = "") -> None:
         sys.stdout.write(text + "\n")
@@ -143,6 +145,7 @@ class PlainFrontEnd:
         other = "friend" if role == "helper" else "helper"
         self.say()
         self.say(f"Waiting for your {other} to connect. Press Ctrl+C to cancel.")
+        self.say(f"This computer waits for {span_text(self._wait)} at most.")
         if role == "helper":
             self.say('Tell your friend to start remote-help, choose "I need help", '
                      "and type this address:")

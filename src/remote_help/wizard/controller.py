@@ -27,7 +27,7 @@ from remote_help.proto.handshake import Handshake, Identity, PeerAborted, SameRo
 from remote_help.session.mux import Ending
 from remote_help.tunnel import common, keys, launch, sshd
 from remote_help.tunnel.launch import Tunnel
-from remote_help.wizard.messages import ending_text
+from remote_help.wizard.messages import ending_text, span_text
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class Options:
     bind: str | None = None
     sshd: str = sshd.DEFAULT_SSHD
     connect_timeout: float = 60.0
+    wait: float = 600.0  # a listening side stops waiting after this long
     code_bits: int = sas.CODE_BITS
 
 
@@ -225,7 +226,15 @@ class Journey:
         except NetError as exc:
             raise Failure(str(exc)) from None
         self.front.listening(role, port, addresses.spoken_addresses(self.options.bind))
-        return await self._listener.next_pairing()
+        try:
+            # Nobody stays open to the network for long: the friend waiting with
+            # --reverse least of all.
+            return await asyncio.wait_for(self._listener.next_pairing(), self.options.wait)
+        except TimeoutError:
+            other = "helper" if role == "friend" else "friend"
+            raise Failure(f"Your {other} did not connect within "
+                          f"{span_text(self.options.wait)}, so this computer stopped "
+                          "waiting. Nothing was shared.") from None
 
     async def _connect(self, role: str, address: str, handshake: Handshake) -> Pairing:
         port = self.options.port

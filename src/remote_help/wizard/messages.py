@@ -18,6 +18,12 @@ _TEXT = {
 }
 
 
+def span_text(seconds: float) -> str:
+    """'10 minutes', '45 seconds': a waiting time as people say it."""
+    minutes = round(seconds / 60)
+    return f"{minutes} minutes" if minutes > 1 else f"{round(seconds)} seconds"
+
+
 def ending_text(role: str, ending: Ending) -> str:
     if ending.ok and (role, ending.reason) in _TEXT:
         return _TEXT[role, ending.reason]
