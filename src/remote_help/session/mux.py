@@ -150,6 +150,8 @@ class FriendSession(_Session):
             self.view.connected(peer)
             await self.pty.spawn(cols, rows, self.term, spare)
             log.debug("shell started")
+            if self._ended.done():  # ended while the shell was starting
+                return await self._wait_end()
             self._live = True
             self.view.on_drained = self._update_reading
             self._update_reading()
