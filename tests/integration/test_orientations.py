@@ -86,3 +86,16 @@ def test_noisy_shell_start_up_files_do_not_break_the_stream(world: support.World
     rc.write_text("echo 'Welcome to the machine'; printf '\\000\\001\\002\\377 junk\\n'\n"
                   "echo 'to stderr' >&2\n")
     _session(world, helper, friend, False, server)
+
+
+@pytest.mark.root
+def test_a_broken_sshd_makes_the_other_side_serve(world: support.World) -> None:
+    """The helper's "sshd" exists but refuses our settings (here it is /bin/false): found
+    before the handshake, so the friend's sshd serves and the session still works."""
+    helper = world.account(world.user())
+    friend = world.account(world.user())
+    h, f = support.walk_to_session(world, helper, friend, helper_args=("--sshd", "/bin/false"))
+    support.run_in_shared_shell(h, f)
+    f.send("\x1b\x03")
+    assert f.wait_exit() == 0
+    assert h.wait_exit() == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import pwd
 import socket
@@ -14,6 +15,7 @@ from remote_help.tunnel.common import open_log, safe_path
 from remote_help.tunnel.keys import KeyPair
 
 DEFAULT_SSHD = "/usr/sbin/sshd"
+log = logging.getLogger(__name__)
 
 
 class SshdError(Exception):
@@ -113,6 +115,20 @@ def check_config(sshd: str, config: Path) -> None:
             "This computer's SSH server program refused our settings: "
             + (result.stderr.strip().splitlines() or ["no reason given"])[-1]
         )
+
+
+def can_serve(sshd: str, session_dir: Path, key: KeyPair, user: str) -> bool:
+    """Whether this computer's sshd accepts our settings, tried before the handshake so
+    that a missing, broken or too old sshd makes the other side serve instead."""
+    if not has_sshd(sshd):
+        return False
+    try:
+        config = write_config(session_dir, key, key.public_key, user, "/bin/true")
+        check_config(sshd, config)
+    except (SshdError, OSError, ValueError, subprocess.SubprocessError) as exc:
+        log.debug("sshd cannot serve: %s", exc)
+        return False
+    return True
 
 
 def ensure_privsep_dir() -> Path | None:

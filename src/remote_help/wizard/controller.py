@@ -107,6 +107,7 @@ class Journey:
     _pairing: Pairing | None = None
     _listener: Listener | None = None
     _tunnel: Tunnel | None = None
+    _privsep_dir: Path | None = None
 
     async def run(self) -> Ending:
         try:
@@ -127,6 +128,9 @@ class Journey:
                     with contextlib.suppress(OSError):
                         log.debug("%s:\n%s", name, (self.session_dir / name).read_text())
             paths.remove_session_dir(self.session_dir)
+        if self._privsep_dir is not None:
+            with contextlib.suppress(OSError):
+                self._privsep_dir.rmdir()
 
     async def _run(self) -> Ending:
         opts = self.options
@@ -217,7 +221,11 @@ class Journey:
         except ValueError:
             raise Failure("remote-help cannot run from a folder whose name has spaces or "
                           "unusual characters in it. Install it somewhere else.") from None
-        return Identity(role, pair.public_key, user, sshd.has_sshd(self.options.sshd))
+        # Root's sshd needs /run/sshd even to check a config; made now, removed at the end.
+        if sshd.has_sshd(self.options.sshd):
+            self._privsep_dir = sshd.ensure_privsep_dir()
+        serves = sshd.can_serve(self.options.sshd, self.session_dir, pair, user)
+        return Identity(role, pair.public_key, user, serves)
 
     async def _listen(self, role: str, make: Callable[[], Handshake]) -> Pairing:
         self._listener = Listener(make, self.options.port, self.options.bind, self.front.event)
