@@ -367,6 +367,15 @@ def run_in_shared_shell(helper: Program, friend: Program) -> None:
     friend.expect(ANSWER_42)
 
 
+def friend_ends_session(helper: Program, friend: Program) -> None:
+    """The friend presses Ctrl+Alt+C: both are told, and both exit 0."""
+    friend.send("\x1b\x03")  # Ctrl+Alt+C
+    friend.expect(ENDED_BY_FRIEND)
+    helper.expect(FRIEND_ENDED_SEEN_BY_HELPER)
+    assert friend.wait_exit() == 0
+    assert helper.wait_exit() == 0
+
+
 ANSWER_42 = "[^0-9*(]42\r\n"  # the answer, not the typed command
 ENDED_BY_FRIEND = "Help has ended: you ended it"
 FRIEND_ENDED_SEEN_BY_HELPER = "Your friend ended the session"

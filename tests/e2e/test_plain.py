@@ -13,11 +13,7 @@ from tests import support
 def test_full_journey_friend_ends_with_ctrl_alt_c(world: support.World) -> None:
     helper, friend = support.walk_to_session(world, world.account(), world.account())
     support.run_in_shared_shell(helper, friend)
-    friend.send("\x1b\x03")  # Ctrl+Alt+C
-    friend.expect(support.ENDED_BY_FRIEND)
-    helper.expect(support.FRIEND_ENDED_SEEN_BY_HELPER)
-    assert friend.wait_exit() == 0
-    assert helper.wait_exit() == 0
+    support.friend_ends_session(helper, friend)
 
 
 @pytest.mark.root

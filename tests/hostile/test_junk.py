@@ -141,11 +141,7 @@ def test_junk_connections_do_not_stop_the_real_friend(world: support.World) -> N
     connected = fakes.lines_matching(helper, CONNECTED)
     assert len(connected) >= junk + 1  # the junk, the early caller and the real friend
     support.run_in_shared_shell(helper, friend)
-    friend.send("\x1b\x03")  # Ctrl+Alt+C
-    friend.expect(support.ENDED_BY_FRIEND)
-    helper.expect(support.FRIEND_ENDED_SEEN_BY_HELPER)
-    assert friend.wait_exit() == 0
-    assert helper.wait_exit() == 0
+    support.friend_ends_session(helper, friend)
     fakes.assert_no_crash(helper, friend)
     assert_log_clean(log)
 

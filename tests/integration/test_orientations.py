@@ -23,11 +23,7 @@ def _session(world: support.World, helper: support.Account, friend: support.Acco
     h.send("id -un\r")
     f.expect(f"{friend.name}\r\n")  # the shell is the friend's, whoever runs sshd
     h.expect(f"{friend.name}\r\n")
-    f.send("\x1b\x03")
-    f.expect(support.ENDED_BY_FRIEND)
-    h.expect(support.FRIEND_ENDED_SEEN_BY_HELPER)
-    assert f.wait_exit() == 0
-    assert h.wait_exit() == 0
+    support.friend_ends_session(h, f)
 
 
 @pytest.mark.root

@@ -56,11 +56,7 @@ def test_recovery_console_read_only_root(world: support.World, server: str) -> N
         world, world.account(), world.account(), helper_args=helper_args,
         shell_wrapper=("unshare", "-m", "sh", "-c", script, "sh"))
     support.run_in_shared_shell(helper, friend)
-    friend.send("\x1b\x03")
-    friend.expect(support.ENDED_BY_FRIEND)
-    helper.expect(support.FRIEND_ENDED_SEEN_BY_HELPER)
-    assert friend.wait_exit() == 0
-    assert helper.wait_exit() == 0
+    support.friend_ends_session(helper, friend)
     assert "Traceback" not in friend.output
 
 
