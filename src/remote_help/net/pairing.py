@@ -75,17 +75,17 @@ class Pairing:
     async def abort(self, reason: str) -> None:
         """Tell the peer we stop (best effort), then close."""
         if self.handshake.state is not State.ABORTED:
-            data = self.handshake.abort(reason)
-            with contextlib.suppress(NetError, OSError, TimeoutError):
-                await asyncio.wait_for(transport.send_all(self.sock, data), 2)
+            await self._send_quietly(self.handshake.abort(reason))
         self.close()
 
     async def refuse(self, reason: str) -> None:
         """After a bad frame: tell the peer why (best effort, whatever the state), close."""
-        with contextlib.suppress(NetError, OSError, TimeoutError):
-            data = frames.encode({"t": "ABORT", "reason": reason})
-            await asyncio.wait_for(transport.send_all(self.sock, data), 2)
+        await self._send_quietly(frames.encode({"t": "ABORT", "reason": reason}))
         self.close()
+
+    async def _send_quietly(self, data: bytes) -> None:
+        with contextlib.suppress(NetError, OSError, TimeoutError):
+            await asyncio.wait_for(transport.send_all(self.sock, data), 2)
 
     def close(self) -> None:
         self.sock.close()

@@ -40,7 +40,6 @@ class Tunnel:
     wfd: int
     processes: list[asyncio.subprocess.Process] = field(default_factory=list)
     holders: list[socket.socket] = field(default_factory=list)
-    privsep_dir: Path | None = None
     lead: bool = False  # our channel came from sshd's forced command: we write first
 
     async def close(self) -> None:
@@ -54,9 +53,6 @@ class Tunnel:
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
                 await proc.wait()
-        if self.privsep_dir is not None:
-            with contextlib.suppress(OSError):
-                self.privsep_dir.rmdir()
 
 
 def _private_unix_listener(path: Path) -> socket.socket:
@@ -117,7 +113,8 @@ async def serve(conn: socket.socket, session_dir: Path, me: keys.KeyPair, peer: 
     sock_path = session_dir / "session.sock"
     forced = common.bridge_command(bridge, "serve", sock_path)
     config = sshd.write_config(session_dir, me, peer.public_key, user, forced)
-    tunnel = Tunnel(-1, -1, privsep_dir=sshd.ensure_privsep_dir(), lead=True)
+    # Root's /run/sshd was made (and is removed) by the caller, which checked this sshd.
+    tunnel = Tunnel(-1, -1, lead=True)
     try:
         sshd.check_config(sshd_path, config)
         listener = _private_unix_listener(sock_path)
