@@ -1,0 +1,110 @@
+"""The seven steps of the journey as one transition table: no urwid, no asyncio, no I/O.
+
+A front end fires events (what the person pressed, what the services reported) and shows
+the step it is given. Everything that decides "what comes next" lives in ``TABLE``.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Step(Enum):
+    WELCOME = 1  # what this does; the friend's warning
+    ROLE = 2  # helper or friend
+    DETAILS = 3  # helper: what the friend must know; friend: the helper's address
+    WAIT = 4  # waiting for, or connecting to, the other computer
+    VERIFY = 5  # the code read aloud and checked
+    SETUP = 6  # setting up the shared session
+    CONNECTED = 7  # the shared terminal
+    ENDED = 8  # the session is over: how it ended
+    FAILED = 9  # something stopped the journey: what and what to do
+    QUIT = 10  # the program ends (nothing was shared, or the ending was read)
+
+
+class Event(Enum):
+    NEXT = "next"  # the person pressed Continue
+    HELPER = "helper"  # "I am helping someone"
+    FRIEND = "friend"  # "I need help"
+    BACK = "back"
+    CANCEL = "cancel"  # the person stops everything
+    PAIRED = "paired"  # the other computer answered: there is a code to compare
+    VERIFIED = "verified"  # both people confirmed the code
+    LIVE = "live"  # the shared session started
+    ENDED = "ended"  # the shared session ended
+    FAILED = "failed"  # the journey cannot go on
+    RETRY = "retry"  # after a failure: try again from the details
+
+
+class Refused(Exception):
+    """The event has no meaning at this step (a stale key or a late service report)."""
+
+
+_STEPS_BEFORE_NETWORK = (Step.WELCOME, Step.ROLE, Step.DETAILS)
+_STEPS_ON_NETWORK = (Step.WAIT, Step.VERIFY, Step.SETUP)
+
+TABLE: dict[tuple[Step, Event], Step] = {
+    (Step.WELCOME, Event.NEXT): Step.ROLE,
+    (Step.ROLE, Event.HELPER): Step.DETAILS,
+    (Step.ROLE, Event.FRIEND): Step.DETAILS,
+    (Step.ROLE, Event.BACK): Step.WELCOME,
+    (Step.DETAILS, Event.NEXT): Step.WAIT,
+    (Step.DETAILS, Event.BACK): Step.ROLE,
+    (Step.WAIT, Event.PAIRED): Step.VERIFY,
+    (Step.WAIT, Event.BACK): Step.DETAILS,
+    (Step.VERIFY, Event.VERIFIED): Step.SETUP,
+    (Step.VERIFY, Event.BACK): Step.DETAILS,
+    (Step.SETUP, Event.LIVE): Step.CONNECTED,
+    (Step.SETUP, Event.BACK): Step.DETAILS,
+    (Step.CONNECTED, Event.ENDED): Step.ENDED,
+    (Step.ENDED, Event.NEXT): Step.QUIT,
+    (Step.FAILED, Event.RETRY): Step.DETAILS,
+    (Step.FAILED, Event.NEXT): Step.QUIT,
+    # Cancel works from every step; a failure can happen at any step that has started.
+    **{(step, Event.CANCEL): Step.QUIT for step in Step if step is not Step.QUIT},
+    **{(step, Event.FAILED): Step.FAILED for step in (*_STEPS_ON_NETWORK, Step.CONNECTED)},
+}
+
+
+class Flow:
+    """Where the person is in the journey.
+
+    ``role_given``: the role came from the command line, so the role step is skipped
+    (Back from the details goes to the welcome). The welcome is never skipped: it
+    carries the friend's warning, and nothing the other computer sends can pass it.
+    """
+
+    def __init__(self, role: str | None = None) -> None:
+        self.step = Step.WELCOME
+        self.role = role
+        self.role_given = role is not None
+        self.warned = False  # the person has read the welcome and its warning
+
+    def fire(self, event: Event) -> Step:
+        key = (self.step, event)
+        if key not in TABLE:
+            raise Refused(f"{event.value} at {self.step.name}")
+        step = TABLE[key]
+        if self.step is Step.WELCOME and event is Event.NEXT:
+            self.warned = True
+            if self.role_given:
+                step = Step.DETAILS
+        if self.step is Step.ROLE and event in (Event.HELPER, Event.FRIEND):
+            self.role = event.value
+        if step is Step.ROLE and self.role_given:
+            step = Step.WELCOME  # Back from the details when the role was given
+        self.step = step
+        return step
+
+    def can(self, event: Event) -> bool:
+        return (self.step, event) in TABLE
+
+    @property
+    def on_network(self) -> bool:
+        """Something is open to the network: going back or away must close it first."""
+        return self.step in _STEPS_ON_NETWORK or self.step is Step.CONNECTED
+
+    @property
+    def number(self) -> int:
+        """The step number people see ("Step 3 of 7"); the ending screens count as 7."""
+        return min(self.step.value, 7)
