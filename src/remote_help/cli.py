@@ -11,12 +11,18 @@ import signal
 import sys
 import time
 import traceback
+from typing import TYPE_CHECKING
 
 from remote_help import __version__, paths
 from remote_help.net.transport import DEFAULT_PORT
 from remote_help.plain.frontend import PlainFrontEnd
 from remote_help.tunnel.sshd import DEFAULT_SSHD
 from remote_help.wizard.controller import Cancelled, Failure, Journey, Options
+from remote_help.wizard.flow import Step
+
+if TYPE_CHECKING:
+    from remote_help.ui.app import App
+    from remote_help.ui.palette import Caps
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -87,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_intermixed_args(argv)
     _setup_logging()
     options = options_from(args, p)
+    if not args.plain:
+        full_screen = _full_screen_caps()
+        if full_screen is not None:
+            return _run_full_screen(options, full_screen)
     front = PlainFrontEnd(wait=options.wait)
     try:
         return asyncio.run(_run(front, options))
@@ -95,10 +105,64 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
 
 
-async def _run(front: PlainFrontEnd, options: Options) -> int:
+def _full_screen_caps() -> Caps | None:
+    """What the terminal can show, or None (with one line saying why) for plain mode."""
+    try:
+        from remote_help.ui.palette import NoFullScreen, detect  # noqa: PLC0415
+
+        caps = detect()
+        import urwid  # noqa: F401, PLC0415
+    except NoFullScreen as exc:
+        reason = str(exc)
+    except ImportError:
+        reason = "the full-screen part (urwid) is not installed"
+    else:
+        return caps
+    sys.stdout.write(f"remote-help: full screen is not possible ({reason}), "
+                     "so the questions come one line at a time.\n\n")
+    sys.stdout.flush()
+    return None
+
+
+def _run_full_screen(options: Options, caps: Caps) -> int:
+    from remote_help.ui.app import App  # noqa: PLC0415  (urwid only when it is used)
+
+    app = App(options, caps)
+    try:
+        return asyncio.run(_run_app(app))
+    except KeyboardInterrupt:
+        _say("Cancelled. Nothing was shared.")
+        return EXIT_FAILED
+
+
+async def _run_app(app: App) -> int:
+    _cancel_on_signals()
+    try:
+        code = await app.run()
+    except asyncio.CancelledError:
+        live = app.flow.step in (Step.CONNECTED, Step.ENDED)
+        _say("remote-help was stopped, so the session has ended." if live
+             else "Cancelled. Nothing was shared.")
+        return EXIT_FAILED
+    except Exception:
+        logging.getLogger(__name__).exception("unexpected problem")
+        _say("remote-help stopped because of an unexpected problem. " + _save_crash_report())
+        return EXIT_FAILED
+    _say(app.final_words)
+    return code
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def _cancel_on_signals() -> None:
+    """A closed window or Ctrl+C (in line mode) cancels the running task, cleanly."""
     task = asyncio.current_task()
     assert task is not None
     loop = asyncio.get_running_loop()
+
     def stop() -> None:
         # Only the first signal counts: closing a window often sends SIGHUP twice, and a
         # second cancel would cut our cleanup short.
@@ -108,6 +172,10 @@ async def _run(front: PlainFrontEnd, options: Options) -> int:
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, stop)
+
+
+async def _run(front: PlainFrontEnd, options: Options) -> int:
+    _cancel_on_signals()
     journey = Journey(front, options)
     try:
         ending = await journey.run()

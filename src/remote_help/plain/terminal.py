@@ -93,6 +93,9 @@ class PlainView:
     def connected(self, peer: Hello) -> None:
         self._say("\r\n".join(self._greeting(peer)) + "\r\n\r\n")
 
+    def grid(self, cols: int, rows: int) -> None:
+        """Plain mode shows the bytes as they come; the size warning says the rest."""
+
     def show(self, data: bytes) -> None:
         self._write(self._sanitizer.feed(data))
 

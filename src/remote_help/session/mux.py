@@ -39,6 +39,9 @@ class View(Protocol):
     def connected(self, peer: sp.Hello) -> None:
         """The other program answered through the secure connection: say who is there."""
 
+    def grid(self, cols: int, rows: int) -> None:
+        """The friend's terminal size, for the helper's copy of it."""
+
     @property
     def busy(self) -> bool:
         """The view is behind: stop feeding it until it calls ``on_drained``."""
@@ -287,6 +290,7 @@ class HelperSession(_Session):
     def _check_size(self) -> None:
         if self.peer is None:
             return
+        self.view.grid(self.peer.cols, self.peer.rows)
         cols, rows = self.view.size()
         if cols < self.peer.cols or rows < self.peer.rows:
             self.view.notice(

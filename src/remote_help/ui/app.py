@@ -1,0 +1,317 @@
+"""The full-screen front end's composition root: urwid on our asyncio loop, the flow of
+steps, the key dispatch, and an orderly stop whatever happens."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from typing import Any
+
+import urwid
+
+from remote_help import settings
+from remote_help.aio import spawn
+from remote_help.net import addresses
+from remote_help.ui import keys
+from remote_help.ui.chrome import StepScreen, Top, key_line
+from remote_help.ui.frontend import UrwidFrontEnd
+from remote_help.ui.palette import PALETTE, Caps
+from remote_help.ui.screens.details import Choices, Details, Unavailable
+from remote_help.ui.screens.ending import Failed, Help
+from remote_help.ui.screens.role import Role
+from remote_help.ui.screens.welcome import Welcome
+from remote_help.wizard.controller import Cancelled, Failure, Journey, Options
+from remote_help.wizard.flow import Event, Flow, Step
+
+log = logging.getLogger(__name__)
+
+ACTION_EVENTS = {
+    "continue": Event.NEXT, "close": Event.NEXT, "back": Event.BACK, "quit": Event.CANCEL,
+    "stop": Event.CANCEL, "friend": Event.FRIEND, "helper": Event.HELPER,
+    "retry": Event.RETRY,
+}
+BRACKETED_PASTE_ON = b"\x1b[?2004h"
+BRACKETED_PASTE_OFF = b"\x1b[?2004l"
+
+
+class App:
+    """One run of the full-screen remote-help."""
+
+    def __init__(self, options: Options, caps: Caps) -> None:
+        self.options = options
+        self.caps = caps
+        self.flow = Flow(options.role)
+        saved = settings.load()
+        role = options.role or "friend"
+        self.saved = saved
+        self.choices = Choices(
+            role=role,
+            address=options.address or (saved.address if role == "friend" else ""),
+            reverse=options.reverse or (saved.reverse and options.role is None
+                                        and saved.role == "friend"),
+        )
+        self.current: StepScreen = StepScreen()
+        self._help: Help | None = None
+        self._choice: asyncio.Future[Event] | None = None
+        self._journey: asyncio.Task[Any] | None = None
+        self._journey_event: Event | None = None  # why the person stopped the journey
+        self.final_words = "Cancelled. Nothing was shared."
+        self.exit_code = 1
+        self._redraw_pending = False
+        self.top = Top(self._on_key)
+        self.main: urwid.MainLoop | None = None
+        self.failure = ""
+        self._front: UrwidFrontEnd | None = None
+        self._crash: Exception | None = None
+        self._settling = False  # a step was chosen; its screen is not shown yet
+        self._typed_ahead: list[tuple[tuple[int, int], str]] = []
+
+    # -- the stage the screens and the front end use ------------------------------------
+
+    @property
+    def colors(self) -> int:
+        return self.caps.colors
+
+    @property
+    def utf8(self) -> bool:
+        return self.caps.utf8
+
+    def show(self, screen: StepScreen) -> None:
+        self.current = screen
+        self._help = None
+        self._present(screen)
+        self._settling = False
+        if self._typed_ahead:  # keys typed while the step changed belong to the new one
+            typed, self._typed_ahead = self._typed_ahead, []
+            for size, key in typed:
+                self._on_key(size, key)
+
+    def _present(self, screen: StepScreen) -> None:
+        session = screen.context in (keys.SESSION_FRIEND, keys.SESSION_HELPER)
+        header = "" if session else f"Step {self.flow.number} of 7: {screen.title}"
+        stop = "To stop at any time, press Ctrl+Alt+C."
+        self.top.show(screen.widget, header, key_line(screen.context, screen.hints()), stop,
+                      chrome=not session)
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Ask for one drawing soon; many changes in a row make one drawing."""
+        if self._redraw_pending or self.main is None:
+            return
+        self._redraw_pending = True
+        asyncio.get_running_loop().call_soon(self._draw)
+
+    def _draw(self) -> None:
+        self._redraw_pending = False
+        if self.main is not None:
+            self.main.draw_screen()
+
+    def screen_size(self) -> tuple[int, int]:
+        if self.main is None:
+            return 80, 24
+        cols, rows = self.main.screen.get_cols_rows()
+        return cols, rows
+
+    def session_started(self) -> None:
+        """The connection worked: the answers become next time's defaults."""
+        c = self.choices
+        if c.role == "friend":
+            new = settings.Settings(role="friend", address=c.address, reverse=c.reverse)
+        else:
+            new = settings.Settings(role="helper", address=self.saved.address,
+                                    reverse=self.saved.reverse)
+        settings.save(new)
+
+    # -- running ----------------------------------------------------------------------
+
+    async def run(self) -> int:
+        self._start()
+        try:
+            await self._steps()
+        finally:
+            await self._stop()
+        return self.exit_code
+
+    def _start(self) -> None:
+        loop = asyncio.get_running_loop()
+        screen = urwid.raw_display.Screen()
+        screen.set_terminal_properties(colors=self.caps.colors)
+        self.main = urwid.MainLoop(self.top, PALETTE, screen=screen, handle_mouse=False,
+                                   event_loop=urwid.AsyncioEventLoop(loop=loop))
+        self.main.start()
+        # Ctrl+C, Ctrl+Z, Ctrl+\, Ctrl+S are keys for the shared shell, not signals for us.
+        screen.tty_signal_keys("undefined", "undefined", "undefined", "undefined",
+                               "undefined")
+        with contextlib.suppress(OSError):
+            os.write(1, BRACKETED_PASTE_ON)
+
+    async def _stop(self) -> None:
+        await _cancel(self._journey)
+        if self.main is not None:
+            with contextlib.suppress(OSError):
+                os.write(1, BRACKETED_PASTE_OFF)
+            with contextlib.suppress(Exception):
+                self.main.stop()
+            self.main = None
+
+    async def _steps(self) -> None:
+        flow = self.flow
+        while flow.step is not Step.QUIT:
+            step = flow.step
+            if step is Step.WAIT:
+                await self._run_journey()
+                continue
+            event = await self._choose(self._screen_for(step))
+            if event is Event.RETRY:
+                self.failure = ""
+            if flow.can(event):
+                if step is Step.ROLE and event in (Event.FRIEND, Event.HELPER):
+                    self._role_chosen(event.value)
+                flow.fire(event)
+
+    def _screen_for(self, step: Step) -> StepScreen:
+        if step is Step.WELCOME:
+            return Welcome(self.flow.role)
+        if step is Step.ROLE:
+            return Role()
+        if step is Step.DETAILS:
+            return Details(self.choices, self._unavailable(), self._addresses,
+                           self._port_note())
+        if step is Step.FAILED:
+            stopped = self._front is not None and self._front.stopped_at_check
+            return Failed(self.failure, stop=stopped)
+        return self.current  # ENDED: the front end showed it already
+
+    def _role_chosen(self, role: str) -> None:
+        if role != self.choices.role:
+            self.choices = Choices(role=role, address=self.saved.address
+                                   if role == "friend" else "",
+                                   reverse=self.saved.reverse if role == "friend" else False)
+
+    def _unavailable(self) -> Unavailable:
+        firewall = ("only the administrator (root) can change it" if os.geteuid() != 0
+                    else "not in this version")
+        return Unavailable(screen_sharing="not in this version", firewall=firewall)
+
+    def _addresses(self) -> list[tuple[str, str]]:
+        return addresses.spoken_addresses(self.options.bind)
+
+    def _port_note(self) -> str:
+        port = self.options.port
+        if port in (0, 2222):
+            return ""
+        other = "friend" if self.choices.role == "helper" else "helper"
+        return f"This is not the usual port: your {other} must add --port {port}."
+
+    async def _choose(self, screen: StepScreen) -> Event:
+        """Show a step and wait for what the person chooses on it."""
+        self._choice = asyncio.get_running_loop().create_future()
+        self.show(screen)
+        try:
+            return await self._choice
+        finally:
+            self._choice = None
+
+    async def _run_journey(self) -> None:
+        c = self.choices
+        options = Options(
+            role=c.role, address=None if c.listens else c.address, reverse=c.reverse,
+            port=self.options.port, bind=self.options.bind, sshd=self.options.sshd,
+            connect_timeout=self.options.connect_timeout, wait=self.options.wait,
+            code_bits=self.options.code_bits)
+        self._front = UrwidFrontEnd(self, self.options.wait)
+        self._journey_event = None
+        self._journey = spawn(Journey(self._front, options).run(), "journey")
+        try:
+            ending = await self._journey
+        except asyncio.CancelledError:
+            event = self._journey_event
+            if self._crash is not None:
+                raise self._crash from None
+            if event is None:
+                raise  # we are being stopped from outside (a signal)
+            self.flow.fire(event)
+            if event is Event.CANCEL:
+                self.final_words = "Cancelled. Nothing was shared."
+        except (Failure, Cancelled) as exc:
+            self.failure = str(exc) or "Stopped. Nothing was shared."
+            self.final_words = self.failure
+            self.flow.fire(Event.FAILED)
+        else:
+            self.exit_code = 0 if ending.ok else 1
+            if self.flow.step is not Step.ENDED:  # ended before the session began
+                self.flow.fire(Event.FAILED)
+        finally:
+            self._journey = None
+        if self.flow.step is Step.ENDED:
+            self.final_words = _ended_words(self.current)
+
+    # -- keys ---------------------------------------------------------------------------
+
+    def _on_key(self, size: tuple[int, int], key: str) -> None:
+        try:
+            self._dispatch(size, key)
+        except Exception as exc:  # never a traceback on the screen: stop in order instead
+            log.exception("key %r", key)
+            self._crash = exc
+            if self._choice is not None and not self._choice.done():
+                self._choice.set_exception(exc)
+            elif self._journey is not None:
+                self._journey.cancel()
+
+    def _dispatch(self, size: tuple[int, int], key: str) -> None:
+        if self._settling and keys.action_for(self.current.context, key) != "stop":
+            self._typed_ahead.append((size, key))
+            return
+        if self._help is not None:
+            action = keys.action_for(keys.HELP, key)
+            if action in ("close-help", "help"):
+                self._help = None
+                self._present(self.current)
+            elif action == "stop":
+                self._event(Event.CANCEL)
+            return
+        screen = self.current
+        action = keys.action_for(screen.context, key)
+        if action != "stop" and screen.captures(key):
+            action = None
+        if action is not None and screen.act(action):
+            if self.current is screen:
+                self._present(screen)  # the title or the keys may have changed
+            return
+        if action == "help":
+            self._help = Help(screen.context)
+            self._present(self._help)
+            return
+        if action is not None and action in ACTION_EVENTS:
+            self._event(ACTION_EVENTS[action])
+            return
+        if screen.context in (keys.SESSION_FRIEND, keys.SESSION_HELPER):
+            screen.body_keypress(self.top.body_size(size), key)
+            return
+        if screen.type(key):
+            self._present(screen)
+
+    def _event(self, event: Event) -> None:
+        if self._choice is not None and not self._choice.done():
+            self._choice.set_result(event)
+            self._settling = True
+        elif (self._journey is not None and event in (Event.BACK, Event.CANCEL)
+              and self.flow.can(event)):
+            self._journey_event = event
+            self._journey.cancel()
+
+
+def _ended_words(screen: StepScreen) -> str:
+    text = getattr(screen, "text", "")
+    return str(text) or "Help has ended."
+
+
+async def _cancel(task: asyncio.Task[Any] | None) -> None:
+    if task is not None and not task.done():
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+

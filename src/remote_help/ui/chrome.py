@@ -1,0 +1,121 @@
+"""The frame around every step: a title line, the step, the keys, and how to stop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import urwid
+
+from remote_help.ui import keys
+
+MIN_COLS = 60
+MIN_ROWS = 20
+TOO_SMALL = ("This window is too small for remote-help.",
+             "Please make this window bigger.",
+             f"(It needs at least {MIN_COLS} columns and {MIN_ROWS} lines.)")
+
+
+class StepScreen:
+    """One step on screen: its words, its keys, what it does with them.
+
+    Screens get a narrow interface to the app (``done``: report an action such as
+    "continue" or "back"), never the app itself.
+    """
+
+    context = keys.WELCOME
+    title = ""
+
+    def __init__(self) -> None:
+        self.widget: urwid.Widget = urwid.SolidFill(" ")
+
+    def hints(self) -> list[str]:
+        """Actions shown in the key line, in order."""
+        return []
+
+    def act(self, action: str) -> bool:
+        """Handle one of this screen's hotkey actions; False leaves it to the app."""
+        return False
+
+    def captures(self, key: str) -> bool:
+        """Whether this key is text for the screen even if it is a hotkey (pasting)."""
+        return False
+
+    def type(self, key: str) -> bool:
+        """A key that is no hotkey here (typing into a field); True if it was used."""
+        return False
+
+    def body_keypress(self, size: tuple[int, int], key: str) -> str | None:
+        """Keys for a screen that owns its body (the shared terminal)."""
+        return key
+
+
+def key_line(context: str, actions: list[str]) -> list[Any]:
+    """'C Continue   B Back   Q Quit' with the keys highlighted."""
+    markup: list[Any] = []
+    for action in actions:
+        entry = next(k for k in keys.for_screen(context) if k.action == action)
+        words = _SHORT.get(action, entry.text)
+        markup += [("key", f" {entry.said}"), f" {words}  "]
+    return markup
+
+
+_SHORT = {
+    "continue": "Continue", "back": "Back", "quit": "Quit", "help": "Help",
+    "friend": "I need help", "helper": "I am helping", "yes": "Yes, it said CORRECT",
+    "no": "No", "details": "Details", "retry": "Try again", "close": "Close",
+    "erase": "Erase", "check": "Check", "reverse": "Reverse", "share-screen": "Screen",
+    "firewall": "Firewall",
+}
+
+
+class Top(urwid.WidgetWrap):  # type: ignore[misc]
+    """The top widget: every key goes through ``on_key``; too small a window gets a
+    plain request to make it bigger instead of a broken screen."""
+
+    def __init__(self, on_key: Callable[[tuple[int, int], str], None]) -> None:
+        self._on_key = on_key
+        self._header = urwid.Text("", wrap="clip")
+        self._keys = urwid.Text("", wrap="clip")
+        self._stop = urwid.Text("", wrap="clip")
+        self._body: urwid.Widget = urwid.SolidFill(" ")
+        self._frame = urwid.Frame(
+            urwid.SolidFill(" "),
+            header=urwid.AttrMap(self._header, "header"),
+            footer=urwid.Pile([urwid.AttrMap(self._keys, "footer"),
+                               urwid.AttrMap(self._stop, "stop")]),
+        )
+        self._small = urwid.Filler(urwid.Text("\n".join(TOO_SMALL), align="center"))
+        self.too_small = False
+        self.chrome = True
+        super().__init__(self._frame)
+
+    def show(self, body: urwid.Widget, header: str, key_markup: list[Any],
+             stop: str, *, chrome: bool = True) -> None:
+        """``chrome=False``: the body draws its own status lines (the shared terminal)."""
+        self.chrome = chrome
+        self._header.set_text(f" remote-help   {header}" if header else " remote-help")
+        self._keys.set_text(key_markup or " ")
+        self._stop.set_text(f" {stop}")
+        self._frame.body = body
+        self._w = self._frame if chrome else body
+        self._invalidate()
+
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+        cols, rows = size
+        self.too_small = cols < MIN_COLS or rows < MIN_ROWS
+        if self.too_small:
+            return self._small.render(size, focus)
+        return super().render(size, focus)
+
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+        self._on_key(size, key)
+        return None
+
+    def body_size(self, size: tuple[int, int]) -> tuple[int, int]:
+        """The size the body gets inside the frame."""
+        cols, rows = size
+        return (cols, rows) if not self.chrome else (cols, max(1, rows - 3))
+
+    def mouse_event(self, *args: Any) -> bool:
+        return False

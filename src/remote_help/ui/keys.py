@@ -1,0 +1,123 @@
+"""Every hotkey in one table: the screens, the help view and the README all read it.
+
+A hotkey is also a phone instruction ("press Y"), so each action has one letter (or one
+well-known key) that can be said aloud, and no screen gives a key two meanings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Where a key works. "wizard" is every step before the shared session.
+WIZARD = "wizard"
+WELCOME = "welcome"
+ROLE = "role"
+DETAILS = "details"
+WAIT = "wait"
+VERIFY_HELPER = "verify-helper"
+VERIFY_FRIEND = "verify-friend"  # the friend types letters: no letter may be a hotkey
+RESULT = "result"  # the friend's CORRECT / STOP screen
+SETUP = "setup"
+SESSION_FRIEND = "session-friend"
+SESSION_HELPER = "session-helper"
+ENDED = "ended"
+FAILED = "failed"
+HELP = "help"
+
+SCREENS = (WELCOME, ROLE, DETAILS, WAIT, VERIFY_HELPER, VERIFY_FRIEND, RESULT, SETUP,
+           SESSION_FRIEND, SESSION_HELPER, ENDED, FAILED, HELP)
+
+
+@dataclass(frozen=True)
+class Key:
+    action: str
+    keys: tuple[str, ...]  # urwid key names
+    said: str  # how it is said and shown: "Y", "Enter", "Ctrl+Alt+C"
+    text: str  # what it does, for the help view
+    where: tuple[str, ...]
+
+    def works_in(self, screen: str) -> bool:
+        if screen in self.where:
+            return True
+        return WIZARD in self.where and screen not in (SESSION_FRIEND, SESSION_HELPER)
+
+
+CTRL_ALT_C = "meta ctrl c"
+
+KEYS: tuple[Key, ...] = (
+    Key("stop", (CTRL_ALT_C,), "Ctrl+Alt+C", "Stop at once; nothing more is shared",
+        (WIZARD,)),
+    Key("help", ("f1",), "F1", "Show the keys", (WIZARD,)),
+    Key("continue", ("enter", "c"), "C", "Continue", (WELCOME,)),
+    Key("continue", ("enter",), "Enter", "Continue", (DETAILS,)),
+    Key("quit", ("q",), "Q", "Quit; nothing is shared",
+        (WELCOME, ROLE, DETAILS, WAIT, VERIFY_HELPER, RESULT, SETUP, FAILED)),
+    Key("back", ("b",), "B", "Go back one step",
+        (ROLE, DETAILS, WAIT, VERIFY_HELPER, RESULT, SETUP)),
+    Key("back", ("esc",), "Escape", "Go back (the letters you type are the code here)",
+        (VERIFY_FRIEND,)),
+    Key("friend", ("n",), "N", "I need help with my computer", (ROLE,)),
+    Key("helper", ("h",), "H", "I am helping someone", (ROLE,)),
+    Key("reverse", ("r",), "R", "Reverse connection: the helper connects to the friend",
+        (DETAILS,)),
+    Key("share-screen", ("s",), "S", "Share the screen when there is a desktop", (DETAILS,)),
+    Key("firewall", ("w",), "W", "Let remote-help open the firewall for this session",
+        (DETAILS,)),
+    Key("yes", ("y",), "Y", "Yes: my friend's screen said CORRECT", (VERIFY_HELPER,)),
+    Key("no", ("n",), "N", "No: it did not say CORRECT; stop", (VERIFY_HELPER,)),
+    Key("details", ("d",), "D", "Show the technical details of both computers",
+        (VERIFY_HELPER, RESULT)),
+    Key("erase", ("backspace",), "Backspace", "Erase the last letter", (VERIFY_FRIEND,)),
+    Key("check", ("enter",), "Enter", "Check the letters", (VERIFY_FRIEND,)),
+    Key("retry", ("t",), "T", "Try again", (FAILED,)),
+    Key("close", ("enter", "q"), "Q", "Close remote-help", (ENDED,)),
+    Key("close-help", ("esc", "enter", "q"), "Q", "Close this help", (HELP,)),
+    Key("end", (CTRL_ALT_C,), "Ctrl+Alt+C", "End help at once", (SESSION_FRIEND,)),
+    Key("end", (CTRL_ALT_C, "f10"), "Ctrl+Alt+C or F10", "End the session",
+        (SESSION_HELPER,)),
+)
+
+
+def action_for(screen: str, key: str) -> str | None:
+    """What pressing ``key`` does on ``screen``, if anything."""
+    for entry in KEYS:
+        if key in entry.keys and entry.works_in(screen):
+            return entry.action
+    return None
+
+
+def said(screen: str, action: str) -> str:
+    """How to say the key for an action on a screen: 'Y', 'Ctrl+Alt+C'."""
+    for entry in KEYS:
+        if entry.action == action and entry.works_in(screen):
+            return entry.said
+    raise KeyError(f"{action} has no key on {screen}")
+
+
+def for_screen(screen: str) -> list[Key]:
+    return [entry for entry in KEYS if entry.works_in(screen)]
+
+
+def conflicts() -> list[str]:
+    """Keys that mean two things on one screen (must be empty)."""
+    found = []
+    for screen in SCREENS:
+        seen: dict[str, str] = {}
+        for entry in for_screen(screen):
+            for key in entry.keys:
+                if key in seen and seen[key] != entry.action:
+                    found.append(f"{screen}: {key} is {seen[key]} and {entry.action}")
+                seen[key] = entry.action
+    return found
+
+
+def markdown_table() -> str:
+    """The README's key table."""
+    rows = ["| key | what it does | where |", "|---|---|---|"]
+    names = {WIZARD: "every step before the session", SESSION_FRIEND: "friend's session",
+             SESSION_HELPER: "helper's session", VERIFY_FRIEND: "friend typing the code",
+             VERIFY_HELPER: "helper reading the code", RESULT: "CORRECT / STOP screen"}
+    for entry in KEYS:
+        where = ", ".join(names.get(w, w) for w in entry.where)
+        rows.append(f"| {entry.said} | {entry.text} | {where} |")
+    return "\n".join(rows)

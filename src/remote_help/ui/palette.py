@@ -1,0 +1,75 @@
+"""Colours and drawing characters: 16 colours on the Linux console, ASCII without UTF-8."""
+
+from __future__ import annotations
+
+import contextlib
+import curses
+import os
+import sys
+from dataclasses import dataclass
+
+from remote_help.plain.terminal import utf8_locale
+
+# (name, foreground, background, monochrome)
+PALETTE = [
+    ("body", "default", "default", ""),
+    ("header", "white,bold", "dark blue", "standout"),
+    ("footer", "black", "light gray", "standout"),
+    ("stop", "white,bold", "dark red", "bold,standout"),
+    ("key", "yellow,bold", "default", "bold"),
+    ("title", "white,bold", "default", "bold"),
+    ("warning", "yellow,bold", "default", "bold,underline"),
+    ("greyed", "dark gray", "default", ""),
+    ("hint", "light red", "default", "bold"),
+    ("field", "white,bold", "dark blue", "underline"),
+    ("code", "white,bold", "dark blue", "bold,standout"),
+    ("box", "white,bold", "dark blue", "standout"),
+    ("box-empty", "light gray", "dark blue", "underline"),
+    ("correct", "white,bold", "dark green", "bold,standout"),
+    ("wrong", "white,bold", "dark red", "bold,standout"),
+    ("status", "white", "dark blue", "standout"),
+    ("status-warn", "yellow,bold", "dark red", "bold,standout"),
+    ("frame", "light blue", "default", ""),
+]
+
+
+@dataclass(frozen=True)
+class Caps:
+    """What the terminal can show."""
+
+    colors: int  # 1, 16 or 256
+    utf8: bool
+
+
+class NoFullScreen(Exception):
+    """The full-screen interface cannot start here; ``str()`` says why, in one line."""
+
+
+def detect() -> Caps:
+    """Check that full-screen can work on this terminal, and what it can show."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise NoFullScreen("this is not an interactive terminal")
+    term = os.environ.get("TERM", "")
+    if not term or term in ("dumb", "unknown"):
+        raise NoFullScreen(f"the terminal type ({term or 'not set'}) cannot show it")
+    try:
+        curses.setupterm(term, sys.stdout.fileno())
+    except curses.error:
+        raise NoFullScreen(f"the terminal type {term!r} is unknown on this computer") from None
+    if not curses.tigetstr("cup"):
+        raise NoFullScreen(f"the terminal type {term!r} cannot move the cursor")
+    colors = 1
+    with contextlib.suppress(curses.error):
+        colors = curses.tigetnum("colors")
+    if os.environ.get("NO_COLOR"):
+        colors = 1
+    return Caps(colors=256 if colors >= 256 else 16 if colors >= 8 else 1,
+                utf8=utf8_locale())
+
+
+def line_chars(utf8: bool) -> dict[str, str]:
+    """Keyword arguments for urwid.LineBox: Unicode lines, or + - | without UTF-8."""
+    if utf8:
+        return {}
+    return {"tlcorner": "+", "tline": "-", "lline": "|", "trcorner": "+", "blcorner": "+",
+            "rline": "|", "bline": "-", "brcorner": "+"}

@@ -1,0 +1,61 @@
+"""The last screens: how the session ended, or what stopped the journey."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import urwid
+
+from remote_help.ui import keys
+from remote_help.ui.banner import banner
+from remote_help.ui.chrome import StepScreen
+from remote_help.ui.screens.welcome import page
+
+
+class Ended(StepScreen):
+    context = keys.ENDED
+    title = "Help has ended"
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+        self.widget = page([text, "", ["Press ", ("key", "Q"), " to close remote-help."]])
+
+    def hints(self) -> list[str]:
+        return ["close"]
+
+
+class Failed(StepScreen):
+    context = keys.FAILED
+    title = "It did not work"
+
+    def __init__(self, text: str, *, stop: bool = False) -> None:
+        super().__init__()
+        lines: list[Any] = [text, "",
+                            ["Press ", ("key", "T"), " to try again, or ", ("key", "Q"),
+                             " to close remote-help."]]
+        body = page(lines)
+        if stop:  # the check failed: the whole screen stays red
+            self.title = "STOP"
+            body = urwid.AttrMap(page([*banner("STOP"), "", *lines]), "wrong")
+        self.widget = body
+
+    def hints(self) -> list[str]:
+        return ["retry", "quit"]
+
+
+class Help(StepScreen):
+    context = keys.HELP
+    title = "Keys"
+
+    def __init__(self, screen: str) -> None:
+        super().__init__()
+        rows: list[Any] = ["These keys work here:", ""]
+        for entry in keys.for_screen(screen):
+            rows.append(["  ", ("key", f"{entry.said:<12}"), f" {entry.text}"])
+        rows += ["", ["Press ", ("key", "Q"), " to close this help."]]
+        self.widget = urwid.Padding(urwid.ListBox(urwid.SimpleFocusListWalker(
+            [urwid.Text(r) for r in rows])), left=2, right=2)
+
+    def hints(self) -> list[str]:
+        return ["close-help"]

@@ -1,0 +1,211 @@
+"""Step 7: the shared terminal in our own emulator, under a status line that says who is
+connected and how to end it. Implements the session's ``View``."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import urwid
+
+from remote_help.proto.session import Hello
+from remote_help.ui import keys
+from remote_help.ui.chrome import StepScreen
+from remote_help.ui.palette import line_chars
+from remote_help.ui.termview import TerminalView
+from remote_help.ui.vterm import Screen
+
+FRAME_INTERVAL = 1 / 30  # draw at most this often
+FEED_SLICE = 64 * 1024  # bytes parsed at a time
+FEED_BUDGET = 0.02  # seconds of parsing per frame before keys get their turn again
+PENDING_LIMIT = 256 * 1024  # bytes waiting to be parsed before the shell is paused
+
+
+class _Sized(urwid.WidgetWrap):  # type: ignore[misc]
+    """Reports the size it is drawn at, so the friend's shell can follow the window."""
+
+    def __init__(self, widget: urwid.Widget, on_size: Callable[[int, int], None]) -> None:
+        super().__init__(widget)
+        self._on_size = on_size
+
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+        self._on_size(*size)
+        return super().render(size, focus)
+
+
+class SharedTerminal(StepScreen):
+    """One person's view of the shared terminal."""
+
+    def __init__(self, role: str, size: tuple[int, int], redraw: Callable[[], None], *,
+                 colors: int, utf8: bool) -> None:
+        super().__init__()
+        self.role = role
+        self.context = keys.SESSION_FRIEND if role == "friend" else keys.SESSION_HELPER
+        self._redraw = redraw
+        self._utf8 = utf8
+        cols, rows = size
+        self._size = (cols, max(1, rows - 1))  # the status line takes one row
+        self.send: Callable[[bytes], None] = lambda data: None
+        self.end: Callable[[], None] = lambda: None
+        self.resized: Callable[[], None] = lambda: None
+        self.screen = Screen(*self._size, answer=self._answer if role == "friend" else None)
+        self.view = TerminalView(self.screen, self._typed, colors=colors, ascii_only=not utf8)
+        self._who = "Connecting..."
+        self._peer_user = self._peer_address = ""
+        self._warning = ""
+        self._status = urwid.Text("", wrap="clip")
+        self._warn = urwid.Text("", wrap="clip")
+        self._holder = urwid.WidgetPlaceholder(urwid.SolidFill(" "))
+        self.widget = self._holder
+        self._pending = bytearray()
+        self._tick: asyncio.TimerHandle | None = None
+        self._last_frame = 0.0
+        self._generation = -1
+        self.on_drained: Callable[[], None] = lambda: None
+        self._status_text()
+
+    # -- View (the session calls these) --------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return len(self._pending) >= PENDING_LIMIT
+
+    def show(self, data: bytes) -> None:
+        self._pending += data
+        self._schedule()
+
+    def size(self) -> tuple[int, int]:
+        return self._size
+
+    def notice(self, text: str) -> None:
+        self._warning = text
+        self._status_text()
+
+    def connected(self, peer: Hello) -> None:
+        who = f"{self._peer_user} at {self._peer_address}"
+        self._who = who if peer.name == self._peer_user else f"{peer.name} ({who})"
+        self._status_text()
+
+    def grid(self, cols: int, rows: int) -> None:
+        """The helper's copy follows the friend's grid, framed when there is room."""
+        if (cols, rows) != (self.screen.cols, self.screen.rows):
+            self.screen.resize(cols, rows)
+        self._warning = ""
+        self._status_text()
+        self._layout()
+
+    # -- the person's keys ------------------------------------------------------------
+
+    def act(self, action: str) -> bool:
+        if action == "end":
+            self.end()
+            return True
+        return False
+
+    def body_keypress(self, size: tuple[int, int], key: str) -> str | None:
+        return self.view.keypress(self._size, key)
+
+    def _typed(self, data: bytes) -> None:
+        self.send(data)
+
+    def _answer(self, data: bytes) -> None:
+        """The friend's emulator answers the shell's harmless questions (cursor position)."""
+        self.send(data)
+
+    # -- drawing ----------------------------------------------------------------------
+
+    def set_peer(self, user: str, address: str) -> None:
+        self._peer_user, self._peer_address = user, address
+        self._who = f"{user} at {address}"
+        self._status_text()
+
+    def _status_text(self) -> None:
+        end = keys.said(self.context, "end")
+        if self.role == "friend":
+            text = f" To end help, press {end}.   Helping you: {self._who}"
+        else:
+            text = f" {end} ends the session.   {self._who}'s computer"
+        self._status.set_text(text)
+        self._warn.set_text(f" {self._warning}" if self._warning else "")
+        self._layout()
+        self._redraw()
+
+    def _layout(self) -> None:
+        body: urwid.Widget = self._framed() if self.role == "helper" else self.view
+        rows: list[Any] = [("pack", urwid.AttrMap(self._status, "status"))]
+        if self._warning:
+            rows.append(("pack", urwid.AttrMap(self._warn, "status-warn")))
+        rows.append(_Sized(body, self._drawn_at))
+        pile = urwid.Pile(rows)
+        pile.focus_position = len(rows) - 1
+        self._holder.original_widget = pile
+
+    def _framed(self) -> urwid.Widget:
+        cols, rows = self.screen.cols, self.screen.rows
+        box = urwid.LineBox(urwid.BoxAdapter(self.view, rows), **line_chars(self._utf8))
+        return _Frame(urwid.Filler(urwid.Padding(urwid.AttrMap(box, "frame", None), "left",
+                                                 cols + 2), "top"), self.view, cols, rows)
+
+    def _drawn_at(self, cols: int, rows: int) -> None:
+        if self.role == "friend" and (cols, rows) != self._size and cols > 0 and rows > 0:
+            self._size = (cols, rows)
+            asyncio.get_running_loop().call_soon(self._follow_size)
+
+    def _follow_size(self) -> None:
+        cols, rows = self._size
+        self.screen.resize(cols, rows)
+        self.resized()
+
+    def _schedule(self) -> None:
+        if self._tick is not None:
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, self._last_frame + FRAME_INTERVAL - time.monotonic())
+        self._tick = loop.call_later(delay, self._frame)
+
+    def _frame(self) -> None:
+        self._tick = None
+        was_busy = self.busy
+        started = time.monotonic()
+        while self._pending and time.monotonic() - started < FEED_BUDGET:
+            chunk = bytes(self._pending[:FEED_SLICE])
+            del self._pending[:FEED_SLICE]
+            self.screen.feed(chunk)
+        self._last_frame = time.monotonic()
+        if self.screen.generation != self._generation:
+            self._generation = self.screen.generation
+            self.view._invalidate()
+            self._redraw()
+        if self._pending:
+            self._schedule()
+        if was_busy and not self.busy:
+            self.on_drained()
+
+    def close(self) -> None:
+        if self._tick is not None:
+            self._tick.cancel()
+            self._tick = None
+        self._pending.clear()
+
+
+class _Frame(urwid.WidgetWrap):  # type: ignore[misc]
+    """The helper's framed copy when the window has room, else the bare grid."""
+
+    def __init__(self, framed: urwid.Widget, bare: urwid.Widget, cols: int, rows: int) -> None:
+        super().__init__(framed)
+        self._framed = framed
+        self._bare = bare
+        self._grid = (cols, rows)
+
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+        cols, rows = size
+        fits = cols >= self._grid[0] + 2 and rows >= self._grid[1] + 2
+        return (self._framed if fits else self._bare).render(size, focus)
+
+    def selectable(self) -> bool:
+        return True
+
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+        return key
