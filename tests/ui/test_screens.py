@@ -184,7 +184,7 @@ def test_help_lists_the_keys_of_the_step_and_closes() -> None:
     async def test(stage: Stage) -> None:
         await stage.press("c", "n")
         text = joined(await stage.press("f1"))
-        assert "These keys work here:" in text
+        assert "You can press:" in text
         assert "R Reverse connection" in text
         assert "Ctrl+Alt+C Stop at once" in text
         text = joined(await stage.press("q"))

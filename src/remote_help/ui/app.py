@@ -202,8 +202,9 @@ class App:
         port = self.options.port
         if port in (0, 2222):
             return ""
-        other = "friend" if self.choices.role == "helper" else "helper"
-        return f"This is not the usual port: your {other} must add --port {port}."
+        if self.choices.role == "friend":
+            return f"Also tell your helper this number: {port}."
+        return f"This is not the usual port: your friend must add --port {port}."
 
     async def _choose(self, screen: StepScreen) -> Event:
         """Show a step and wait for what the person chooses on it."""

@@ -80,8 +80,10 @@ class UrwidFrontEnd:
         ]
         if others:
             lines.append("Or, if that does not work: " + ", ".join(a for a, _ in others[:3]))
-        if port != DEFAULT_PORT:
+        if port != DEFAULT_PORT and role == "helper":
             lines.append(f"This is not the usual port: your {other} must add --port {port}.")
+        elif port != DEFAULT_PORT:
+            lines.append(f"Also tell your {other} this number: {port}.")
         lines += ["", f"This computer waits {span_text(self._wait)} at most."]
         self._show_wait(f"Waiting for your {other}", lines)
 

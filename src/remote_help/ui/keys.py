@@ -47,7 +47,7 @@ CTRL_ALT_C = "meta ctrl c"
 KEYS: tuple[Key, ...] = (
     Key("stop", (CTRL_ALT_C,), "Ctrl+Alt+C", "Stop at once; nothing more is shared",
         (WIZARD,)),
-    Key("help", ("f1",), "F1", "Show the keys", (WIZARD,)),
+    Key("help", ("f1",), "F1", "Show what you can press", (WIZARD,)),
     Key("continue", ("enter", "c"), "C", "Continue", (WELCOME,)),
     Key("continue", ("enter",), "Enter", "Continue", (DETAILS,)),
     Key("quit", ("q",), "Q", "Quit; nothing is shared",

@@ -46,11 +46,11 @@ class Failed(StepScreen):
 
 class Help(StepScreen):
     context = keys.HELP
-    title = "Keys"
+    title = "Help"
 
     def __init__(self, screen: str) -> None:
         super().__init__()
-        rows: list[Any] = ["These keys work here:", ""]
+        rows: list[Any] = ["You can press:", ""]
         for entry in keys.for_screen(screen):
             rows.append(["  ", ("key", f"{entry.said:<12}"), f" {entry.text}"])
         rows += ["", ["Press ", ("key", "Q"), " to close this help."]]

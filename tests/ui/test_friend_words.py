@@ -1,0 +1,96 @@
+"""No technical words on the friend's screens (outside the Details view)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from remote_help.session.mux import Ending
+from remote_help.ui.chrome import TOO_SMALL
+from remote_help.ui.palette import Caps
+from remote_help.ui.screens.details import Choices, Unavailable
+from remote_help.ui.screens.details import Details as DetailsScreen
+from remote_help.ui.screens.ending import Ended, Failed, Help
+from remote_help.ui.screens.role import Role
+from remote_help.ui.screens.verify import Result, VerifyFriend
+from remote_help.ui.screens.welcome import Welcome
+from remote_help.ui.frontend import UrwidFrontEnd
+from remote_help.wizard import controller
+from remote_help.wizard.controller import Details, Options
+from remote_help.wizard.messages import ending_text
+from tests.ui.stage import MIN, NORMAL, Stage
+
+BANNED = re.compile(
+    r"\b(ssh|sshd|keys?|ports?|sockets?|fingerprints?|IP|TCP|daemons?|authenticat\w*|"
+    r"protocol|handshake|hash|localhost|encrypt\w*|server|tunnel|pty|tty|escape sequence)\b",
+    re.IGNORECASE,
+)
+DETAILS = Details("ssh-ed25519 AAAA", "ssh-ed25519 BBBB", "bob", "192.0.2.7")
+
+
+def banned_in(text: str) -> list[str]:
+    # "IP" only in capitals: "ip" is not a word people read anyway.
+    return [m.group(0) for m in BANNED.finditer(text)
+            if m.group(0).lower() != "ip" or m.group(0) == "IP"]
+
+
+def friend_screens() -> list[object]:
+    unavailable = Unavailable("not in this version",
+                              "only the administrator (root) can change it")
+    addresses = lambda: [("192.0.2.2", "one nine two, dot, zero, dot, two, dot, two")]  # noqa: E731
+    endings = [Ending(reason, ok, "a technical detail") for reason, ok in (
+        ("friend-ended", True), ("helper-ended", True), ("shell-exited", True),
+        ("lost", False), ("setup-failed", False), ("error", False))]
+    failures = [controller._NO_SSHD["friend"], controller._REFUSED["friend"],
+                *controller._PEER_ABORTED["friend"].values(),
+                *(t.format(other="helper") for t in controller._ABORTED_EARLY.values())]
+    return [
+        Welcome(None), Welcome("friend"), Role(),
+        DetailsScreen(Choices("friend"), unavailable, addresses),
+        DetailsScreen(Choices("friend", reverse=True), unavailable, addresses,
+                      "Also tell your helper this number: 2299."),
+        VerifyFriend(5, lambda typed: None), Result(True, DETAILS), Result(False, DETAILS),
+        *(Ended(ending_text("friend", e)) for e in endings),
+        *(Failed(text, stop=True) for text in failures),
+        Help("welcome"), Help("details"), Help("verify-friend"), Help("result"),
+    ]
+
+
+@pytest.mark.parametrize("size", [NORMAL, MIN])
+def test_no_friend_screen_uses_technical_words(size: tuple[int, int]) -> None:
+    async def body() -> None:
+        stage = await Stage(Options(role="friend"), size=size).start()
+        try:
+            for screen in friend_screens():
+                stage.app.show(screen)  # type: ignore[arg-type]
+                text = stage.text()
+                assert banned_in(text) == [], f"{type(screen).__name__}:\n{text}"
+            front = UrwidFrontEnd(stage.app, 600)
+            front.listening("friend", 2299, [("192.0.2.2", "one nine two")])
+            front.event("No answer from 192.0.2.7 yet. Trying again until the other side "
+                        "is ready...")
+            assert banned_in(stage.text()) == [], stage.text()
+            front.connecting("friend", "192.0.2.7", 2222)
+            assert banned_in(stage.text()) == [], stage.text()
+            front.setting_up("friend")
+            assert banned_in(stage.text()) == [], stage.text()
+        finally:
+            await stage.stop()
+
+    asyncio.run(body())
+
+
+def test_too_small_words_are_plain() -> None:
+    assert banned_in(" ".join(TOO_SMALL)) == []
+
+
+def test_the_scan_does_catch_technical_words() -> None:
+    assert banned_in("Your SSH key fingerprint on port 22") == ["SSH", "key", "fingerprint",
+                                                                 "port"]
+    assert banned_in("Press a letter on the keyboard") == []
+
+
+def test_caps_is_plain_data() -> None:
+    assert Caps(16, True).colors == 16
