@@ -134,13 +134,16 @@ def program_source() -> Path:
 
 def start(account: Account, *args: str, cols: int = 100, rows: int = 30,
           python: str | None = None, extra_env: dict[str, str] | None = None,
-          shell_wrapper: tuple[str, ...] = ()) -> Program:
-    """Start ``remote-help ARGS`` as ``account`` on a fresh pty.
+          shell_wrapper: tuple[str, ...] = (), plain: bool = True) -> Program:
+    """Start ``remote-help ARGS`` as ``account`` on a fresh pty (in line mode, ``--plain``,
+    unless ``plain`` is False: the full-screen UI has its own tests, in tmux).
 
     ``shell_wrapper`` (e.g. ``("sh", "-c", "...; python -m remote_help \"$@\"", "sh")``)
     runs the program inside a script that can look at the terminal before and after.
     """
     env = account.env(PYTHONPATH=str(program_source()), **(extra_env or {}))
+    if plain:
+        args = (*args, "--plain")
     interpreter = python or (SYSTEM_PYTHON if account.as_other_user else sys.executable)
     argv = [*shell_wrapper, *args] if shell_wrapper else [interpreter, "-m", "remote_help", *args]
     if account.as_other_user:
@@ -283,6 +286,7 @@ class World:
         self.ports: list[int] = []
         self._ssh_before: dict[str, object] = {}
         self._users: list[contextlib.AbstractContextManager[str]] = []
+        self.other_sessions: set[int] = set()  # programs started elsewhere (tmux panes)
 
     def account(self, user: str | None = None) -> Account:
         account = make_account(self.base, user=user)
@@ -305,7 +309,7 @@ class World:
     @property
     def sessions(self) -> set[int]:
         """pexpect makes each program (or its runuser) the leader of its own session."""
-        return {program.child.pid for program in self.programs}
+        return {program.child.pid for program in self.programs} | self.other_sessions
 
     def check(self) -> None:
         for program in self.programs:

@@ -68,5 +68,8 @@ def test_no_terminal_and_no_input(tmp_path: support.Path) -> None:
                             stdin=subprocess.DEVNULL, capture_output=True, text=True,
                             env=env, timeout=30, check=False)
     assert result.returncode == 1
+    # Not a terminal: full screen says so in one line and falls back to questions.
+    assert result.stdout.startswith("remote-help: full screen is not possible (this is not "
+                                    "an interactive terminal)")
     assert "Cancelled. Nothing was shared." in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
