@@ -25,6 +25,11 @@ from remote_help.ui.screens.welcome import Welcome
 from remote_help.wizard.controller import Cancelled, Failure, Journey, Options
 from remote_help.wizard.flow import Event, Flow, Step
 
+try:  # urwid >= 2.4 (2.1.2, Debian 12's, has only the old name)
+    from urwid.display.raw import Screen as RawScreen
+except ImportError:  # pragma: no cover - depends on the urwid installed
+    from urwid.raw_display import Screen as RawScreen
+
 log = logging.getLogger(__name__)
 
 ACTION_EVENTS = {
@@ -136,7 +141,7 @@ class App:
 
     def _start(self) -> None:
         loop = asyncio.get_running_loop()
-        screen = urwid.raw_display.Screen()
+        screen = RawScreen()
         screen.set_terminal_properties(colors=self.caps.colors)
         self.main = urwid.MainLoop(self.top, PALETTE, screen=screen, handle_mouse=False,
                                    event_loop=urwid.AsyncioEventLoop(loop=loop))
