@@ -15,12 +15,13 @@ from remote_help.ui.palette import Caps
 from remote_help.wizard.controller import Options
 
 MIN = (60, 20)
+COLOUR_UTF8 = Caps(16, True)
 NORMAL = (80, 24)
 
 
 class Stage:
     def __init__(self, options: Options | None = None, *, size: tuple[int, int] = NORMAL,
-                 caps: Caps = Caps(16, True)) -> None:
+                 caps: Caps = COLOUR_UTF8) -> None:
         self.app = App(options or Options(), caps)
         self.size = size
         self.task: asyncio.Task[Any] | None = None

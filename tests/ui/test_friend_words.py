@@ -9,6 +9,7 @@ import pytest
 
 from remote_help.session.mux import Ending
 from remote_help.ui.chrome import TOO_SMALL
+from remote_help.ui.frontend import UrwidFrontEnd
 from remote_help.ui.palette import Caps
 from remote_help.ui.screens.details import Choices, Unavailable
 from remote_help.ui.screens.details import Details as DetailsScreen
@@ -16,7 +17,6 @@ from remote_help.ui.screens.ending import Ended, Failed, Help
 from remote_help.ui.screens.role import Role
 from remote_help.ui.screens.verify import Result, VerifyFriend
 from remote_help.ui.screens.welcome import Welcome
-from remote_help.ui.frontend import UrwidFrontEnd
 from remote_help.wizard import controller
 from remote_help.wizard.controller import Details, Options
 from remote_help.wizard.messages import ending_text

@@ -15,7 +15,7 @@ from remote_help.ui.screens.ending import Ended, Failed
 from remote_help.ui.screens.verify import Result, VerifyFriend, VerifyHelper
 from remote_help.wizard.controller import Details, Options
 from remote_help.wizard.flow import Step
-from tests.ui.stage import MIN, NORMAL, Stage, joined
+from tests.ui.stage import COLOUR_UTF8, MIN, NORMAL, Stage, joined
 
 SIZES = [NORMAL, MIN]
 KEY_A = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBr1lqXh8Xq1vqJm2x1d6b8Jz4l1Vg0wT9Q2bqS3nQ1x"
@@ -34,7 +34,7 @@ def run(body: Callable[[], Awaitable[None]]) -> None:
 
 
 def staged(size: tuple[int, int], test: Callable[[Stage], Awaitable[None]],
-           options: Options | None = None, caps: Caps = Caps(16, True)) -> None:
+           options: Options | None = None, caps: Caps = COLOUR_UTF8) -> None:
     async def body() -> None:
         stage = await Stage(options, size=size, caps=caps).start()
         try:

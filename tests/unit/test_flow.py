@@ -16,7 +16,7 @@ def at(step: Step, role: str | None = None, *, role_given: bool = False) -> Flow
     return flow
 
 
-@pytest.mark.parametrize(("edge", "target"), EDGES, ids=lambda e: str(e))
+@pytest.mark.parametrize(("edge", "target"), EDGES, ids=str)
 def test_every_edge(edge: tuple[Step, Event], target: Step) -> None:
     step, event = edge
     flow = at(step, "friend")
@@ -97,8 +97,8 @@ def test_the_connected_session_cannot_go_back() -> None:
 
 
 def test_flow_imports_neither_urwid_nor_asyncio() -> None:
-    import remote_help.wizard.flow as flow
+    from remote_help.wizard import flow
 
-    source = open(flow.__file__).read()  # noqa: PTH123
+    source = __import__("pathlib").Path(flow.__file__).read_text()
     assert "import urwid" not in source
     assert "import asyncio" not in source

@@ -105,7 +105,8 @@ class SharedTerminal(StepScreen):
         return False
 
     def body_keypress(self, size: tuple[int, int], key: str) -> str | None:
-        return self.view.keypress(self._size, key)
+        left: str | None = self.view.keypress(self._size, key)
+        return left
 
     def _typed(self, data: bytes) -> None:
         self.send(data)
