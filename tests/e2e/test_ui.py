@@ -14,6 +14,7 @@ from tests.tui import Pane, Tmux
 
 CODE = re.compile(r"Read these five words to your friend, slowly:\s+((?:[A-Z]+ +){4}[A-Z]+)")
 ANSWER = re.compile(r"^42\s*$", re.MULTILINE)
+PROMPT = re.compile(r"[$#] *$", re.MULTILINE)
 # After the program exits, the pane says whether the terminal modes are as they were.
 WRAPPER = ('before=$(stty -g); "$@"; status=$?; after=$(stty -g); '
            'if [ "$before" = "$after" ]; then echo "MODES RESTORED"; '
@@ -35,54 +36,69 @@ def launch(tmux: Tmux, world: support.World, account: support.Account, *args: st
     return pane
 
 
-def journey(world: support.World, term: str, lang: str) -> None:
+def connect(tmux: Tmux, world: support.World, term: str, lang: str) -> tuple[Pane, Pane]:
+    """Both people walk the wizard up to the shared terminal, with keystrokes only."""
     port = support.free_port()
     world.ports.append(port)
+    helper = launch(tmux, world, world.account(), "helper", "--port", str(port),
+                    "--bind", "127.0.0.1", term=term, lang=lang)
+    friend = launch(tmux, world, world.account(world.user()), "--port", str(port),
+                    term=term, lang=lang)
+    # Helper: the welcome, then what the friend must know, then waiting.
+    helper.wait_for("Step 1 of 7")
+    helper.send("c")
+    helper.wait_for("What your friend must know")
+    helper.send("Enter")
+    helper.wait_for("Waiting for your friend to connect")
+    # Friend: the warning, the role, the helper's address.
+    friend.wait_for("Only continue if YOU phoned someone you know.")
+    friend.send("c")
+    friend.wait_for("Who are you?")
+    friend.send("n")
+    friend.wait_for("Address:")
+    friend.type("127.0.0.1")
+    friend.wait_for("Address: +127.0.0.1_")
+    friend.send("Enter")
+    # The code: read from the helper's screen, typed on the friend's.
+    words = helper.wait_for(CODE).group(1).split()
+    friend.wait_for("Type the first letter of each word you hear.")
+    friend.type(support.first_letters(words).lower())
+    friend.send("Enter")
+    friend.wait_for("CORRECT")
+    helper.send("y")
+    # Connected: both status lines say how to end it.
+    friend.wait_for(r"To end help, press Ctrl\+Alt\+C\.", timeout=30)
+    helper.wait_for(r"Ctrl\+Alt\+C or F10 ends the session", timeout=30)
+    friend.wait_for(PROMPT, timeout=15)
+    helper.wait_for(PROMPT, timeout=15)
+    return helper, friend
+
+
+def friend_ends(helper: Pane, friend: Pane, timeout: float = 5) -> None:
+    """Ctrl+Alt+C on the friend's side ends both; each closes its ending screen."""
+    friend.send("M-C-c")
+    friend.wait_for("Help has ended: you ended it.", timeout=timeout)
+    helper.wait_for("Your friend ended the session.", timeout=timeout)
+    friend.send("q")
+    helper.send("q")
+    for pane in (friend, helper):
+        pane.wait_for("EXITED 0")
+        pane.wait_for("MODES RESTORED")
+        flags = pane.flags()
+        assert flags["alternate_on"] == "0", flags
+        assert flags["cursor_flag"] == "1", flags
+        assert flags["mouse_any_flag"] == "0", flags
+    assert "Traceback" not in friend.screen() + helper.screen()
+
+
+def journey(world: support.World, term: str, lang: str) -> None:
     with Tmux(width=80, height=24) as tmux:
-        helper = launch(tmux, world, world.account(), "helper", "--port", str(port),
-                        "--bind", "127.0.0.1", term=term, lang=lang)
-        friend = launch(tmux, world, world.account(world.user()), "--port", str(port),
-                        term=term, lang=lang)
-        # Helper: the welcome, then what the friend must know, then waiting.
-        helper.wait_for("Step 1 of 7")
-        helper.send("c")
-        helper.wait_for("What your friend must know")
-        helper.send("Enter")
-        helper.wait_for("Waiting for your friend to connect")
-        # Friend: the warning, the role, the helper's address.
-        friend.wait_for("Only continue if YOU phoned someone you know.")
-        friend.send("c")
-        friend.wait_for("Who are you?")
-        friend.send("n")
-        friend.wait_for("Address:")
-        friend.type("127.0.0.1")
-        friend.wait_for("Address: +127.0.0.1_")
-        friend.send("Enter")
-        # The code: read from the helper's screen, typed on the friend's.
-        words = helper.wait_for(CODE).group(1).split()
-        friend.wait_for("Type the first letter of each word you hear.")
-        friend.type(support.first_letters(words).lower())
-        friend.send("Enter")
-        friend.wait_for("CORRECT")
-        helper.send("y")
-        # Connected: both status lines say how to end it.
-        friend.wait_for(r"To end help, press Ctrl\+Alt\+C\.", timeout=30)
-        helper.wait_for(r"Ctrl\+Alt\+C or F10 ends the session", timeout=30)
-        friend.wait_for(r"\$ ?$|# ?$|\$ ", timeout=15)  # the shell's prompt
+        helper, friend = connect(tmux, world, term, lang)
         helper.type("echo $((6*7))")
         helper.send("Enter")
         helper.wait_for(ANSWER)
         friend.wait_for(ANSWER)
-        # The friend ends it: both are told at once; the friend's shell is gone.
-        friend.send("M-C-c")
-        friend.wait_for("Help has ended: you ended it.", timeout=5)
-        helper.wait_for("Your friend ended the session.", timeout=5)
-        friend.send("q")
-        helper.send("q")
-        for pane in (friend, helper):
-            pane.wait_for("EXITED 0")
-            pane.wait_for("MODES RESTORED")
-        assert "Traceback" not in friend.screen() + helper.screen()
+        friend_ends(helper, friend)
 
 
 @pytest.mark.root
@@ -93,3 +109,14 @@ def test_full_journey_in_two_tmux_panes(world: support.World) -> None:
 @pytest.mark.root
 def test_full_journey_on_a_linux_console_in_the_c_locale(world: support.World) -> None:
     journey(world, term="linux", lang="C")
+
+
+@pytest.mark.root
+def test_ctrl_alt_c_ends_it_during_an_output_flood(world: support.World) -> None:
+    with Tmux(width=80, height=24) as tmux:
+        helper, friend = connect(tmux, world, "xterm-256color", "C.UTF-8")
+        helper.type("yes flood-flood-flood")
+        helper.send("Enter")
+        friend.wait_for("flood-flood-flood")
+        helper.wait_for("flood-flood-flood")
+        friend_ends(helper, friend, timeout=3)
