@@ -127,7 +127,7 @@ class SharedTerminal(StepScreen):
         if self.role == "friend":
             text = f" To end help, press {end}.   Helping you: {self._who}"
         else:
-            text = f" {end} ends the session.   {self._who}'s computer"
+            text = f" {end} ends the session.   Your friend: {self._who}"
         self._status.set_text(text)
         self._warn.set_text(f" {self._warning}" if self._warning else "")
         self._layout()
