@@ -120,3 +120,35 @@ def test_ctrl_alt_c_ends_it_during_an_output_flood(world: support.World) -> None
         friend.wait_for("flood-flood-flood")
         helper.wait_for("flood-flood-flood")
         friend_ends(helper, friend, timeout=3)
+
+
+@pytest.mark.root
+def test_a_wrong_code_says_stop_and_shares_nothing(world: support.World) -> None:
+    port = support.free_port()
+    world.ports.append(port)
+    with Tmux(width=80, height=24) as tmux:
+        helper = launch(tmux, world, world.account(), "helper", "--port", str(port),
+                        "--bind", "127.0.0.1", term="xterm-256color", lang="C.UTF-8")
+        friend = launch(tmux, world, world.account(), "friend", "127.0.0.1", "--port",
+                        str(port), term="xterm-256color", lang="C.UTF-8")
+        helper.wait_for("Step 1 of 7")
+        helper.send("c")
+        helper.wait_for("What your friend must know")
+        helper.send("Enter")
+        friend.wait_for("Only continue if YOU phoned someone you know.")
+        friend.send("c")
+        friend.wait_for("Address: +127.0.0.1_")  # from the command line, ready to confirm
+        friend.send("Enter")
+        words = helper.wait_for(CODE).group(1).split()
+        wrong = "".join("B" if w[0] == "A" else "A" for w in words)
+        friend.wait_for("Type the first letter of each word you hear.")
+        friend.type(wrong)
+        friend.send("Enter")
+        friend.wait_for("Hang up and call your helper back on a number you know.")
+        friend.wait_for("#####")  # STOP in big letters
+        helper.wait_for("Your friend's screen said STOP")
+        friend.send("q")
+        helper.send("q")
+        for pane in (friend, helper):
+            pane.wait_for("EXITED 1")
+            pane.wait_for("MODES RESTORED")

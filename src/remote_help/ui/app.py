@@ -95,7 +95,12 @@ class App:
 
     def _present(self, screen: StepScreen) -> None:
         session = screen.context in (keys.SESSION_FRIEND, keys.SESSION_HELPER)
-        header = "" if session else f"Step {self.flow.number} of 7: {screen.title}"
+        if session:
+            header = ""
+        elif self.flow.step is Step.FAILED:
+            header = screen.title
+        else:
+            header = f"Step {self.flow.number} of 7: {screen.title}"
         stop = "To stop at any time, press Ctrl+Alt+C."
         self.top.show(screen.widget, header, key_line(screen.context, screen.hints()), stop,
                       chrome=not session)
