@@ -139,14 +139,15 @@ class Screen:
         self._wrap = False  # pending wrap: the last column was just written
         self._top, self._bottom = 0, self.rows - 1
         self._chars, self._attrs = self._blank_grid()
-        self._saved: tuple[int, ...] | None = None
-        self._other: tuple[list[list[str]], list[list[Attr]], tuple[int, ...] | None] | None
+        self._saved: tuple[int, ...] | None = None  # DECSC's (one for both screens, as tmux)
+        self._alt_saved: tuple[int, ...] | None = None  # mode 1049's
+        self._other: tuple[list[list[str]], list[list[Attr]]] | None
         self._other = None  # the main screen's content while the alternate one is shown
         self._tabs = self._default_tabs(self.cols)
         self._g = ["B", "B"]
         self._gl = 0
         self._graphics = False
-        self._last: tuple[str, int] = (" ", 1)
+        self._last: str | None = None  # the character REP repeats
         self.autowrap = True
         self.origin = False
         self.insert = False
@@ -210,8 +211,8 @@ class Screen:
         self._chars, self._attrs, self._y = self._resized(
             self._chars, self._attrs, cols, rows, self._y)
         if self._other is not None:
-            chars, attrs, _ = self._resized(self._other[0], self._other[1], cols, rows, 0)
-            self._other = (chars, attrs, self._other[2])
+            chars, attrs, _ = self._resized(*self._other, cols, rows, 0)
+            self._other = (chars, attrs)
         self._tabs = (self._tabs + self._default_tabs(cols)[len(self._tabs):])[:cols]
         self.cols, self.rows = cols, rows
         self._top, self._bottom = 0, rows - 1
@@ -264,6 +265,7 @@ class Screen:
         c = s[i]
         if not self._inter and c in "[]PX^_":
             self._state = {"[": CSI, "]": OSC, "P": DCS}.get(c, OSC)
+            self._last = None
             self._params = self._inter = ""
         elif " " <= c <= "/":
             self._inter += c
@@ -361,6 +363,8 @@ class Screen:
             pos = start + 1
         if pos < len(run):
             self._ascii(run[pos:])
+        else:
+            self._last = None
 
     def _skip_scrolled(self, run: str) -> str:
         """Drop the lines of ``run`` that would scroll off the top before it ends.
@@ -390,7 +394,7 @@ class Screen:
         if self._graphics:
             text = text.translate(_DEC_GRAPHICS)
         cols = self.cols
-        self._last = (text[-1], 1)
+        self._last = text[-1]
         while text:
             if self._wrap:
                 self._wrap = False
@@ -424,6 +428,7 @@ class Screen:
 
     def _print(self, run: str) -> None:
         """Printable text with non-ASCII characters, one character at a time."""
+        ascii_last = run[-1] <= "~"
         if self._graphics:
             run = run.translate(_DEC_GRAPHICS)
         cols = self.cols
@@ -441,10 +446,11 @@ class Screen:
             if width > cols:
                 continue
             self._put(ch, width)
-            self._last = (ch, width)
+        self._last = run[-1] if ascii_last else None
 
     def _combine(self, ch: str) -> None:
         """A combining character joins the character before the cursor."""
+        self._last = None
         x = self._x if self._wrap else self._x - 1
         chars = self._chars[self._y]
         if x > 0 and chars[x] == "":
@@ -453,15 +459,14 @@ class Screen:
             chars[x] += ch
 
     def _repeat(self, count: int) -> None:
-        ch, width = self._last
-        if width == 1 and ch <= "~":
-            self._ascii(ch * count)
-        else:
-            self._print(ch * count)
+        """REP, like tmux: an ASCII character printed just before, never past the line."""
+        if self._last is not None and not self._wrap:
+            self._ascii(self._last * min(count, self.cols - self._x))
 
     # -- controls ----------------------------------------------------------------------
 
     def _control(self, c: str) -> None:
+        self._last = None
         if c in "\n\x0b\x0c":
             self._linefeed()
         elif c == "\r":
@@ -646,25 +651,30 @@ class Screen:
         self._goto(x - count, self._y)
 
     def _save_cursor(self) -> None:
-        self._saved = (self._x, self._y, int(self._wrap), self._attr, int(self.origin),
-                       self._gl, ord(self._g[0]), ord(self._g[1]))
+        self._saved = self._cursor_state()
 
     def _restore_cursor(self) -> None:
         if self._saved is None:
-            self._goto(0, 0)
-            self._attr, self.origin = DEFAULT, False
-            self._g, self._gl = ["B", "B"], 0
+            self._set_cursor_state((0, 0, 0, DEFAULT, 0, 0, ord("B"), ord("B")))
         else:
-            x, y, wrap, self._attr, origin, gl, g0, g1 = self._saved
-            self._goto(x, y)
-            self._wrap, self.origin = bool(wrap), bool(origin)
-            self._g = [chr(g0), chr(g1)]
-            self._gl = gl
-        self._shift(self._gl)
+            self._set_cursor_state(self._saved)
+
+    def _cursor_state(self) -> tuple[int, ...]:
+        """What DECSC saves: position, pending wrap, attributes, origin mode, charsets."""
+        return (self._x, self._y, int(self._wrap), self._attr, int(self.origin),
+                self._gl, ord(self._g[0]), ord(self._g[1]))
+
+    def _set_cursor_state(self, state: tuple[int, ...]) -> None:
+        x, y, wrap, self._attr, origin, gl, g0, g1 = state
+        self._goto(x, y)
+        self._wrap, self.origin = bool(wrap), bool(origin)
+        self._g = [chr(g0), chr(g1)]
+        self._shift(gl)
 
     # -- escape sequences --------------------------------------------------------------
 
     def _esc(self, inter: str, final: str) -> None:
+        self._last = None
         if not inter:
             handler = self._ESC.get(final)
             if handler is not None:
@@ -716,10 +726,11 @@ class Screen:
         key = prefix + inter + final
         if key == "m":
             self._sgr(params)
-            return
-        handler = self._CSI.get(key)
-        if handler is not None:
-            handler(self, _numbers(params))
+        else:
+            handler = self._CSI.get(key)
+            if handler is not None:
+                handler(self, _numbers(params))
+        self._last = None
 
     # -- CSI handlers: each takes the numeric parameters --------------------------------
 
@@ -860,21 +871,21 @@ class Screen:
             (self.mouse_modes.add if on else self.mouse_modes.discard)(mode)
 
     def _alternate_screen(self, on: bool, *, save_cursor: bool) -> None:
-        if on == self.alternate:
-            return
+        """47/1047/1049: the alternate screen (blank on entry); 1049 also saves the cursor
+        on the way in and restores it on the way out (its own slot, as in tmux)."""
         if on and save_cursor:
-            self._save_cursor()
-        mine = (self._chars, self._attrs, self._saved)
-        if on:
-            self._chars, self._attrs = self._blank_grid()
-            self._saved = self._saved if save_cursor else None
-        else:
-            assert self._other is not None
-            self._chars, self._attrs, self._saved = self._other
-        self._other = mine if on else None
-        self.alternate = on
-        if not on and save_cursor:
-            self._restore_cursor()
+            self._alt_saved = self._cursor_state()
+        if on != self.alternate:
+            mine = (self._chars, self._attrs)
+            if on:
+                self._chars, self._attrs = self._blank_grid()
+            else:
+                assert self._other is not None
+                self._chars, self._attrs = self._other
+            self._other = mine if on else None
+            self.alternate = on
+        if not on and save_cursor and self._alt_saved is not None:
+            self._set_cursor_state(self._alt_saved)
 
     def _soft_reset(self, p: list[int]) -> None:
         """DECSTR: modes and margins to their defaults; the screen stays."""
