@@ -294,8 +294,8 @@ class HelperSession(_Session):
         cols, rows = self.view.size()
         if cols < self.peer.cols or rows < self.peer.rows:
             self.view.notice(
-                f"Your window ({cols}x{rows}) is smaller than your friend's screen "
-                f"({self.peer.cols}x{self.peer.rows}); make it bigger to see everything."
+                f"Make your window bigger: your friend's screen is "
+                f"{self.peer.cols}x{self.peer.rows}, yours {cols}x{rows}."
             )
 
     def _on_message(self, message: sp.Message) -> None:
