@@ -150,13 +150,17 @@ class SharedTerminal(StepScreen):
                                                  cols + 2), "top"), self.view, cols, rows)
 
     def _drawn_at(self, cols: int, rows: int) -> None:
-        if self.role == "friend" and (cols, rows) != self._size and cols > 0 and rows > 0:
+        if self.role == "helper":
+            rows += 1 if self._warning else 0  # the warning line is not the window's
+        if (cols, rows) != self._size and cols > 0 and rows > 0:
             self._size = (cols, rows)
             asyncio.get_running_loop().call_soon(self._follow_size)
 
     def _follow_size(self) -> None:
-        cols, rows = self._size
-        self.screen.resize(cols, rows)
+        """The friend's shell follows the friend's window; the helper's program re-checks
+        whether its window is big enough."""
+        if self.role == "friend":
+            self.screen.resize(*self._size)
         self.resized()
 
     def _schedule(self) -> None:
