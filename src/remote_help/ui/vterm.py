@@ -38,23 +38,28 @@ _NEWLINE = re.compile(r"[\r\n]")
 _CSI_WHOLE = re.compile(
     rf"\x1b\[([\x30-\x3f]{{0,{MAX_PARAMS}}})([\x20-\x2f]{{0,{MAX_INTERMEDIATES}}})([\x40-\x7e])")
 _PARAMS_OK = re.compile(r"[0-9;:]*")
+_INTERMEDIATES = re.compile(r"[\x20-\x2f]+")
+_CSI_BODY = re.compile(r"[\x20-\x3f]+")
 _OSC_BODY = re.compile(r"[^\x07\x18\x1a\x1b]+")
 _DCS_BODY = re.compile(r"[^\x1b]+")
 
 _DEC_GRAPHICS = str.maketrans(dict(zip(
     "_`abcdefghijklmnopqrstuvwxyz{|}~",
     " ◆▒␉␌␍␊°±␤␋┘┐┌└┼⎺⎻─⎼⎽├┤┴┬│≤≥π≠£·", strict=True)))
-_ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\ufeff")
+_JOINERS = frozenset("\u200b\u200c\u200d")
 _widths: dict[str, int] = {}
 
 
 def char_width(ch: str) -> int:
-    """Cells taken by one character: 0 (combining), 1, or 2 (East Asian wide)."""
+    """Cells taken by one character: 0 (combining), 1, or 2 (East Asian wide); -1 for
+    format characters (bidi overrides, line separators...), which are never shown."""
     width = _widths.get(ch)
     if width is None:
-        if ch in _ZERO_WIDTH or unicodedata.combining(ch) or \
-                unicodedata.category(ch) in ("Mn", "Me"):
+        category = unicodedata.category(ch)
+        if ch in _JOINERS or unicodedata.combining(ch) or category in ("Mn", "Me"):
             width = 0
+        elif category in ("Cf", "Zl", "Zp", "Cc", "Cs"):
+            width = -1
         elif unicodedata.east_asian_width(ch) in ("W", "F"):
             width = 2
         else:
@@ -265,10 +270,14 @@ class Screen:
         c = s[i]
         if not self._inter and c in "[]PX^_":
             self._state = {"[": CSI, "]": OSC, "P": DCS}.get(c, OSC)
-            self._last = None
+            if c != "[":
+                self._last = None
             self._params = self._inter = ""
         elif " " <= c <= "/":
-            self._inter += c
+            m = _INTERMEDIATES.match(s, i)
+            assert m is not None
+            self._inter = (self._inter + m.group())[:MAX_INTERMEDIATES + 1]
+            return m.end()
         elif "0" <= c <= "~":
             self._state = GROUND
             if len(self._inter) <= MAX_INTERMEDIATES:
@@ -301,10 +310,13 @@ class Screen:
         return i + 1
 
     def _csi_ignore(self, s: str, i: int) -> int:
+        m = _CSI_BODY.match(s, i)
+        if m is not None:
+            return m.end()
         c = s[i]
         if "@" <= c <= "~":
             self._state = GROUND
-        elif not " " <= c <= "?":
+        else:
             self._in_sequence(c, CSI_IGNORE)
         return i + 1
 
@@ -434,8 +446,9 @@ class Screen:
         cols = self.cols
         for ch in run:
             width = char_width(ch) if ch > "~" else 1
-            if width == 0:
-                self._combine(ch)
+            if width <= 0:
+                if width == 0:
+                    self._combine(ch)
                 continue
             if self._wrap or (width == 2 and self._x == cols - 1):
                 if not self.autowrap:
