@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import termios
 from typing import Any
 
 import urwid
@@ -70,6 +71,7 @@ class App:
         self.failure = ""
         self._front: UrwidFrontEnd | None = None
         self._crash: Exception | None = None
+        self._terminal_gone = False
         self._settling = False  # a step was chosen; its screen is not shown yet
         self._typed_ahead: list[tuple[tuple[int, int], str]] = []
 
@@ -156,6 +158,25 @@ class App:
                                "undefined")
         with contextlib.suppress(OSError):
             os.write(1, BRACKETED_PASTE_ON)
+        task = asyncio.current_task()
+        previous = loop.get_exception_handler()
+
+        def terminal_gone(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+            """urwid fails over and over once the terminal has gone away (a closed window
+            whose hang-up signal was ignored): stop as if the window had been closed."""
+            try:
+                termios.tcgetattr(0)
+            except termios.error:
+                if task is not None and not task.done() and self._terminal_gone is False:
+                    self._terminal_gone = True
+                    task.cancel()
+                return
+            if previous is not None:
+                previous(loop, context)
+            else:
+                loop.default_exception_handler(context)
+
+        loop.set_exception_handler(terminal_gone)
 
     async def _stop(self) -> None:
         await _cancel(self._journey)
