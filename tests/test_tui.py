@@ -40,3 +40,11 @@ def test_the_server_is_gone_after_close() -> None:
     with tmux:
         tmux.pane(["sleep", "100"], {"PATH": "/usr/bin:/bin"})
     assert tmux.run("list-sessions", check=False) == ""
+
+
+def test_two_panes_each_have_the_size_asked_for() -> None:
+    with Tmux(width=80, height=24) as tmux:
+        first = tmux.pane(["sh", "-c", "stty size; sleep 30"], {"PATH": "/usr/bin:/bin"})
+        second = tmux.pane(["sh", "-c", "stty size; sleep 30"], {"PATH": "/usr/bin:/bin"})
+        first.wait_for("24 80")
+        second.wait_for("24 80")

@@ -47,13 +47,14 @@ class Tmux:
             self.run("new-session", "-d", "-s", "t", "-n", window, *size, "sleep 1000000")
             self._started = True
             for option in (("status", "off"), ("remain-on-exit", "on"),
-                           ("history-limit", "100"), ("escape-time", "0"),
-                           ("window-size", "manual")):
+                           ("history-limit", "100"), ("escape-time", "0")):
                 self.run("set-option", "-g", *option)
         else:
             self.run("new-window", "-d", "-t", "t", "-n", window, "sleep 1000000")
         target = f"t:{window}"
         self.run("set-option", "-g", "default-terminal", term)
+        # (resize-window also makes the size manual; setting "window-size manual" globally
+        # makes tmux 3.3a crash on the next new-window)
         self.run("resize-window", "-t", target, *size)
         self.run("respawn-pane", "-k", "-t", target, *command)
         pane = Pane(self, target, name or window)
