@@ -35,8 +35,14 @@ MAX_NUMBER = 65535
 _TEXT = re.compile(r"[\x20-\x7e\r\n]+")
 _PRINTABLE = re.compile(r"[^\x00-\x1f\x7f-\x9f]+")
 _NEWLINE = re.compile(r"[\r\n]")
-_CSI_WHOLE = re.compile(
-    rf"\x1b\[([\x30-\x3f]{{0,{MAX_PARAMS}}})([\x20-\x2f]{{0,{MAX_INTERMEDIATES}}})([\x40-\x7e])")
+# A whole sequence: SGR (group 1), any other CSI (2-4), ESC with intermediates (5-6) or a
+# plain ESC sequence that starts no string (7). Longer ones take the slow path, which
+# ignores them the same way.
+_SEQUENCE = re.compile(
+    rf"\x1b(?:\[([0-9;:]{{0,{MAX_PARAMS}}})m"
+    rf"|\[([\x30-\x3f]{{0,{MAX_PARAMS}}})([\x20-\x2f]{{0,{MAX_INTERMEDIATES}}})([\x40-\x7e])"
+    rf"|([\x20-\x2f]{{1,{MAX_INTERMEDIATES}}})([\x30-\x7e])"
+    r"|([\x30-\x4f\x51-\x57\x59\x5a\x5c\x60-\x7e]))")
 _PARAMS_OK = re.compile(r"[0-9;:]*")
 _INTERMEDIATES = re.compile(r"[\x20-\x2f]+")
 _CSI_BODY = re.compile(r"[\x20-\x3f]+")
@@ -110,9 +116,23 @@ def rgb_to_256(r: int, g: int, b: int) -> int:
     return 16 + 36 * cr + 6 * cg + cb
 
 
-def _numbers(params: str) -> list[int]:
-    """CSI parameters as numbers (missing ones 0); sub-parameters after ':' are dropped."""
-    return [min(int(p.partition(":")[0] or 0), MAX_NUMBER) for p in params.split(";")]
+Params = tuple[int, ...]
+_CACHE_LIMIT = 4096
+_numbers_cache: dict[str, Params | None] = {}
+
+
+def _numbers(params: str) -> Params | None:
+    """CSI parameters as numbers (missing ones 0, sub-parameters after ':' dropped), or
+    None if they are not digits, ';' and ':'."""
+    numbers = _numbers_cache.get(params)
+    if numbers is None and params not in _numbers_cache:
+        if _PARAMS_OK.fullmatch(params):
+            numbers = tuple(min(int(p.partition(":")[0] or 0), MAX_NUMBER)
+                            for p in params.split(";"))
+        if len(_numbers_cache) >= _CACHE_LIMIT:
+            _numbers_cache.clear()
+        _numbers_cache[params] = numbers
+    return numbers
 
 
 class Screen:
@@ -243,28 +263,44 @@ class Screen:
     # -- the parser's states -----------------------------------------------------------
 
     def _ground(self, s: str, i: int) -> int:
-        c = s[i]
-        if " " <= c <= "~" or c in "\r\n":
-            m = _TEXT.match(s, i)
-            assert m is not None
-            self._text(m.group())
-            return m.end()
-        if c == "\x1b":
-            m = _CSI_WHOLE.match(s, i)
-            if m is not None:
-                self._csi(*m.groups())
-                return m.end()
-            self._state, self._inter = ESCAPE, ""
-            return i + 1
-        if c < " " or c == "\x7f":
-            self._control(c)
-            return i + 1
-        if c < "\xa0":
-            return i + 1  # C1 controls arrive as UTF-8 here and are never executed
-        m = _PRINTABLE.match(s, i)
-        assert m is not None
-        self._print(m.group())
-        return m.end()
+        """Text, controls and whole escape sequences, until a sequence is cut short."""
+        end = len(s)
+        while i < end:
+            c = s[i]
+            if " " <= c <= "~" or c in "\r\n":
+                m = _TEXT.match(s, i)
+                assert m is not None
+                run = m.group()
+                if "\n" in run or "\r" in run:
+                    self._text(run)
+                else:
+                    self._ascii(run)
+                i = m.end()
+            elif c == "\x1b":
+                m = _SEQUENCE.match(s, i)
+                if m is None:  # cut short, or a string: one character at a time
+                    self._state, self._inter = ESCAPE, ""
+                    return i + 1
+                kind = m.lastindex
+                if kind == 1:
+                    self._attr = sgr(self._attr, m.group(1))
+                    self._last = None
+                elif kind == 4:
+                    self._csi(*m.group(2, 3, 4))
+                else:
+                    self._esc(m.group(5) or "", m.group(6) or m.group(7))
+                i = m.end()
+            elif c < " " or c == "\x7f":
+                self._control(c)
+                i += 1
+            elif c < "\xa0":
+                i += 1  # C1 controls arrive as UTF-8 here and are never executed
+            else:
+                m = _PRINTABLE.match(s, i)
+                assert m is not None
+                self._print(m.group())
+                i = m.end()
+        return i
 
     def _escape(self, s: str, i: int) -> int:
         c = s[i]
@@ -405,8 +441,11 @@ class Screen:
         """Printable ASCII at the cursor, wrapping at the right margin."""
         if self._graphics:
             text = text.translate(_DEC_GRAPHICS)
-        cols = self.cols
         self._last = text[-1]
+        x, cols = self._x, self.cols
+        if x + len(text) < cols and not self._wrap and not self.insert:
+            self._fits(text, x)  # the common case, in one piece
+            return
         while text:
             if self._wrap:
                 self._wrap = False
@@ -418,6 +457,18 @@ class Screen:
                 text = text[:room - 1] + text[-1]
             piece, text = text[:room], text[room:]
             self._put(piece, len(piece))
+
+    def _fits(self, text: str, x: int) -> None:
+        """ASCII that fits on the cursor row with a cell to spare, written at x."""
+        end = x + len(text)
+        chars = self._chars[self._y]
+        if chars[x] == "":
+            chars[x - 1] = " "
+        if chars[end] == "":
+            chars[end] = " "
+        chars[x:end] = text
+        self._attrs[self._y][x:end] = [self._attr] * len(text)
+        self._x = end
 
     def _put(self, piece: str, width: int) -> None:
         """Cells x..x+width-1 of the cursor row get ``piece`` (one char per cell, '' for
@@ -734,99 +785,98 @@ class Screen:
         prefix = ""
         if params and params[0] in "<=>?":
             prefix, params = params[0], params[1:]
-        if not _PARAMS_OK.fullmatch(params):
-            return
-        key = prefix + inter + final
-        if key == "m":
-            self._sgr(params)
+        if final == "m" and not prefix and not inter:
+            self._attr = sgr(self._attr, params)
         else:
-            handler = self._CSI.get(key)
+            handler = self._CSI.get(prefix + inter + final)
             if handler is not None:
-                handler(self, _numbers(params))
+                numbers = _numbers(params)
+                if numbers is not None:
+                    handler(self, numbers)
         self._last = None
 
     # -- CSI handlers: each takes the numeric parameters --------------------------------
 
-    def _cuu(self, p: list[int]) -> None:
+    def _cuu(self, p: Params) -> None:
         self._up(p[0] or 1)
 
-    def _cud(self, p: list[int]) -> None:
+    def _cud(self, p: Params) -> None:
         self._down(p[0] or 1)
 
-    def _cuf(self, p: list[int]) -> None:
+    def _cuf(self, p: Params) -> None:
         self._goto(self._x + (p[0] or 1), self._y)
 
-    def _cub(self, p: list[int]) -> None:
+    def _cub(self, p: Params) -> None:
         self._left(p[0] or 1)
 
-    def _cnl(self, p: list[int]) -> None:
+    def _cnl(self, p: Params) -> None:
         self._down(p[0] or 1)
         self._x = 0
 
-    def _cpl(self, p: list[int]) -> None:
+    def _cpl(self, p: Params) -> None:
         self._up(p[0] or 1)
         self._x = 0
 
-    def _cha(self, p: list[int]) -> None:
+    def _cha(self, p: Params) -> None:
         self._goto((p[0] or 1) - 1, self._y)
 
-    def _vpa(self, p: list[int]) -> None:
+    def _vpa(self, p: Params) -> None:
         self._goto_row((p[0] or 1) - 1)
 
-    def _vpr(self, p: list[int]) -> None:
+    def _vpr(self, p: Params) -> None:
         self._goto(self._x, self._y + (p[0] or 1))
 
-    def _cup(self, p: list[int]) -> None:
+    def _cup(self, p: Params) -> None:
         column = p[1] if len(p) > 1 else 0
         self._goto((column or 1) - 1, self._y)
         self._goto_row((p[0] or 1) - 1)
 
-    def _ich(self, p: list[int]) -> None:
+    def _ich(self, p: Params) -> None:
         if not self._wrap:
             self._insert_cells(self._chars[self._y], self._attrs[self._y], self._x, p[0] or 1)
 
-    def _dch(self, p: list[int]) -> None:
+    def _dch(self, p: Params) -> None:
         if not self._wrap:
             self._delete_cells(p[0] or 1)
 
-    def _ech(self, p: list[int]) -> None:
+    def _ech(self, p: Params) -> None:
         if not self._wrap:
             self._erase(self._y, self._x, min(self.cols, self._x + (p[0] or 1)))
 
-    def _ed(self, p: list[int]) -> None:
+    def _ed(self, p: Params) -> None:
         self._erase_display(p[0])
 
-    def _el(self, p: list[int]) -> None:
+    def _el(self, p: Params) -> None:
         self._erase_line(p[0])
 
-    def _il(self, p: list[int]) -> None:
+    def _il(self, p: Params) -> None:
         self._insert_lines(p[0] or 1)
 
-    def _dl(self, p: list[int]) -> None:
+    def _dl(self, p: Params) -> None:
         self._delete_lines(p[0] or 1)
 
-    def _su(self, p: list[int]) -> None:
+    def _su(self, p: Params) -> None:
         self._scroll_up(p[0] or 1)
 
-    def _sd(self, p: list[int]) -> None:
+    def _sd(self, p: Params) -> None:
         self._scroll_down(p[0] or 1)
 
-    def _cht(self, p: list[int]) -> None:
+    def _cht(self, p: Params) -> None:
         self._tab(p[0] or 1)
 
-    def _cbt(self, p: list[int]) -> None:
+    def _cbt(self, p: Params) -> None:
         self._back_tab(p[0] or 1)
 
-    def _rep(self, p: list[int]) -> None:
+    def _rep(self, p: Params) -> None:
         self._repeat(p[0] or 1)
 
-    def _tbc(self, p: list[int]) -> None:
+    def _tbc(self, p: Params) -> None:
         if p[0] == 0:
             self._tabs[self._x] = False
         elif p[0] == 3:
             self._tabs = [False] * self.cols
 
-    def _stbm(self, p: list[int]) -> None:
+    def _stbm(self, p: Params) -> None:
         top = (p[0] or 1) - 1
         bottom = (p[1] if len(p) > 1 and p[1] else self.rows) - 1
         bottom = min(bottom, self.rows - 1)
@@ -834,32 +884,32 @@ class Screen:
             self._top, self._bottom = top, bottom
             self._goto(0, top if self.origin else 0)
 
-    def _scosc(self, p: list[int]) -> None:
-        if p == [0]:
+    def _scosc(self, p: Params) -> None:
+        if p == (0,):
             self._save_cursor()
 
-    def _scorc(self, p: list[int]) -> None:
-        if p == [0]:
+    def _scorc(self, p: Params) -> None:
+        if p == (0,):
             self._restore_cursor()
 
-    def _sm(self, p: list[int]) -> None:
+    def _sm(self, p: Params) -> None:
         self._ansi_modes(p, True)
 
-    def _rm(self, p: list[int]) -> None:
+    def _rm(self, p: Params) -> None:
         self._ansi_modes(p, False)
 
-    def _ansi_modes(self, p: list[int], on: bool) -> None:
+    def _ansi_modes(self, p: Params, on: bool) -> None:
         for mode in p:
             if mode == 4:
                 self.insert = on
             elif mode == 20:
                 self.newline_mode = on
 
-    def _decset(self, p: list[int]) -> None:
+    def _decset(self, p: Params) -> None:
         for mode in p:
             self._dec_mode(mode, True)
 
-    def _decrst(self, p: list[int]) -> None:
+    def _decrst(self, p: Params) -> None:
         for mode in p:
             self._dec_mode(mode, False)
 
@@ -900,7 +950,7 @@ class Screen:
         if not on and save_cursor and self._alt_saved is not None:
             self._set_cursor_state(self._alt_saved)
 
-    def _soft_reset(self, p: list[int]) -> None:
+    def _soft_reset(self, p: Params) -> None:
         """DECSTR: modes and margins to their defaults; the screen stays."""
         self.cursor_visible, self.insert, self.origin, self.autowrap = True, False, False, True
         self.app_cursor_keys = self.app_keypad = False
@@ -908,18 +958,18 @@ class Screen:
         self._attr, self._g, self._gl, self._graphics = DEFAULT, ["B", "B"], 0, False
         self._saved = None
 
-    def _da1(self, p: list[int]) -> None:
-        if p == [0]:
+    def _da1(self, p: Params) -> None:
+        if p == (0,):
             self._reply(b"\x1b[?1;2c")
 
-    def _da2(self, p: list[int]) -> None:
-        if p == [0]:
+    def _da2(self, p: Params) -> None:
+        if p == (0,):
             self._reply(b"\x1b[>1;10;0c")
 
-    def _dsr(self, p: list[int]) -> None:
-        if p == [5]:
+    def _dsr(self, p: Params) -> None:
+        if p == (5,):
             self._reply(b"\x1b[0n")
-        elif p == [6]:
+        elif p == (6,):
             y = self._y - self._top if self.origin else self._y
             self._reply(b"\x1b[%d;%dR" % (y + 1, self._x + 1))
 
@@ -927,7 +977,7 @@ class Screen:
         if self._answer is not None:
             self._answer(data)
 
-    _CSI: ClassVar[dict[str, Callable[[Screen, list[int]], None]]] = {
+    _CSI: ClassVar[dict[str, Callable[[Screen, Params], None]]] = {
         "@": _ich, "A": _cuu, "B": _cud, "C": _cuf, "D": _cub, "E": _cnl, "F": _cpl,
         "G": _cha, "H": _cup, "I": _cht, "J": _ed, "K": _el, "L": _il, "M": _dl, "P": _dch,
         "S": _su, "T": _sd, "X": _ech, "Z": _cbt, "`": _cha, "a": _cuf, "b": _rep, "c": _da1,
@@ -936,64 +986,74 @@ class Screen:
         "!p": _soft_reset,
     }
 
-    # -- SGR ---------------------------------------------------------------------------
 
-    def _sgr(self, params: str) -> None:
-        attr = self._attr
-        parts = params.split(";")
-        i = 0
-        while i < len(parts):
-            part = parts[i]
-            if ":" in part:
-                attr = self._sgr_sub(attr, part.split(":"))
-                i += 1
-                continue
-            code = int(part) if part else 0
-            if code in (38, 48):
-                color, used = self._extended_color(parts[i + 1:])
-                i += 1 + used
-                if color is not None:
-                    attr = self._with_color(attr, code == 48, color)
-                continue
-            attr = _sgr_simple(attr, code)
+# -- SGR -------------------------------------------------------------------------------
+
+_sgr_cache: dict[tuple[Attr, str], Attr] = {}
+
+
+def sgr(attr: Attr, params: str) -> Attr:
+    """The attribute after SGR ``params`` (invalid parameters change nothing)."""
+    key = (attr, params)
+    new = _sgr_cache.get(key)
+    if new is None:
+        new = _sgr(attr, params.split(";")) if _PARAMS_OK.fullmatch(params) else attr
+        if len(_sgr_cache) >= _CACHE_LIMIT:
+            _sgr_cache.clear()
+        _sgr_cache[key] = new
+    return new
+
+
+def _sgr(attr: Attr, parts: list[str]) -> Attr:
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        if ":" in part:
+            attr = _sgr_sub(attr, part.split(":"))
             i += 1
-        self._attr = attr
-
-    def _sgr_sub(self, attr: Attr, sub: list[str]) -> Attr:
-        """One SGR with colon sub-parameters: 4:x underline styles, 38:5:n, 38:2::r:g:b."""
-        code = int(sub[0] or 0)
-        if code == 4:
-            style = int(sub[1] or 0) if len(sub) > 1 else 1
-            return attr | UNDERLINE if style else attr & ~UNDERLINE
+            continue
+        code = int(part) if part else 0
         if code in (38, 48):
-            rest = sub[1:]
-            if rest and rest[0] == "2" and len(rest) >= 5:
-                rest = ["2", *rest[-3:]]  # the colour-space id is optional
-            color, _ = self._extended_color(rest)
+            color, used = _extended_color(parts[i + 1:])
+            i += 1 + used
             if color is not None:
-                return self._with_color(attr, code == 48, color)
-            return attr
-        return _sgr_simple(attr, code)
+                attr = _with_color(attr, code == 48, color)
+            continue
+        attr = _sgr_simple(attr, code)
+        i += 1
+    return attr
 
-    @staticmethod
-    def _extended_color(rest: list[str]) -> tuple[int | None, int]:
-        """(palette index, parameters used) from the parameters after 38 or 48."""
-        try:
-            kind = int(rest[0] or 0) if rest else 0
-            if kind == 5 and len(rest) >= 2:
-                return min(int(rest[1] or 0), 255), 2
-            if kind == 2 and len(rest) >= 4:
-                r, g, b = (min(int(v or 0), 255) for v in rest[1:4])
-                return rgb_to_256(r, g, b), 4
-        except ValueError:
-            pass
-        return None, len(rest)
 
-    @staticmethod
-    def _with_color(attr: Attr, background: bool, color: int) -> Attr:
-        if background:
-            return (attr & ~BG_MASK) | ((color + 1) << BG_SHIFT)
-        return (attr & ~COLOR_MASK) | (color + 1)
+def _sgr_sub(attr: Attr, sub: list[str]) -> Attr:
+    """One SGR with colon sub-parameters: 4:x underline styles, 38:5:n, 38:2::r:g:b."""
+    code = int(sub[0] or 0)
+    if code == 4:
+        style = int(sub[1] or 0) if len(sub) > 1 else 1
+        return attr | UNDERLINE if style else attr & ~UNDERLINE
+    if code in (38, 48):
+        rest = sub[1:]
+        if rest and rest[0] == "2" and len(rest) >= 5:
+            rest = ["2", *rest[-3:]]  # the colour-space id is optional
+        color, _ = _extended_color(rest)
+        return attr if color is None else _with_color(attr, code == 48, color)
+    return _sgr_simple(attr, code)
+
+
+def _extended_color(rest: list[str]) -> tuple[int | None, int]:
+    """(palette index, parameters used) from the parameters after 38 or 48."""
+    kind = int(rest[0] or 0) if rest else 0
+    if kind == 5 and len(rest) >= 2:
+        return min(int(rest[1] or 0), 255), 2
+    if kind == 2 and len(rest) >= 4:
+        r, g, b = (min(int(v or 0), 255) for v in rest[1:4])
+        return rgb_to_256(r, g, b), 4
+    return None, len(rest)
+
+
+def _with_color(attr: Attr, background: bool, color: int) -> Attr:
+    if background:
+        return (attr & ~BG_MASK) | ((color + 1) << BG_SHIFT)
+    return (attr & ~COLOR_MASK) | (color + 1)
 
 
 _SGR_ON = {1: BOLD, 2: DIM, 3: ITALIC, 4: UNDERLINE, 5: BLINK, 6: BLINK, 7: REVERSE,
