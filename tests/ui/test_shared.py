@@ -1,0 +1,113 @@
+"""The shared-terminal view: floods coalesce into frames and pause the shell instead of
+growing memory; nothing the shell sends escapes the widget on either side."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from remote_help.proto.session import Hello
+from remote_help.ui import shared
+from remote_help.ui.shared import SharedTerminal
+
+HOSTILE = [
+    b"\x1b]52;c;cm0gLXJmIH4K\x07",  # clipboard write
+    b"\x1b]0;title\x07\x1b]2;title\x1b\\",  # titles
+    b"\x1b[21t\x1b[20t\x1b[14t\x1b[18t",  # title and window reports
+    b"\x1bP$qm\x1b\\\x1bP+q544e\x1b\\",  # DECRQSS, XTGETTCAP
+    b"\x1b]10;?\x07\x1b]11;?\x07\x1b]4;1;?\x07",  # colour queries
+    b"\x1b_application program command\x1b\\\x1b^privacy message\x1b\\",
+    b"\x1b[?1049h\x1b[?1000h\x1b[?2004h\x1b[>4;2m\x1b[>1u",  # modes for the real terminal
+    b"\x1b]8;;http://example.invalid/\x07link\x1b]8;;\x07",
+]
+
+
+def run(body: object) -> None:
+    asyncio.run(body)  # type: ignore[arg-type]
+
+
+def make(role: str, sent: list[bytes], redraws: list[int]) -> SharedTerminal:
+    view = SharedTerminal(role, (80, 25), lambda: redraws.append(1), colors=16, utf8=True)
+    view.send = sent.append
+    view.set_peer("bob", "192.0.2.7")
+    return view
+
+
+@pytest.mark.parametrize("role", ["friend", "helper"])
+def test_dangerous_sequences_stay_inside_and_are_never_answered(role: str) -> None:
+    async def body() -> None:
+        sent: list[bytes] = []
+        view = make(role, sent, [])
+        for data in HOSTILE:
+            view.show(data)
+        view.show(b"\x1b[6n\x1b[c")  # harmless questions: only the friend's side answers
+        await asyncio.sleep(0.1)
+        canvas = view.widget.render((80, 25), focus=True)
+        text = b"\n".join(canvas.text)
+        assert b"\x1b" not in text
+        for word in (b"title", b"cm0g", b"http", b"privacy", b"application"):
+            assert word not in text
+        assert b"link" in text  # the text of a hyperlink, without the link
+        if role == "friend":
+            assert sent == [b"\x1b[1;5R", b"\x1b[?1;2c"]
+        else:
+            assert sent == []
+
+    run(body())
+
+
+def test_a_flood_pauses_the_shell_and_resumes_it_drawing_at_most_30_frames_a_second() -> None:
+    async def body() -> None:
+        redraws: list[int] = []
+        view = make("friend", [], redraws)
+        drained: list[int] = []
+        view.on_drained = lambda: drained.append(1)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        flood = b"y\r\n" * 100_000  # more than the view takes before it says "busy"
+        view.show(flood)
+        assert view.busy  # the session stops reading the shell now
+        while view.busy:
+            await asyncio.sleep(0.01)
+        elapsed = loop.time() - started
+        assert drained == [1]
+        assert len(redraws) <= 3 + elapsed * 30
+        await asyncio.sleep(0.1)
+        assert view.screen.text_lines()[-2] == "y"
+
+    run(body())
+
+
+def test_the_friend_status_line_always_says_how_to_end() -> None:
+    async def body() -> None:
+        view = make("friend", [], [])
+        view.connected(Hello("helper", "Bob Smith", 80, 24))
+        rows = [r.decode() for r in view.widget.render((80, 25), focus=True).text]
+        assert rows[0].startswith(" To end help, press Ctrl+Alt+C.")
+        assert "Bob Smith (bob at 192.0.2.7)" in rows[0]
+        small = [r.decode() for r in view.widget.render((60, 20), focus=True).text]
+        assert small[0].startswith(" To end help, press Ctrl+Alt+C.")  # first, never cut
+
+    run(body())
+
+
+def test_the_helper_is_warned_when_its_window_is_smaller() -> None:
+    async def body() -> None:
+        view = make("helper", [], [])
+        view.grid(100, 40)
+        view.notice("Make your window bigger: your friend's screen is 100x40, yours 80x24.")
+        rows = [r.decode() for r in view.widget.render((80, 25), focus=True).text]
+        assert rows[0].startswith(" Ctrl+Alt+C or F10 ends the session.   Your friend:")
+        assert "Make your window bigger" in rows[1]
+        view.grid(60, 20)
+        rows = [r.decode() for r in view.widget.render((80, 25), focus=True).text]
+        assert "Make your window bigger" not in "\n".join(rows)
+        assert rows[1].startswith(("┌", "+"))  # the friend's grid, framed
+
+    run(body())
+
+
+def test_limits_are_what_the_design_says() -> None:
+    assert pytest.approx(1 / 30) == shared.FRAME_INTERVAL
+    assert shared.PENDING_LIMIT <= 1024 * 1024
