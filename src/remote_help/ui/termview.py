@@ -184,29 +184,27 @@ class TerminalView(urwid.Widget):  # type: ignore[misc]
     # -- keys --------------------------------------------------------------------------
 
     def keypress(self, size: tuple[int, int], key: str) -> str | None:
-        """Send the bytes xterm would send for ``key``; return keys with no translation
-        (and ``meta ctrl c``, which always belongs to the caller)."""
-        if key in ("begin paste", "end paste"):
-            self._paste(key == "begin paste")
-            return None
-        if key == "meta ctrl c":
+        """Send the bytes xterm would send for ``key``; return keys with no translation,
+        every key when read-only, and ``meta ctrl c``, which always belongs to the caller."""
+        if key == "meta ctrl c" or self._send is None:
             return key
+        if key in ("begin paste", "end paste"):
+            self._paste(self._send, begin=key == "begin paste")
+            return None
         data = key_bytes(key, app_cursor=self.screen.app_cursor_keys)
         if data is None:
             return key
-        if self._send is not None:
-            self._send(data)
+        self._send(data)
         return None
 
-    def _paste(self, begin: bool) -> None:
-        if self._send is None:
-            return
+    def _paste(self, send: Callable[[bytes], None], *, begin: bool) -> None:
+        """Pasted text is wrapped in ESC [200~ ... ESC [201~ when the program asked."""
         if begin and self.screen.bracketed_paste:
             self._pasting = True
-            self._send(b"\x1b[200~")
+            send(b"\x1b[200~")
         elif not begin and self._pasting:
             self._pasting = False
-            self._send(b"\x1b[201~")
+            send(b"\x1b[201~")
 
     def mouse_event(self, size: tuple[int, int], event: str,  # noqa: PLR0917 (urwid's)
                     button: int, col: int, row: int, focus: bool) -> bool:
