@@ -53,6 +53,11 @@ class Account:
     state: Path  # XDG_STATE_HOME for this run
     as_other_user: bool = False
 
+    @property
+    def config(self) -> Path:
+        """XDG_CONFIG_HOME for this run: never the real account's settings."""
+        return self.state.with_name(self.state.name.replace("state-", "config-", 1))
+
     def env(self, **extra: str) -> dict[str, str]:
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
@@ -63,6 +68,7 @@ class Account:
             "LANG": "C.UTF-8",
             "XDG_RUNTIME_DIR": str(self.runtime),
             "XDG_STATE_HOME": str(self.state),
+            "XDG_CONFIG_HOME": str(self.config),
             "PYTHONDONTWRITEBYTECODE": "1",
             "PS1": "$ ",
         }
@@ -161,12 +167,13 @@ def make_account(base: Path, name: str | None = None, user: str | None = None) -
     tag = name or secrets.token_hex(3)
     runtime = base / f"run-{tag}"
     state = base / f"state-{tag}"
-    for path in (runtime, state):
+    config = base / f"config-{tag}"
+    for path in (runtime, state, config):
         path.mkdir(mode=0o700, parents=True)
     if user is None:
         return Account(pwd.getpwuid(os.geteuid()).pw_name, Path.home(), runtime, state)
     info = pwd.getpwnam(user)
-    for path in (base, runtime, state):
+    for path in (base, runtime, state, config):
         os.chown(path, info.pw_uid, info.pw_gid) if path != base else path.chmod(0o755)
     return Account(user, Path(info.pw_dir), runtime, state, as_other_user=True)
 

@@ -3,6 +3,7 @@ panes on loopback, driven only by keystrokes, read only from their screens."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -36,14 +37,15 @@ def launch(tmux: Tmux, world: support.World, account: support.Account, *args: st
     return pane
 
 
-def connect(tmux: Tmux, world: support.World, term: str, lang: str) -> tuple[Pane, Pane]:
+def connect(tmux: Tmux, world: support.World, term: str, lang: str,
+            friend_account: support.Account | None = None) -> tuple[Pane, Pane]:
     """Both people walk the wizard up to the shared terminal, with keystrokes only."""
     port = support.free_port()
     world.ports.append(port)
     helper = launch(tmux, world, world.account(), "helper", "--port", str(port),
                     "--bind", "127.0.0.1", term=term, lang=lang)
-    friend = launch(tmux, world, world.account(world.user()), "--port", str(port),
-                    term=term, lang=lang)
+    friend = launch(tmux, world, friend_account or world.account(world.user()), "--port",
+                    str(port), term=term, lang=lang)
     # Helper: the welcome, then what the friend must know, then waiting.
     helper.wait_for("Step 1 of 7")
     helper.send("c")
@@ -91,14 +93,25 @@ def friend_ends(helper: Pane, friend: Pane, timeout: float = 5) -> None:
     assert "Traceback" not in friend.screen() + helper.screen()
 
 
+def saved_settings(account: support.Account) -> dict[str, object] | None:
+    path = account.config / "remote-help" / "settings.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
 def journey(world: support.World, term: str, lang: str) -> None:
+    friend_account = world.account(world.user())
     with Tmux(width=80, height=24) as tmux:
-        helper, friend = connect(tmux, world, term, lang)
+        helper, friend = connect(tmux, world, term, lang, friend_account)
         helper.type("echo $((6*7))")
         helper.send("Enter")
         helper.wait_for(ANSWER)
         friend.wait_for(ANSWER)
         friend_ends(helper, friend)
+    # The friend's answers of this successful connection are next time's defaults.
+    saved = saved_settings(friend_account)
+    assert saved is not None
+    assert saved["role"] == "friend"
+    assert saved["address"] == "127.0.0.1"
 
 
 @pytest.mark.root
@@ -129,7 +142,8 @@ def test_a_wrong_code_says_stop_and_shares_nothing(world: support.World) -> None
     with Tmux(width=80, height=24) as tmux:
         helper = launch(tmux, world, world.account(), "helper", "--port", str(port),
                         "--bind", "127.0.0.1", term="xterm-256color", lang="C.UTF-8")
-        friend = launch(tmux, world, world.account(), "friend", "127.0.0.1", "--port",
+        friend_account = world.account()
+        friend = launch(tmux, world, friend_account, "friend", "127.0.0.1", "--port",
                         str(port), term="xterm-256color", lang="C.UTF-8")
         helper.wait_for("Step 1 of 7")
         helper.send("c")
@@ -152,3 +166,4 @@ def test_a_wrong_code_says_stop_and_shares_nothing(world: support.World) -> None
         for pane in (friend, helper):
             pane.wait_for("EXITED 1")
             pane.wait_for("MODES RESTORED")
+    assert saved_settings(friend_account) is None  # nothing worked: nothing remembered

@@ -30,6 +30,11 @@ BANNED = re.compile(
 DETAILS = Details("ssh-ed25519 AAAA", "ssh-ed25519 BBBB", "bob", "192.0.2.7")
 
 
+@pytest.fixture(autouse=True)
+def private_config(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+
+
 def banned_in(text: str) -> list[str]:
     # "IP" only in capitals: "ip" is not a word people read anyway.
     return [m.group(0) for m in BANNED.finditer(text)

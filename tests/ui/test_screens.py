@@ -313,3 +313,34 @@ def test_every_code_symbol_is_typable() -> None:
         assert checked == [sas.ALPHABET]
 
     staged(NORMAL, test)
+
+
+def test_last_successful_answers_are_the_defaults(tmp_path: object) -> None:
+    from remote_help import settings
+
+    assert settings.save(settings.Settings(role="friend", address="192.0.2.44"))
+
+    async def test(stage: Stage) -> None:
+        text = joined(await stage.press("c"))
+        assert "Last time on this computer: I need help." in text
+        text = joined(await stage.press("n"))
+        assert "Address: 192.0.2.44_" in text
+        stage.app.session_started()  # a connection worked: its answers are kept
+        assert settings.load().address == "192.0.2.44"
+
+    staged(NORMAL, test)
+
+
+def test_a_broken_settings_file_changes_nothing(tmp_path: object) -> None:
+    from remote_help import settings
+
+    path = settings.config_path()
+    assert path is not None
+    path.parent.mkdir(parents=True)
+    path.write_text("{not json")
+
+    async def test(stage: Stage) -> None:
+        text = joined(await stage.press("c", "n"))
+        assert "Address: _" in text
+
+    staged(NORMAL, test)

@@ -206,7 +206,7 @@ class App:
         if step is Step.WELCOME:
             return Welcome(self.flow.role)
         if step is Step.ROLE:
-            return Role()
+            return Role(self.saved.role)
         if step is Step.DETAILS:
             return Details(self.choices, self._unavailable(), self._addresses,
                            self._port_note())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from remote_help.ui import keys
 from remote_help.ui.chrome import StepScreen
 from remote_help.ui.screens.welcome import page
@@ -11,9 +13,9 @@ class Role(StepScreen):
     context = keys.ROLE
     title = "Who are you?"
 
-    def __init__(self) -> None:
+    def __init__(self, last: str | None = None) -> None:
         super().__init__()
-        self.widget = page([
+        lines: list[Any] = [
             "Who are you?",
             "",
             ["   ", ("key", "N"), "   I need help with my computer"],
@@ -21,7 +23,13 @@ class Role(StepScreen):
             ["   ", ("key", "H"), "   I am helping someone"],
             "",
             ["Press ", ("key", "N"), " or ", ("key", "H"), "."],
-        ])
+        ]
+        if last in _LAST:
+            lines += ["", f"Last time on this computer: {_LAST[last]}."]
+        self.widget = page(lines)
 
     def hints(self) -> list[str]:
         return ["friend", "helper", "back", "quit"]
+
+
+_LAST = {"friend": "I need help", "helper": "I am helping someone"}
