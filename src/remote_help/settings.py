@@ -1,8 +1,4 @@
-"""The friend's answers of the last successful connection, as next time's defaults.
-
-Read and written in the XDG config directory. Nothing here may stop anyone being helped:
-a missing, read-only or full home, or a damaged file, just means no defaults.
-"""
+"""Next time's defaults: the answers of the last successful connection, kept leniently."""
 
 from __future__ import annotations
 
@@ -11,16 +7,23 @@ import ipaddress
 import json
 import logging
 import os
+import re
+import stat
 import tempfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
 
 from remote_help.paths import APP
 
 log = logging.getLogger(__name__)
-MAX_SIZE = 64 * 1024
+MAX_SIZE = 64 * 1024  # a settings file is a few hundred bytes; anything bigger is not ours
 NAME = "settings.json"
+TEMP_PREFIX = ".settings-"
+TEMP_SUFFIX = ".tmp"
+ROLES = ("helper", "friend")
+HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
+                      r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*")
+SCOPE = re.compile(r"[A-Za-z0-9_.-]{1,15}")  # an interface name, as in fe80::1%eth0
 
 
 @dataclass(frozen=True)
@@ -28,74 +31,117 @@ class Settings:
     role: str | None = None  # "helper" or "friend": the last choice on this machine
     address: str = ""  # the helper's address the friend typed last time
     reverse: bool = False
-    screen_sharing: bool = True
-    firewall: bool = False
+    screen_sharing: bool = True  # friend: start screen sharing when a desktop exists
+    firewall: bool = False  # manage the firewall (off by default)
 
 
 def config_path() -> Path | None:
-    """$XDG_CONFIG_HOME/remote-help/settings.json, or ~/.config/...; None without a home."""
+    """$XDG_CONFIG_HOME/remote-help/settings.json, else ~/.config/...; None without a home.
+
+    A relative $XDG_CONFIG_HOME is ignored, as the XDG specification says. No usable home
+    (HOME unset, relative, "/", or not a directory, like /nonexistent) means no settings.
+    """
     xdg = os.environ.get("XDG_CONFIG_HOME", "")
-    if os.path.isabs(xdg):  # the spec says relative paths are to be ignored
+    if os.path.isabs(xdg):
         return Path(xdg) / APP / NAME
     home = os.environ.get("HOME", "")
-    if not os.path.isabs(home) or home == "/" or not os.path.isdir(home):
+    if not os.path.isabs(home) or os.path.realpath(home) == "/" or not os.path.isdir(home):
         return None
     return Path(home) / ".config" / APP / NAME
 
 
 def load(path: Path | None = None) -> Settings:
-    """The saved settings; defaults for whatever is missing or wrong. Never raises."""
-    path = path or config_path()
+    """The saved settings, defaults for whatever is missing or wrong. Never raises.
+
+    Each field is kept only if it is valid on its own, so one damaged value does not
+    cost the others; unknown keys are ignored.
+    """
+    path = path if path is not None else config_path()
     if path is None:
         return Settings()
-    try:
-        with path.open("rb") as f:
-            raw = f.read(MAX_SIZE + 1)
-        data = json.loads(raw) if len(raw) <= MAX_SIZE else None
-    except (OSError, ValueError):
-        return Settings()
+    data = _read_json(path)
     if not isinstance(data, dict):
         return Settings()
-    return Settings(**{f.name: data[f.name] for f in fields(Settings)
-                       if f.name in data and _valid(f.name, data[f.name])})
+    good = {f.name: data[f.name] for f in fields(Settings)
+            if f.name in data and valid(f.name, data[f.name])}
+    return Settings(**good)
 
 
-def _valid(name: str, value: Any) -> bool:
+def _read_json(path: Path) -> object:
+    """The parsed content of a regular file of at most MAX_SIZE bytes, else None."""
+    try:
+        # O_NONBLOCK: a FIFO planted at our name must not hang the start-up.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_SIZE and (chunk := os.read(fd, MAX_SIZE + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_SIZE:
+            return None
+        return json.loads(b"".join(chunks))
+    except (OSError, ValueError, RecursionError):  # RecursionError: "[[[[..." nested deep
+        return None
+    finally:
+        os.close(fd)
+
+
+def valid(name: str, value: object) -> bool:
+    """Whether ``value`` may be the field ``name`` of Settings."""
     if name == "role":
-        return value in ("helper", "friend")
+        return isinstance(value, str) and value in ROLES
     if name == "address":
-        if not isinstance(value, str) or len(value) > 64:
-            return False
-        try:
-            ipaddress.ip_address(value)
-        except ValueError:
-            return False
-        return True
+        return isinstance(value, str) and valid_address(value)
     return isinstance(value, bool)
 
 
+def valid_address(text: str) -> bool:
+    """An IP address or a host name: what the friend could have typed; never empty."""
+    if not text.isascii():
+        return False
+    scope = text.partition("%")[2]
+    if scope and not SCOPE.fullmatch(scope):
+        return False
+    with contextlib.suppress(ValueError):
+        ipaddress.ip_address(text)
+        return True
+    if scope or re.fullmatch(r"[\d.]+", text):
+        return False  # a scope on a name, or something that looks like IPv4 but is not
+    return bool(HOSTNAME.fullmatch(text))
+
+
 def save(settings: Settings, path: Path | None = None) -> bool:
-    """Write atomically (a temporary file, then rename); False if it could not be done."""
-    path = path or config_path()
+    """Replace the settings file atomically; False, and the old file intact, if not possible.
+
+    The new content goes to a fresh 0600 file in the same directory (created exclusively,
+    so nothing planted at its name is followed), is flushed to disk, and only then renamed
+    over the old one. Never raises. The directory must belong to us: root does not write
+    into a user's home (``sudo`` keeping HOME), where it would leave files the user cannot
+    replace.
+    """
+    path = path if path is not None else config_path()
     if path is None:
+        return False
+    try:
+        text = json.dumps(asdict(settings), indent=1) + "\n"
+    except (TypeError, ValueError):  # not a value JSON can hold: a programming error
+        log.exception("settings not saved")
         return False
     temp: str | None = None
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)  # 0600, O_EXCL
-        with os.fdopen(fd, "w") as f:
-            json.dump(asdict(settings), f, indent=1)
-            f.write("\n")
+        _make_private_dirs(path.parent)
+        fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(temp, path)
         temp = None
-        with contextlib.suppress(OSError):
-            directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(directory)
-            finally:
-                os.close(directory)
     except OSError as exc:
         log.debug("settings not saved: %s", exc)
         return False
@@ -103,4 +149,36 @@ def save(settings: Settings, path: Path | None = None) -> bool:
         if temp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
+    _fsync_directory(path.parent)
     return True
+
+
+def _make_private_dirs(directory: Path) -> None:
+    """Create the missing parts of ``directory`` with mode 0700, in a place of ours.
+
+    The nearest directory that exists already must be owned by us; raises OSError if not.
+    """
+    if directory.is_dir():
+        _check_ours(directory)
+        return
+    if directory.parent == directory:
+        raise NotADirectoryError(f"{directory} is not a directory")
+    _make_private_dirs(directory.parent)
+    with contextlib.suppress(FileExistsError):  # made meanwhile, or a file: mkstemp says
+        directory.mkdir(mode=0o700)
+
+
+def _check_ours(directory: Path) -> None:
+    owner = directory.stat().st_uid
+    if owner != os.geteuid():
+        raise PermissionError(f"{directory} belongs to user {owner}, not to us")
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable; the file is already in place if this fails."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

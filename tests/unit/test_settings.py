@@ -6,6 +6,8 @@ import contextlib
 import json
 import os
 import subprocess
+import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,23 +16,64 @@ import pytest
 from remote_help import settings
 from remote_help.settings import Settings
 
+FRIEND = Settings(role="friend", address="192.0.2.7", reverse=True, screen_sharing=False,
+                  firewall=True)
+
+
+def names(directory: Path) -> list[str]:
+    """What is in ``directory``: a temporary file left behind would show here."""
+    return sorted(p.name for p in directory.iterdir())
+
+
+# -- the good path ------------------------------------------------------------------------
 
 def test_round_trip(tmp_path: Path) -> None:
-    path = tmp_path / "remote-help" / "settings.json"
-    saved = Settings(role="friend", address="192.0.2.7", reverse=True)
-    assert settings.save(saved, path)
-    assert settings.load(path) == saved
+    path = tmp_path / "config" / "remote-help" / "settings.json"
+    assert settings.save(FRIEND, path)
+    assert settings.load(path) == FRIEND
+    assert json.loads(path.read_text())["address"] == "192.0.2.7"
     assert path.stat().st_mode & 0o777 == 0o600
     assert path.parent.stat().st_mode & 0o777 == 0o700
-    assert sorted(p.name for p in path.parent.iterdir()) == ["settings.json"]
+    assert path.parent.parent.stat().st_mode & 0o777 == 0o700  # every level it made
+    assert names(path.parent) == ["settings.json"]
 
+
+def test_save_replaces_the_file_instead_of_writing_into_it(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    assert settings.save(Settings(role="helper"), path)
+    os.link(path, tmp_path / "old")  # a reader holding the old file sees it whole
+    assert settings.save(FRIEND, path)
+    assert settings.load(tmp_path / "old") == Settings(role="helper")
+    assert settings.load(path) == FRIEND
+    assert names(tmp_path) == ["old", "settings.json"]
+
+
+def test_a_symlink_planted_at_the_temporary_name_is_not_followed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    planted = tmp_path / f"{settings.TEMP_PREFIX}guessed{settings.TEMP_SUFFIX}"
+    planted.symlink_to(victim)
+    # mkstemp draws its names from here (private, but stable since Python 2): the first
+    # name it tries is the planted one.
+    monkeypatch.setattr(tempfile, "_get_candidate_names", lambda: iter(["guessed", "other"]))
+    assert settings.save(FRIEND, tmp_path / "settings.json")
+    assert victim.read_text() == "precious\n"
+    assert planted.is_symlink()
+    assert settings.load(tmp_path / "settings.json") == FRIEND
+
+
+# -- reading what is not quite right ------------------------------------------------------
 
 def test_missing_file_gives_defaults(tmp_path: Path) -> None:
     assert settings.load(tmp_path / "nothing.json") == Settings()
+    assert settings.load(tmp_path / "no" / "such" / "dir.json") == Settings()
 
 
 @pytest.mark.parametrize("content", [
-    b"", b"{", b"[]", b"null", b"\xff\xfe", b'{"role": 3}', b" " * (settings.MAX_SIZE + 10),
+    b"", b"{", b'{"role": "friend"', b"[]", b"null", b"3", b'"friend"', b"\xff\xfe\xfa",
+    b'{"role": 3}', b"{'role': 'friend'}", b"[" * 60_000, b'{"a":' * 20_000,
+    b" " * (settings.MAX_SIZE + 10),
 ])
 def test_damaged_files_give_defaults(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "settings.json"
@@ -38,27 +81,111 @@ def test_damaged_files_give_defaults(tmp_path: Path, content: bytes) -> None:
     assert settings.load(path) == Settings()
 
 
+def test_a_partial_file_keeps_what_it_has(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text('{"role": "helper"}')
+    assert settings.load(path) == Settings(role="helper")
+
+
 def test_good_fields_survive_bad_ones(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"role": "boss", "address": "192.0.2.9", "reverse": "yes",
-                                "firewall": True, "unknown": 1,
+                                "firewall": True, "unknown": [1, 2], "screen_sharing": 0}))
+    assert settings.load(path) == Settings(address="192.0.2.9", firewall=True)
+    path.write_text(json.dumps({"role": ["friend"], "address": None, "reverse": 1,
                                 "screen_sharing": False}))
-    assert settings.load(path) == Settings(address="192.0.2.9", firewall=True,
-                                           screen_sharing=False)
-    path.write_text(json.dumps({"address": "$(reboot)"}))
-    assert settings.load(path).address == ""
+    assert settings.load(path) == Settings(screen_sharing=False)
 
+
+@pytest.mark.parametrize("address", ["192.0.2.7", "2001:db8::1", "fe80::1%eth0",
+                                     "bob.example.org", "bobs-pc"])
+def test_addresses_the_friend_could_have_typed_are_kept(tmp_path: Path, address: str) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"address": address}))
+    assert settings.load(path).address == address
+
+
+@pytest.mark.parametrize("address", [
+    "", "$(reboot)", "192.0.2", "192.0.2.256", "01.2.3.4", "1.2.3.4%eth0", "fe80::1%$(x)",
+    "fe80::1%", "bob.example.org%eth0", "-bob", "bob..org", "bøb.org", "a" * 300,
+    "192.0.2.7\n", " 192.0.2.7", "192.0.2.7\x1b[2J",
+])
+def test_invalid_addresses_are_dropped(tmp_path: Path, address: str) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"address": address, "role": "friend"}))
+    assert settings.load(path) == Settings(role="friend")
+
+
+def test_the_size_limit_is_exact(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    body = b'{"role": "friend"}'
+    path.write_bytes(body + b" " * (settings.MAX_SIZE - len(body)))
+    assert settings.load(path) == Settings(role="friend")
+    path.write_bytes(body + b" " * (settings.MAX_SIZE - len(body) + 1))
+    assert settings.load(path) == Settings()
+
+
+def test_a_fifo_at_the_name_does_not_hang(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    os.mkfifo(path)
+    started = time.monotonic()
+    assert settings.load(path) == Settings()
+    assert time.monotonic() - started < 5
+
+
+def test_an_endless_device_at_the_name_is_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.symlink_to("/dev/zero")
+    assert settings.load(path) == Settings()
+
+
+def test_a_directory_in_the_way_is_no_error(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.mkdir()
+    assert settings.save(Settings(role="friend"), path) is False
+    assert settings.load(path) == Settings()
+    assert names(tmp_path) == ["settings.json"]
+    assert names(path) == []
+
+
+def test_a_file_in_the_way_of_the_directory_is_no_error(tmp_path: Path) -> None:
+    (tmp_path / "remote-help").write_text("not a directory")
+    assert settings.save(FRIEND, tmp_path / "remote-help" / "settings.json") is False
+    assert names(tmp_path) == ["remote-help"]
+
+
+def test_values_json_cannot_hold_are_no_error(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    assert settings.save(Settings(address=object()), path) is False  # type: ignore[arg-type]
+    assert names(tmp_path) == []
+
+
+# -- where the file lives -----------------------------------------------------------------
 
 def test_config_path_follows_xdg_and_ignores_relative(monkeypatch: pytest.MonkeyPatch,
                                                       tmp_path: Path) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
-    assert settings.config_path() == tmp_path / "remote-help" / "settings.json"
-    monkeypatch.setenv("XDG_CONFIG_HOME", "relative/dir")
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert settings.config_path() == tmp_path / ".config" / "remote-help" / "settings.json"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert settings.config_path() == tmp_path / "xdg" / "remote-help" / "settings.json"
+    home_default = tmp_path / ".config" / "remote-help" / "settings.json"
+    for ignored in ("relative/dir", "", "."):
+        monkeypatch.setenv("XDG_CONFIG_HOME", ignored)
+        assert settings.config_path() == home_default
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    assert settings.config_path() == home_default
 
 
-@pytest.mark.parametrize("home", [None, "/", "/nonexistent-home-for-test", "relative"])
+def test_load_and_save_use_the_config_path(monkeypatch: pytest.MonkeyPatch,
+                                           tmp_path: Path) -> None:
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert settings.save(FRIEND)
+    assert settings.load() == FRIEND
+    assert (tmp_path / ".config" / "remote-help" / "settings.json").is_file()
+
+
+@pytest.mark.parametrize("home", [None, "", "/", "//", "/nonexistent", "/nonexistent-home",
+                                  "relative", "/etc/passwd"])
 def test_no_usable_home_means_no_settings_and_no_error(monkeypatch: pytest.MonkeyPatch,
                                                        home: str | None) -> None:
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
@@ -71,42 +198,63 @@ def test_no_usable_home_means_no_settings_and_no_error(monkeypatch: pytest.Monke
     assert settings.save(Settings(role="friend")) is False
 
 
-def test_a_directory_in_the_way_is_no_error(tmp_path: Path) -> None:
-    path = tmp_path / "settings.json"
-    path.mkdir()
-    assert settings.save(Settings(role="friend"), path) is False
-    assert settings.load(path) == Settings()
-    assert [p.name for p in tmp_path.iterdir()] == ["settings.json"]
+@pytest.mark.root
+def test_root_does_not_write_into_someone_elses_directory(tmp_path: Path) -> None:
+    home = tmp_path / "alice"
+    home.mkdir()
+    os.chown(home, 65534, 65534)  # as after `sudo` kept a user's HOME
+    assert settings.save(FRIEND, home / ".config" / "remote-help" / "settings.json") is False
+    assert names(home) == []
 
+
+# -- disks that say no --------------------------------------------------------------------
 
 @contextlib.contextmanager
 def small_tmpfs(where: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` mounted at ``where`` for the test, always unmounted after."""
     where.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
-                             str(where)], capture_output=True, check=False)
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs",
+                             str(where)], capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (CI runs as root and can)")
+        pytest.skip(f"cannot mount a tmpfs here ({result.stderr.strip()}); "
+                    "CI runs as root and can")
     try:
         yield where
     finally:
         subprocess.run(["umount", "-l", str(where)], check=False)
 
 
+def fill(disk: Path) -> None:
+    with contextlib.suppress(OSError), (disk / "filler").open("wb") as f:
+        while True:
+            f.write(b"x" * 4096)
+            f.flush()
+
+
 @pytest.mark.root
 def test_full_disk_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path) -> None:
-    with small_tmpfs(tmp_path / "disk", "16k") as disk:
+    # Two pages: the old file and, once the filler is gone, room for the new one beside it.
+    with small_tmpfs(tmp_path / "disk", "8k") as disk:
         path = disk / "settings.json"
         old = Settings(role="friend", address="192.0.2.7")
         assert settings.save(old, path)
-        with contextlib.suppress(OSError), (disk / "filler").open("wb") as f:
-            while True:
-                f.write(b"x" * 4096)
-                f.flush()
-        big = Settings(role="friend", address="2001:db8::" + "1", reverse=True)
-        os.sync()
-        assert settings.save(big, path) is False
+        fill(disk)
+        assert settings.save(FRIEND, path) is False
         assert settings.load(path) == old
-        assert sorted(p.name for p in disk.iterdir()) == ["filler", "settings.json"]
+        assert names(disk) == ["filler", "settings.json"]
+        (disk / "filler").unlink()  # room again: saving works again
+        assert settings.save(FRIEND, path)
+        assert settings.load(path) == FRIEND
+
+
+@pytest.mark.root
+def test_full_disk_before_the_first_save(tmp_path: Path) -> None:
+    with small_tmpfs(tmp_path / "disk", "4k") as disk:
+        fill(disk)
+        assert settings.save(FRIEND, disk / "remote-help" / "settings.json") is False
+        assert settings.load(disk / "remote-help" / "settings.json") == Settings()
+        assert names(disk) == ["filler", "remote-help"]  # an empty directory costs nothing
+        assert names(disk / "remote-help") == []
 
 
 @pytest.mark.root
@@ -115,5 +263,8 @@ def test_read_only_home_is_no_error(tmp_path: Path) -> None:
         path = home / "remote-help" / "settings.json"
         assert settings.save(Settings(role="helper"), path)
         subprocess.run(["mount", "-o", "remount,ro", str(home)], check=True)
-        assert settings.save(Settings(role="friend"), path) is False
+        assert settings.save(FRIEND, path) is False
         assert settings.load(path) == Settings(role="helper")
+        assert names(path.parent) == ["settings.json"]
+        assert settings.save(FRIEND, home / "elsewhere" / "settings.json") is False
+        assert names(home) == ["remote-help"]
