@@ -53,3 +53,26 @@ def test_a_tiny_window_asks_to_be_bigger_then_carries_on(world: support.World) -
     program.send("q")
     program.expect("Cancelled. Nothing was shared.")
     assert program.wait_exit() == 1
+
+
+def test_back_from_waiting_closes_everything_and_the_details_come_back(
+        world: support.World) -> None:
+    port = support.free_port()
+    world.ports.append(port)
+    program = world.start(world.account(), "helper", "--port", str(port), "--bind",
+                          "127.0.0.1", plain=False, cols=80, rows=24)
+    program.expect("Step 1 of 7")
+    program.send("c")
+    program.expect("What your friend must know")
+    program.send("\r")
+    program.expect("Waiting for your friend to connect")
+    assert support._listening(port)
+    program.send("b")
+    program.expect("What your friend must know")
+    deadline = time.monotonic() + 5
+    while support._listening(port) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not support._listening(port)  # stepping back closed the door
+    program.send("q")
+    program.expect("Cancelled. Nothing was shared.")
+    assert program.wait_exit() == 1
