@@ -35,15 +35,19 @@ MAX_NUMBER = 65535
 _TEXT = re.compile(r"[\x20-\x7e\r\n]+")
 _PRINTABLE = re.compile(r"[^\x00-\x1f\x7f-\x9f]+")
 _NEWLINE = re.compile(r"[\r\n]")
-# A whole sequence: SGR (group 1), any other CSI (2-4), ESC with intermediates (5-6) or a
-# plain ESC sequence that starts no string (7). Longer ones take the slow path, which
-# ignores them the same way.
+# A whole sequence: a run of SGRs and G0/G1 designations (group 1; ncurses draws with
+# "ESC [39;49m ESC (B ESC [m" between every two words), any other CSI (2-4), ESC with
+# intermediates (5-6) or a plain ESC sequence that starts no string (7). Longer ones take
+# the slow path, which ignores them the same way.
+_STYLE = rf"\x1b\[([0-9;:]{{0,{MAX_PARAMS}}})m|\x1b([()])([0B])"
 _SEQUENCE = re.compile(
-    rf"\x1b(?:\[([0-9;:]{{0,{MAX_PARAMS}}})m"
-    rf"|\[([\x30-\x3f]{{0,{MAX_PARAMS}}})([\x20-\x2f]{{0,{MAX_INTERMEDIATES}}})([\x40-\x7e])"
+    rf"((?:\x1b\[[0-9;:]{{0,{MAX_PARAMS}}}m|\x1b[()][0B])+)|\x1b(?:"
+    rf"\[([\x30-\x3f]{{0,{MAX_PARAMS}}})([\x20-\x2f]{{0,{MAX_INTERMEDIATES}}})([\x40-\x7e])"
     rf"|([\x20-\x2f]{{1,{MAX_INTERMEDIATES}}})([\x30-\x7e])"
     r"|([\x30-\x4f\x51-\x57\x59\x5a\x5c\x60-\x7e]))")
 _PARAMS_OK = re.compile(r"[0-9;:]*")
+_STYLE_ONE = re.compile(_STYLE)
+_styles_cache: dict[tuple[Attr, str, str, str], tuple[Attr, str, str]] = {}
 _INTERMEDIATES = re.compile(r"[\x20-\x2f]+")
 _CSI_BODY = re.compile(r"[\x20-\x3f]+")
 _OSC_BODY = re.compile(r"[^\x07\x18\x1a\x1b]+")
@@ -283,8 +287,7 @@ class Screen:
                     return i + 1
                 kind = m.lastindex
                 if kind == 1:
-                    self._attr = sgr(self._attr, m.group(1))
-                    self._last = None
+                    self._styles(m.group(1))
                 elif kind == 4:
                     self._csi(*m.group(2, 3, 4))
                 else:
@@ -301,6 +304,26 @@ class Screen:
                 self._print(m.group())
                 i = m.end()
         return i
+
+    def _styles(self, run: str) -> None:
+        """A run of SGRs and charset designations, its effect cached."""
+        key = (self._attr, self._g[0], self._g[1], run)
+        effect = _styles_cache.get(key)
+        if effect is None:
+            attr, g = self._attr, self._g[:]
+            for m in _STYLE_ONE.finditer(run):
+                if m.group(2):
+                    g[m.group(2) == ")"] = m.group(3)
+                else:
+                    attr = sgr(attr, m.group(1))
+            effect = (attr, g[0], g[1])
+            if len(_styles_cache) >= _CACHE_LIMIT:
+                _styles_cache.clear()
+            _styles_cache[key] = effect
+        self._attr, g0, g1 = effect
+        self._g = [g0, g1]
+        self._shift(self._gl)
+        self._last = None
 
     def _escape(self, s: str, i: int) -> int:
         c = s[i]
