@@ -377,6 +377,7 @@ HOSTILE = [
     ("DECRQTSR", b"\x1b[1$u", "AB"),
     ("DECRQCRA checksum", b"\x1b[1;1;1;1;4;4*y", "AB"),
     ("bidi override", "\u202e".encode(), "AB"),
+    ("screen's title string", b"\x1bkevil\x1b\\", "AB"),
 ]
 
 

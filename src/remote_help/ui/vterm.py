@@ -44,7 +44,7 @@ _SEQUENCE = re.compile(
     rf"((?:\x1b\[[0-9;:]{{0,{MAX_PARAMS}}}m|\x1b[()][0B])+)|\x1b(?:"
     rf"\[([\x30-\x3f]{{0,{MAX_PARAMS}}})([\x20-\x2f]{{0,{MAX_INTERMEDIATES}}})([\x40-\x7e])"
     rf"|([\x20-\x2f]{{1,{MAX_INTERMEDIATES}}})([\x30-\x7e])"
-    r"|([\x30-\x4f\x51-\x57\x59\x5a\x5c\x60-\x7e]))")
+    r"|([\x30-\x4f\x51-\x57\x59\x5a\x5c\x60-\x6a\x6c-\x7e]))")
 _PARAMS_OK = re.compile(r"[0-9;:]*")
 _STYLE_ONE = re.compile(_STYLE)
 _styles_cache: dict[tuple[Attr, str, str, str], tuple[Attr, str, str]] = {}
@@ -327,7 +327,7 @@ class Screen:
 
     def _escape(self, s: str, i: int) -> int:
         c = s[i]
-        if not self._inter and c in "[]PX^_":
+        if not self._inter and c in "[]PX^_k":
             self._state = {"[": CSI, "]": OSC, "P": DCS}.get(c, OSC)
             if c != "[":
                 self._last = None
@@ -391,7 +391,8 @@ class Screen:
             self._state = otherwise
 
     def _osc(self, s: str, i: int) -> int:
-        """OSC, SOS, PM and APC strings: swallowed, never stored, ended by BEL or ESC."""
+        """OSC, SOS, PM, APC and screen's ESC k title strings: swallowed, never stored,
+        ended by BEL or ESC."""
         m = _OSC_BODY.match(s, i)
         if m is not None:
             return m.end()
