@@ -616,6 +616,25 @@ def test_corpus_matches_tmux(tmux: Tmux, name: str, offset: int) -> None:
     assert ours.cursor == theirs.cursor
 
 
+def test_apt_progress_bar_matches_tmux(tmux: Tmux) -> None:
+    """apt's progress line: the region stops above the last row, which is drawn with the
+    cursor saved and restored around it."""
+    data = b"".join(b"Get:%d http://deb.debian.org/debian bookworm/main pkg%d\r\n" % (i, i)
+                    for i in range(10))
+    data += b"\n\x1b7\x1b[0;23r\x1b8\x1b[1A"
+    for done in range(0, 101, 10):
+        data += b"Unpacking pkg%d ...\r\n" % done
+        data += b"\x1b7\x1b[24;0f\x1b[42m\x1b[30mProgress: [%3d%%]\x1b[49m\x1b[39m [%s%s] \x1b8" % (
+            done, b"#" * (done // 5), b"." * (20 - done // 5))
+    data += b"Done\r\n\x1b7\x1b[0;24r\x1b8\x1b[1A\x1b[J"
+    ours = Screen(80, 24)
+    ours.feed(data)
+    theirs = tmux.screen(data)
+    assert (ours.text_lines(), ours.cursor) == (theirs.lines, theirs.cursor)
+    assert "Done" in ours.text_lines()
+    assert not any(line.startswith("Progress") for line in ours.text_lines())
+
+
 def test_corpus_has_every_program() -> None:
     names = {path.stem for path in CORPUS.glob("*.bin")}
     assert {"ls", "bash", "top", "vim", "less", "man", "dialog_yesno"} <= names
