@@ -631,7 +631,7 @@ def test_apt_progress_bar_matches_tmux(tmux: Tmux) -> None:
     ours.feed(data)
     theirs = tmux.screen(data)
     assert (ours.text_lines(), ours.cursor) == (theirs.lines, theirs.cursor)
-    assert "Done" in ours.text_lines()
+    assert "Unpacking pkg100 ..." in ours.text_lines()
     assert not any(line.startswith("Progress") for line in ours.text_lines())
 
 
