@@ -56,6 +56,13 @@ def test_smaller_size_follows_the_cursor() -> None:
     assert rows(view, (3, 2)) == ["one", "two"]
 
 
+@pytest.mark.parametrize("size", [(0, 2), (5, 0), (0, 0), (1, 1)])
+def test_tiny_sizes(size: tuple[int, int]) -> None:
+    view, _ = view_of(LINES)
+    canvas = view.render(size, focus=True)
+    assert (canvas.cols(), canvas.rows()) == size
+
+
 def test_a_wide_character_cut_by_the_edge_becomes_a_space() -> None:
     view, _ = view_of("ab中".encode())
     assert rows(view, (3, 1)) == ["ab "]

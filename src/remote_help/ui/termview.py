@@ -119,6 +119,8 @@ class TerminalView(urwid.Widget):  # type: ignore[misc]
         return canvas
 
     def _draw(self, cols: int, rows: int, focus: bool) -> urwid.Canvas:
+        if cols <= 0 or rows <= 0:  # a window squeezed to nothing
+            return urwid.SolidCanvas(" ", max(cols, 0), max(rows, 0))
         screen = self.screen
         top = self._first_row(rows)
         shown = range(top, min(screen.rows, top + rows))
