@@ -422,6 +422,21 @@ def test_unterminated_strings_use_bounded_memory(opening: bytes) -> None:
     assert screen.text_lines() == [""] * 24
 
 
+def test_combining_marks_are_bounded() -> None:
+    screen = feed(("e" + "\u0301" * 100_000).encode())
+    assert len(screen.text_lines()[0]) == vterm.MAX_CELL
+
+
+def test_caches_are_bounded() -> None:
+    screen = Screen(80, 24)
+    for code in range(0x4e00, 0x4e00 + 3 * vterm._CACHE_LIMIT):
+        screen.feed(chr(code).encode() + b"\x1b[%d;%dm" % (code, code % 7)
+                    + b"\x1b[1m" * (code % 300))
+    assert len(vterm._widths) <= vterm._CACHE_LIMIT
+    assert len(vterm._sgr_cache) <= vterm._CACHE_LIMIT
+    assert all(len(key[3]) <= vterm.MAX_CACHED_RUN for key in vterm._styles_cache)
+
+
 def test_strings_end_and_text_shows_again() -> None:
     screen = feed(b"\x1b]0;" + b"x" * 100_000 + b"\x07ok" + b"\x1bP" + b"y" * 100_000
                   + b"\x1b\\!")

@@ -31,6 +31,8 @@ GROUND, ESCAPE, CSI, CSI_IGNORE, OSC, DCS, DCS_ESCAPE = range(7)
 MAX_PARAMS = 64  # characters of CSI parameters; longer sequences are swallowed whole
 MAX_INTERMEDIATES = 2
 MAX_NUMBER = 65535
+MAX_CACHED_RUN = 256  # characters of a run of SGRs whose effect is remembered
+MAX_CELL = 8  # code points in one cell: a character and its combining marks
 
 _TEXT = re.compile(r"[\x20-\x7e\r\n]+")
 _PRINTABLE = re.compile(r"[^\x00-\x1f\x7f-\x9f]+")
@@ -74,6 +76,8 @@ def char_width(ch: str) -> int:
             width = 2
         else:
             width = 1
+        if len(_widths) >= _CACHE_LIMIT:
+            _widths.clear()
         _widths[ch] = width
     return width
 
@@ -306,7 +310,7 @@ class Screen:
         return i
 
     def _styles(self, run: str) -> None:
-        """A run of SGRs and charset designations, its effect cached."""
+        """A run of SGRs and charset designations, its effect cached (short runs)."""
         key = (self._attr, self._g[0], self._g[1], run)
         effect = _styles_cache.get(key)
         if effect is None:
@@ -319,7 +323,8 @@ class Screen:
             effect = (attr, g[0], g[1])
             if len(_styles_cache) >= _CACHE_LIMIT:
                 _styles_cache.clear()
-            _styles_cache[key] = effect
+            if len(run) <= MAX_CACHED_RUN:
+                _styles_cache[key] = effect
         self._attr, g0, g1 = effect
         self._g = [g0, g1]
         self._shift(self._gl)
@@ -543,7 +548,7 @@ class Screen:
         chars = self._chars[self._y]
         if x > 0 and chars[x] == "":
             x -= 1
-        if x >= 0:
+        if x >= 0 and len(chars[x]) < MAX_CELL:
             chars[x] += ch
 
     def _repeat(self, count: int) -> None:
