@@ -443,6 +443,17 @@ def test_strings_end_and_text_shows_again() -> None:
     assert shown(screen) == ["ok!"]
 
 
+def test_counts_cost_no_more_than_the_screen() -> None:
+    """Huge counts are worked off in at most a screenful of steps: were they looped over,
+    this would run into the per-test timeout (no timing is asserted here)."""
+    data = b"".join(b"\x1b[65535%s" % final for final in
+                    (b"I", b"Z", b"b", b"@", b"P", b"X", b"L", b"M", b"S", b"T", b"A", b"C"))
+    screen = Screen(80, 24)
+    screen.feed(b"a" + data * 2000)
+    assert screen.cursor == (79, 0)
+    assert shown(screen) == []
+
+
 def test_repeat_is_bounded() -> None:
     screen = feed(b"a\x1b[65535b\x1b[65535b", cols=80, rows=24)
     assert screen.text_lines()[0] == "a" * 80

@@ -599,16 +599,20 @@ class Screen:
     def _tab(self, count: int) -> None:
         if self._wrap:
             return
-        x = self._x
+        x, last = self._x, self.cols - 1
         for _ in range(count):
+            if x >= last:
+                break
             x += 1
-            while x < self.cols - 1 and not self._tabs[x]:
+            while x < last and not self._tabs[x]:
                 x += 1
-        self._x = min(x, self.cols - 1)
+        self._x = min(x, last)
 
     def _back_tab(self, count: int) -> None:
         x = self._x
         for _ in range(count):
+            if x <= 0:
+                break
             x -= 1
             while x > 0 and not self._tabs[x]:
                 x -= 1
