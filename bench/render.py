@@ -1,7 +1,7 @@
-"""Our terminal emulator and widget against tmux (and urwid's own emulator) on pty output.
+"""Our terminal emulator and widget against tmux (and urwid's own emulator) on pty output."""
 
-Run from the project root: .venv/bin/python bench/render.py [--runs N] [--no-urwid]
-"""
+# Run from the project root: .venv/bin/python bench/render.py [--runs N] [--no-urwid]
+# bench/README.md says what is measured.
 
 from __future__ import annotations
 

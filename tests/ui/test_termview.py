@@ -1,7 +1,6 @@
-"""The terminal widget, rendered and read: sizes, cursor, colours, ASCII-only consoles, keys.
+"""The terminal widget, rendered and read: sizes, cursor, colours, ASCII-only consoles, keys."""
 
-Runs on urwid 2.1.2 and 5.x alike (PYTHONPATH=src /work/venv5/bin/python -m pytest ...).
-"""
+# Runs on urwid 2.1.2 and 5.x alike (PYTHONPATH=src /work/venv5/bin/python -m pytest ...).
 
 from __future__ import annotations
 

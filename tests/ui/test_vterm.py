@@ -1,5 +1,4 @@
-"""The emulator: each feature with literal bytes, hostile sequences, the bulk paths against
-byte-at-a-time feeding, and real programs' output against tmux."""
+"""The emulator: features, hostile sequences, bulk against byte-at-a-time, tmux as reference."""
 
 from __future__ import annotations
 

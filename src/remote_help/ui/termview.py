@@ -1,9 +1,4 @@
-"""The urwid widget that shows a vterm.Screen and types urwid keys into the shell as bytes.
-
-The caller takes the keys it wants (Ctrl+Alt+C, its own hotkeys) before passing the rest to
-``keypress``; the widget also leaves ``meta ctrl c`` alone. When ``screen.generation``
-changes, call ``_invalidate()`` on the widget so urwid draws it again.
-"""
+"""The urwid widget that shows a vterm.Screen and types urwid keys into the shell as bytes."""
 
 from __future__ import annotations
 
@@ -90,7 +85,12 @@ def _ascii(text: str) -> str:
 
 class TerminalView(urwid.Widget):  # type: ignore[misc]
     """A box widget showing the emulated screen: top-left in a larger space, the part
-    around the cursor in a smaller one."""
+    around the cursor in a smaller one.
+
+    The caller takes the keys it wants (Ctrl+Alt+C, F10, its own hotkeys) before passing
+    the rest to ``keypress``; the widget also hands ``meta ctrl c`` back. When
+    ``screen.generation`` changes, call ``_invalidate()`` so urwid draws it again.
+    """
 
     _sizing = frozenset(["box"])
     _selectable = True

@@ -1,13 +1,13 @@
-"""Regenerate the corpus: real programs' output on an 80x24 pty with TERM=xterm-256color.
+"""Regenerate the corpus: real programs' output on an 80x24 pty with TERM=xterm-256color."""
 
-Run from the project root: ``.venv/bin/python tests/ui/corpus/capture.py [name...]``.
-Each sample writes NAME.bin (every byte the program wrote, as a terminal would receive it)
-and NAME.marks (the byte offsets at which each key was sent, one per line; the screen just
-before each mark is a settled state worth comparing, and so is the end). Programs that are
-not installed are skipped with a message. The output depends on this machine (file
-listings, process tables, dates); the tests compare us with tmux on the same bytes, so
-regenerating is always safe.
-"""
+# Run from the project root: .venv/bin/python tests/ui/corpus/capture.py [name...]
+# Each sample writes NAME.bin (every byte the program wrote, as a terminal would receive it)
+# and NAME.marks (the byte offsets at which each key was sent, one per line; the screen just
+# before each mark is a settled state worth comparing, and so is the end). Programs that are
+# not installed are skipped with a message (whiptail is not; dialog came from apt). The
+# output depends on this machine (file listings, process tables, dates); the tests compare
+# us with tmux on the same bytes, so regenerating is always safe. LANG=C.UTF-8, HOME is a
+# temporary directory, and programs run in it.
 
 from __future__ import annotations
 
