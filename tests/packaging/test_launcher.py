@@ -1,0 +1,246 @@
+"""The launcher behind "Share my Desktop": which terminal it picks, how it hands it the
+command, what it says when there is none, and that the window waits for Enter."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.packaging.fakes import DEBIAN, calls, count_calls, environment, write_program
+
+LAUNCHER = DEBIAN / "open-in-terminal"
+INSTALLED = "/usr/libexec/remote-help/open-in-terminal"
+
+# The priority order, and how each terminal is told to run a command.
+TERMINALS: list[tuple[str, list[str]]] = [
+    ("x-terminal-emulator", ["-e"]),
+    ("gnome-terminal", ["--"]),
+    ("kgx", ["--"]),
+    ("konsole", ["-e"]),
+    ("xfce4-terminal", ["-x"]),
+    ("mate-terminal", ["-x"]),
+    ("lxterminal", ["-e"]),
+    ("tilix", ["-e"]),
+    ("alacritty", ["-e"]),
+    ("kitty", []),
+    ("foot", []),
+    ("xterm", ["-e"]),
+]
+DIALOGS = ["zenity", "kdialog", "notify-send", "xmessage"]
+
+
+def run_launcher(
+    bin_dir: Path, log: Path, *args: str, launcher: str = str(LAUNCHER), cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(
+        [launcher, *args], env=environment(str(bin_dir), log), cwd=cwd,
+        capture_output=True, text=True, timeout=30, check=False,
+    )
+
+
+def test_the_launcher_is_an_executable_posix_script() -> None:
+    assert os.access(LAUNCHER, os.X_OK)
+    assert LAUNCHER.read_text().startswith("#!/bin/sh\n")
+    subprocess.run(["sh", "-n", str(LAUNCHER)], check=True)
+
+
+@pytest.mark.parametrize(("terminal", "syntax"), TERMINALS, ids=[t for t, _ in TERMINALS])
+def test_each_terminal_is_given_the_command_its_own_way(
+    tmp_path: Path, terminal: str, syntax: list[str]
+) -> None:
+    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    write_program(bin_dir, terminal)
+    result = run_launcher(bin_dir, log, "friend")
+    assert result.returncode == 0, result.stderr
+    assert calls(log) == [[terminal, *syntax, str(LAUNCHER), "--in-terminal", "friend"]]
+
+
+@pytest.mark.parametrize("first", range(len(TERMINALS)), ids=[t for t, _ in TERMINALS])
+def test_the_first_terminal_in_the_order_wins(tmp_path: Path, first: int) -> None:
+    """With this terminal and every one after it installed, this one is chosen, only it."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    for name, _ in TERMINALS[first:]:
+        write_program(bin_dir, name)
+    for name in DIALOGS:
+        write_program(bin_dir, name)
+    result = run_launcher(bin_dir, log, "friend")
+    assert result.returncode == 0, result.stderr
+    name, syntax = TERMINALS[first]
+    assert calls(log) == [[name, *syntax, str(LAUNCHER), "--in-terminal", "friend"]]
+    assert result.stderr == ""
+
+
+def test_arguments_reach_the_terminal_unchanged(tmp_path: Path) -> None:
+    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    write_program(bin_dir, "xterm")
+    result = run_launcher(bin_dir, log, "friend", "192.0.2.7", "two words", "")
+    assert result.returncode == 0, result.stderr
+    assert calls(log) == [
+        ["xterm", "-e", str(LAUNCHER), "--in-terminal", "friend", "192.0.2.7", "two words", ""]
+    ]
+
+
+def test_started_by_a_relative_path_it_hands_the_terminal_an_absolute_one(tmp_path: Path) -> None:
+    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    write_program(bin_dir, "kitty")
+    work = tmp_path / "work"
+    shutil.copytree(DEBIAN, work / "debian", ignore=shutil.ignore_patterns("remote-help"))
+    result = run_launcher(bin_dir, log, "friend", launcher="debian/open-in-terminal", cwd=work)
+    assert result.returncode == 0, result.stderr
+    [[name, command, *rest]] = calls(log)
+    assert (name, rest) == ("kitty", ["--in-terminal", "friend"])
+    assert Path(command).is_absolute()
+    assert Path(command).samefile(work / "debian" / "open-in-terminal")
+
+
+def test_found_through_path_it_hands_the_terminal_its_full_path(tmp_path: Path) -> None:
+    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    write_program(bin_dir, "foot")
+    shutil.copy(LAUNCHER, bin_dir / "open-in-terminal")
+    result = run_launcher(bin_dir, log, "friend", launcher="open-in-terminal")
+    assert result.returncode == 0, result.stderr
+    assert calls(log) == [["foot", str(bin_dir / "open-in-terminal"), "--in-terminal", "friend"]]
+
+
+# -- no terminal at all ------------------------------------------------------------------
+
+def assert_says_what_to_install(text: str) -> None:
+    assert "needs a terminal window program" in text
+    assert "sudo apt install xterm" in text
+
+
+def test_no_terminal_and_zenity_shows_an_error_window(tmp_path: Path) -> None:
+    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    for name in DIALOGS:
+        write_program(bin_dir, name)
+    result = run_launcher(bin_dir, log, "friend")
+    assert result.returncode == 1
+    assert_says_what_to_install(result.stderr)
+    [[name, *args]] = calls(log)
+    assert name == "zenity"
+    assert "--error" in args
+    assert "--title=Share my Desktop" in args
+    [text] = [a for a in args if a.startswith("--text=")]
+    assert_says_what_to_install(text)
+
+
+def test_no_terminal_and_no_zenity_uses_kdialog(tmp_path: Path) -> None:
+    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    for name in DIALOGS[1:]:
+        write_program(bin_dir, name)
+    result = run_launcher(bin_dir, log, "friend")
+    assert result.returncode == 1
+    assert_says_what_to_install(result.stderr)
+    [[name, *args]] = calls(log)
+    assert name == "kdialog"
+    assert args[:3] == ["--title", "Share my Desktop", "--error"]
+    assert_says_what_to_install(args[3])
+
+
+def test_a_dialog_that_fails_hands_over_to_the_next(tmp_path: Path) -> None:
+    """zenity present but unable to show anything (no display): kdialog is tried."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    write_program(bin_dir, "zenity", "exit 1")
+    write_program(bin_dir, "kdialog")
+    result = run_launcher(bin_dir, log, "friend")
+    assert result.returncode == 1
+    assert [c[0] for c in calls(log)] == ["zenity", "kdialog"]
+
+
+@pytest.mark.parametrize("tool", ["notify-send", "xmessage"])
+def test_no_terminal_and_only_a_simpler_tool(tmp_path: Path, tool: str) -> None:
+    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    write_program(bin_dir, tool)
+    result = run_launcher(bin_dir, log, "friend")
+    assert result.returncode == 1
+    assert_says_what_to_install(result.stderr)
+    [[name, *args]] = calls(log)
+    assert name == tool
+    assert_says_what_to_install(args[-1])
+
+
+def test_no_terminal_and_no_dialog_tool_still_says_it_on_stderr(tmp_path: Path) -> None:
+    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    result = run_launcher(bin_dir, log, "friend")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert_says_what_to_install(result.stderr)
+    assert calls(log) == []
+
+
+# -- inside the window -------------------------------------------------------------------
+
+def test_the_window_runs_remote_help_and_waits_for_enter(tmp_path: Path) -> None:
+    """A fake xterm that really runs its command: remote-help runs with the arguments,
+    and the window stays until Enter; the launcher ends with remote-help's status."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    write_program(bin_dir, "xterm", '[ "$1" = -e ] && shift\nexec "$@"')
+    write_program(bin_dir, "remote-help", "exit 7")
+    process = subprocess.Popen(
+        [str(LAUNCHER), "friend", "two words"], env=environment(str(bin_dir), log),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while count_calls(log) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)
+        assert process.poll() is None, "the window closed without waiting for Enter"
+        stdout, stderr = process.communicate("\n", timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 7, stderr
+    assert "Press Enter to close this window." in stdout
+    assert calls(log) == [
+        ["xterm", "-e", str(LAUNCHER), "--in-terminal", "friend", "two words"],
+        ["remote-help", "friend", "two words"],
+    ]
+
+
+def test_the_window_closes_when_its_input_ends(tmp_path: Path) -> None:
+    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    write_program(bin_dir, "remote-help")
+    result = subprocess.run(
+        [str(LAUNCHER), "--in-terminal", "friend"], env=environment(str(bin_dir), log),
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=10, check=False,
+    )
+    assert result.returncode == 0
+    assert calls(log) == [["remote-help", "friend"]]
+
+
+# -- the menu entry that runs it ---------------------------------------------------------
+
+def desktop_entry() -> configparser.SectionProxy:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(DEBIAN / "remote-help-share.desktop")
+    return parser["Desktop Entry"]
+
+
+def test_the_menu_entry_runs_the_installed_launcher_for_the_friend() -> None:
+    entry = desktop_entry()
+    assert entry["Name"] == "Share my Desktop"
+    assert entry["Exec"] == f"{INSTALLED} friend"
+    assert entry["Terminal"] == "false"
+    assert "System" in entry["Categories"].split(";")
+    install = (DEBIAN / "remote-help.install").read_text().splitlines()
+    assert "debian/open-in-terminal " + str(Path(INSTALLED).parent).lstrip("/") in install
+    assert "debian/remote-help.svg usr/share/icons/hicolor/scalable/apps" in install
+    assert entry["Icon"] == "remote-help"
+
+
+@pytest.mark.skipif(shutil.which("desktop-file-validate") is None,
+                    reason="desktop-file-utils is not installed")
+def test_the_menu_entry_is_valid_without_a_single_hint() -> None:
+    result = subprocess.run(["desktop-file-validate", str(DEBIAN / "remote-help-share.desktop")],
+                            capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
