@@ -127,7 +127,8 @@ def run_ours(make: Callable[[], Ours | UrwidVterm], argv: list[str]) -> tuple[fl
 def run_tmux(command: str, expected: list[str]) -> float:
     """Seconds for a private tmux server to start, run command in an 80x24 pane and show
     ``expected`` (polled with capture-pane after the command says it is done)."""
-    base = ["tmux", "-L", f"bench-{uuid.uuid4().hex[:10]}", "-f", "/dev/null"]
+    sock = Path(tempfile.gettempdir()) / f"rh-bench-{uuid.uuid4().hex[:10]}.sock"
+    base = ["tmux", "-S", str(sock), "-f", "/dev/null"]
     start = time.perf_counter()
     try:
         subprocess.run([*base, "new-session", "-d", "-x", str(COLS), "-y", str(ROWS),
@@ -140,6 +141,7 @@ def run_tmux(command: str, expected: list[str]) -> float:
         return time.perf_counter() - start
     finally:
         subprocess.run([*base, "kill-server"], capture_output=True, check=False)
+        sock.unlink(missing_ok=True)  # tmux 3.3a leaves its socket file behind
 
 
 def _capture(base: list[str]) -> list[str]:

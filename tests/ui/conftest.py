@@ -32,7 +32,8 @@ class Tmux:
     def screen(self, data: bytes, cols: int = 80, rows: int = 24) -> TmuxScreen:
         with tempfile.NamedTemporaryFile(prefix="vterm", delete=False) as f:
             f.write(data)
-        base = ["tmux", "-L", f"vterm-{uuid.uuid4().hex[:12]}", "-f", "/dev/null"]
+        sock = Path(tempfile.gettempdir()) / f"rh-vterm-{uuid.uuid4().hex[:12]}.sock"
+        base = ["tmux", "-S", str(sock), "-f", "/dev/null"]
         try:
             command = f"stty -opost -echo; cat {f.name}; tmux wait-for -S done; sleep 120"
             subprocess.run([*base, "new-session", "-d", "-x", str(cols), "-y", str(rows),
@@ -43,6 +44,7 @@ class Tmux:
             return self._settled(base, cols, rows)
         finally:
             subprocess.run([*base, "kill-server"], capture_output=True, check=False)
+            sock.unlink(missing_ok=True)  # tmux 3.3a leaves its socket file behind
             Path(f.name).unlink()
 
     def _settled(self, base: list[str], cols: int, rows: int) -> TmuxScreen:
