@@ -147,7 +147,7 @@ def start(account: Account, *args: str, cols: int = 100, rows: int = 30,
     ``shell_wrapper`` (e.g. ``("sh", "-c", "...; python -m remote_help \"$@\"", "sh")``)
     runs the program inside a script that can look at the terminal before and after.
     """
-    env = account.env(PYTHONPATH=str(program_source()), **(extra_env or {}))
+    env = account.env(**{"PYTHONPATH": str(program_source()), **(extra_env or {})})
     if plain:
         args = (*args, "--plain")
     interpreter = python or (SYSTEM_PYTHON if account.as_other_user else sys.executable)
@@ -336,15 +336,17 @@ class World:
 
 def walk_to_session(world: World, helper: Account, friend: Account, *, reverse: bool = False,
                     helper_args: tuple[str, ...] = (), friend_args: tuple[str, ...] = (),
-                    shell_wrapper: tuple[str, ...] = (),
+                    shell_wrapper: tuple[str, ...] = (), helper_wrapper: tuple[str, ...] = (),
                     **start_kwargs: object) -> tuple[Program, Program]:
-    """Both people go through the journey up to the live shared shell, as people would."""
+    """Both people go through the journey up to the live shared shell, as people would.
+
+    ``shell_wrapper`` runs the friend's program, ``helper_wrapper`` the helper's."""
     port = free_port()
     world.ports.append(port)
     common = ("--port", str(port))
     if not reverse:
         h = world.start(helper, "helper", *common, "--bind", "127.0.0.1", *helper_args,
-                        **start_kwargs)
+                        shell_wrapper=helper_wrapper, **start_kwargs)
         h.expect("Waiting for your friend")
         f = world.start(friend, "friend", "127.0.0.1", *common, *friend_args,
                         shell_wrapper=shell_wrapper, **start_kwargs)
