@@ -12,6 +12,12 @@ import pytest
 from tests import support
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The world-readable copies of the sources the programs ran from go too."""
+    for path in Path(tempfile.gettempdir()).glob("rh-test-src-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("root") and not support.is_root():
