@@ -262,13 +262,12 @@ class PlainFrontEnd:
         session: FriendSession | HelperSession
         if role == "friend":
             term = os.environ.get("TERM", "")
-            session = FriendSession(view, name, term if term and term != "dumb" else "vt100")
+            session = FriendSession(view, name, term if term and term != "dumb" else "vt100",
+                                    spare)
             keys = EndKeys(FRIEND_END_KEYS)
-            reason = "friend-ended"
         else:
             session = HelperSession(view, name)
             keys = EndKeys(HELPER_END_KEYS)
-            reason = "helper-ended"
 
         def on_key() -> None:
             try:
@@ -284,7 +283,7 @@ class PlainFrontEnd:
             if passed:
                 session.key_input(passed)
             if ended:
-                session.end(reason)
+                session.end()
 
         with RawMode():
             with contextlib.suppress(PermissionError):  # stdin that cannot be watched
@@ -292,8 +291,6 @@ class PlainFrontEnd:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signal.SIGWINCH, session.resize)
             try:
-                if isinstance(session, FriendSession):
-                    return await session.run(tunnel.rfd, tunnel.wfd, spare, lead=tunnel.lead)
                 return await session.run(tunnel.rfd, tunnel.wfd, lead=tunnel.lead)
             finally:
                 view.close()

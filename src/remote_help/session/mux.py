@@ -106,8 +106,9 @@ class _Session:
     def _on_message(self, message: sp.Message) -> None:
         raise NotImplementedError
 
-    def end(self, reason: str) -> None:
+    def end(self) -> None:
         """This person ends the session."""
+        reason = f"{self.role}-ended"
         self.channel.send(sp.Bye(reason))
         self._finish(Ending(reason, True))
 
@@ -132,16 +133,18 @@ class FriendSession(_Session):
 
     role = "friend"
 
-    def __init__(self, view: View, name: str, term: str) -> None:
+    def __init__(self, view: View, name: str, term: str, spare: set[int]) -> None:
+        """``spare``: processes of the tunnel, which ending the shell must not touch."""
         super().__init__(view, name)
         self.term = term
+        self.spare = spare
         self.pty = ShellPty()
         self._to_pty = bytearray()
         self._reading = FdWatch("read", self._read_pty)
         self._writing = FdWatch("write", self._flush_pty)
         self._live = False  # the shell runs and its output may be read
 
-    async def run(self, rfd: int, wfd: int, spare: set[int], *, lead: bool) -> Ending:
+    async def run(self, rfd: int, wfd: int, *, lead: bool) -> Ending:
         try:
             await self._start(rfd, wfd, lead)
             cols, rows = self.view.size()
@@ -151,7 +154,7 @@ class FriendSession(_Session):
                 return await self._wait_end()
             log.debug("greeted by the helper")
             self.view.connected(peer)
-            await self.pty.spawn(cols, rows, self.term, spare)
+            await self.pty.spawn(cols, rows, self.term, self.spare)
             log.debug("shell started")
             if self._ended.done():  # ended while the shell was starting
                 return await self._wait_end()

@@ -147,18 +147,14 @@ class UrwidFrontEnd:
         session: FriendSession | HelperSession
         if role == "friend":
             term = "xterm-256color" if self.stage.colors >= 256 else "xterm"
-            session = FriendSession(shared, name, term)
-            reason = "friend-ended"
+            session = FriendSession(shared, name, term, spare)
         else:
             session = HelperSession(shared, name)
-            reason = "helper-ended"
         shared.send = session.key_input
-        shared.end = lambda: session.end(reason)
+        shared.end = session.end
         shared.resized = session.resize
         self.stage.show(shared)
         try:
-            if isinstance(session, FriendSession):
-                return await session.run(tunnel.rfd, tunnel.wfd, spare, lead=tunnel.lead)
             return await session.run(tunnel.rfd, tunnel.wfd, lead=tunnel.lead)
         finally:
             shared.close()
