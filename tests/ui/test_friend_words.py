@@ -55,7 +55,7 @@ def friend_screens() -> list[object]:
         Welcome(None), Welcome("friend"), Role(),
         DetailsScreen(Choices("friend"), unavailable, addresses),
         DetailsScreen(Choices("friend", reverse=True), unavailable, addresses,
-                      "Also tell your helper this number: 2299."),
+                      2299),
         VerifyFriend(5, lambda typed: None), Result(True, DETAILS), Result(False, DETAILS),
         *(Ended(ending_text("friend", e)) for e in endings),
         *(Failed(text, stop=True) for text in failures),

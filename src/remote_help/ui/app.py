@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import termios
@@ -49,15 +50,8 @@ class App:
         self.options = options
         self.caps = caps
         self.flow = Flow(options.role)
-        saved = settings.load()
-        role = options.role or "friend"
-        self.saved = saved
-        self.choices = Choices(
-            role=role,
-            address=options.address or (saved.address if role == "friend" else ""),
-            reverse=options.reverse or (saved.reverse and options.role is None
-                                        and saved.role == "friend"),
-        )
+        self.saved = settings.load()
+        self.choices = self._choices_for(options.role or "friend")
         self.current: StepScreen = StepScreen()
         self._help: Help | None = None
         self._choice: asyncio.Future[Event] | None = None
@@ -209,7 +203,7 @@ class App:
             return Role(self.saved.role)
         if step is Step.DETAILS:
             return Details(self.choices, self._unavailable(), self._addresses,
-                           self._port_note())
+                           self.options.port)
         if step is Step.FAILED:
             stopped = self._front is not None and self._front.stopped_at_check
             return Failed(self.failure, stop=stopped)
@@ -217,9 +211,15 @@ class App:
 
     def _role_chosen(self, role: str) -> None:
         if role != self.choices.role:
-            self.choices = Choices(role=role, address=self.saved.address
-                                   if role == "friend" else "",
-                                   reverse=self.saved.reverse if role == "friend" else False)
+            self.choices = self._choices_for(role)
+
+    def _choices_for(self, role: str) -> Choices:
+        """The command line's answers, else the friend's last successful ones."""
+        friend = role == "friend"
+        saved_reverse = friend and self.options.role is None and self.saved.reverse
+        return Choices(role=role,
+                       address=self.options.address or (self.saved.address if friend else ""),
+                       reverse=self.options.reverse or saved_reverse)
 
     def _unavailable(self) -> Unavailable:
         firewall = ("only the administrator (root) can change it" if os.geteuid() != 0
@@ -228,14 +228,6 @@ class App:
 
     def _addresses(self) -> list[tuple[str, str]]:
         return addresses.spoken_addresses(self.options.bind)
-
-    def _port_note(self) -> str:
-        port = self.options.port
-        if port in (0, 2222):
-            return ""
-        if self.choices.role == "friend":
-            return f"Also tell your helper this number: {port}."
-        return f"This is not the usual port: your friend must add --port {port}."
 
     async def _choose(self, screen: StepScreen) -> Event:
         """Show a step and wait for what the person chooses on it."""
@@ -248,11 +240,8 @@ class App:
 
     async def _run_journey(self) -> None:
         c = self.choices
-        options = Options(
-            role=c.role, address=None if c.listens else c.address, reverse=c.reverse,
-            port=self.options.port, bind=self.options.bind, sshd=self.options.sshd,
-            connect_timeout=self.options.connect_timeout, wait=self.options.wait,
-            code_bits=self.options.code_bits)
+        options = dataclasses.replace(self.options, role=c.role, reverse=c.reverse,
+                                      address=None if c.listens else c.address)
         self._front = UrwidFrontEnd(self, self.options.wait)
         self._journey_event = None
         self._journey = spawn(Journey(self._front, options).run(), "journey")

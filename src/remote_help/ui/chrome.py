@@ -50,6 +50,13 @@ class StepScreen:
         return key
 
 
+def page(lines: list[Any]) -> urwid.Widget:
+    """Lines of text at the top of a step's body, with a margin."""
+    texts = [urwid.Text(line) for line in lines]
+    return urwid.Padding(urwid.Filler(urwid.Pile(texts), valign="top", top=1),
+                         left=2, right=2)
+
+
 def key_line(context: str, actions: list[str]) -> list[Any]:
     """'C Continue   B Back   Q Quit' with the keys highlighted."""
     markup: list[Any] = []

@@ -7,12 +7,11 @@ from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 from remote_help import identity
-from remote_help.net.transport import DEFAULT_PORT
 from remote_help.proto import sas
 from remote_help.session.mux import Ending, FriendSession, HelperSession
 from remote_help.tunnel.launch import Tunnel
 from remote_help.ui.chrome import StepScreen
-from remote_help.ui.screens.details import Choices
+from remote_help.ui.screens.details import Choices, address_lines
 from remote_help.ui.screens.ending import Ended
 from remote_help.ui.screens.verify import Result, VerifyFriend, VerifyHelper
 from remote_help.ui.screens.wait import Setup, Wait
@@ -70,21 +69,14 @@ class UrwidFrontEnd:
 
     def listening(self, role: str, port: int, spoken: list[tuple[str, str]]) -> None:
         other = "friend" if role == "helper" else "helper"
-        best, *others = spoken
         lines: list[object] = [
             f"Waiting for your {other} to connect...",
             "",
             f"Your {other} types this address:",
-            ["      ", ("field", f" {best[0]} ")],
-            f"      ({best[1]})",
+            *address_lines(spoken, role, port),
+            "",
+            f"This computer waits {span_text(self._wait)} at most.",
         ]
-        if others:
-            lines.append("Or, if that does not work: " + ", ".join(a for a, _ in others[:3]))
-        if port != DEFAULT_PORT and role == "helper":
-            lines.append(f"This is not the usual port: your {other} must add --port {port}.")
-        elif port != DEFAULT_PORT:
-            lines.append(f"Also tell your {other} this number: {port}.")
-        lines += ["", f"This computer waits {span_text(self._wait)} at most."]
         self._show_wait(f"Waiting for your {other}", lines)
 
     def connecting(self, role: str, address: str, port: int) -> None:

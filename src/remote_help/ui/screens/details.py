@@ -9,6 +9,7 @@ from typing import Any
 
 import urwid
 
+from remote_help.net.transport import DEFAULT_PORT
 from remote_help.ui import keys
 from remote_help.ui.chrome import StepScreen
 
@@ -43,12 +44,14 @@ class Details(StepScreen):
     context = keys.DETAILS
 
     def __init__(self, choices: Choices, unavailable: Unavailable,
-                 addresses: Callable[[], list[tuple[str, str]]], port_note: str = "") -> None:
+                 addresses: Callable[[], list[tuple[str, str]]],
+                 port: int = DEFAULT_PORT) -> None:
         super().__init__()
         self.choices = choices
         self.unavailable = unavailable
-        self._addresses = addresses
-        self._port_note = port_note
+        self._find_addresses = addresses
+        self._spoken: list[tuple[str, str]] | None = None  # looked up once, when first shown
+        self._port = port
         self._pasting = False
         self.hint = ""
         self._pile = urwid.Pile([])
@@ -157,20 +160,14 @@ class Details(StepScreen):
         self._pile.contents[:] = [(urwid.Text(r), self._pile.options()) for r in rows]
 
     def _my_addresses(self) -> list[Any]:
-        spoken = self._addresses()
+        if self._spoken is None:
+            self._spoken = self._find_addresses()
         if self.choices.role == "helper":
             rows: list[Any] = ["Tell your friend to start remote-help, choose",
                                '"I need help", and type this address:']
         else:
             rows = ["Tell your helper this address. Read it slowly:"]
-        best, *others = spoken
-        rows += ["", ["      ", ("field", f" {best[0]} ")], f"      ({best[1]})"]
-        if others:
-            rows += ["", "If that one does not work, try: "
-                     + ", ".join(a for a, _ in others[:3])]
-        if self._port_note:
-            rows.append(self._port_note)
-        return rows
+        return [*rows, "", *address_lines(self._spoken, self.choices.role, self._port)]
 
     def _address_entry(self) -> list[Any]:
         text = self.choices.address
@@ -195,6 +192,26 @@ class Details(StepScreen):
         rows.append(_option("W", False, "Open the firewall",
                             self.unavailable.firewall))
         return rows
+
+
+def address_lines(spoken: list[tuple[str, str]], role: str, port: int) -> list[Any]:
+    """This computer's best address, how to say it, the others, and the port if unusual."""
+    best, *others = spoken
+    rows: list[Any] = [["      ", ("field", f" {best[0]} ")], f"      ({best[1]})"]
+    if others:
+        rows += ["", "If that one does not work, try: " + ", ".join(a for a, _ in others[:3])]
+    note = port_note(role, port)
+    return [*rows, note] if note else rows
+
+
+def port_note(role: str, port: int) -> str:
+    """What the other person must add for an unusual port ('' for 2222, or 0: not known
+    until waiting starts)."""
+    if port in (0, DEFAULT_PORT):
+        return ""
+    if role == "friend":
+        return f"Also tell your helper this number: {port}."
+    return f"This is not the usual port: your friend must add --port {port}."
 
 
 def _option(key: str, on: bool, text: str, unavailable: str) -> list[Any]:

@@ -8,8 +8,7 @@ import urwid
 
 from remote_help.ui import keys
 from remote_help.ui.banner import banner
-from remote_help.ui.chrome import StepScreen
-from remote_help.ui.screens.welcome import page
+from remote_help.ui.chrome import StepScreen, page
 
 
 class Ended(StepScreen):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from remote_help.ui import keys
-from remote_help.ui.chrome import StepScreen
-from remote_help.ui.screens.welcome import page
+from remote_help.ui.chrome import StepScreen, page
 
 
 class Role(StepScreen):

@@ -10,8 +10,7 @@ import urwid
 from remote_help.proto import sas
 from remote_help.ui import keys
 from remote_help.ui.banner import banner
-from remote_help.ui.chrome import StepScreen
-from remote_help.ui.screens.welcome import page
+from remote_help.ui.chrome import StepScreen, page
 from remote_help.wizard.controller import Details
 
 TYPABLE = frozenset(sas.ALPHABET)
@@ -59,7 +58,7 @@ class VerifyHelper(_WithDetails):
         self._main = page([
             "Read these five words to your friend, slowly:",
             "",
-            urwid_text_center(words),
+            ["  ", *words],
             "",
             "Your friend types the first letter of each word.",
             "Their screen then says CORRECT or STOP.",
@@ -81,10 +80,6 @@ class VerifyHelper(_WithDetails):
         else:
             return False
         return True
-
-
-def urwid_text_center(markup: list[Any]) -> list[Any]:
-    return ["  ", *markup]
 
 
 class VerifyFriend(StepScreen):

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import urwid
-
 from remote_help.ui import keys
-from remote_help.ui.chrome import StepScreen
+from remote_help.ui.chrome import StepScreen, page
 
 
 class Welcome(StepScreen):
@@ -41,17 +39,8 @@ class Welcome(StepScreen):
             ]
         lines += ["", ["Press ", ("key", "C"), " to continue, or ", ("key", "Q"),
                        " to quit."]]
-        self.widget = _page(lines)
+        self.widget = page(lines)
 
     def hints(self) -> list[str]:
         return ["continue", "quit", "help"]
 
-
-def _page(lines: list[Any]) -> urwid.Widget:
-    """Lines of text at the top of the body, with a margin."""
-    texts = [urwid.Text(line) for line in lines]
-    return urwid.Padding(urwid.Filler(urwid.Pile(texts), valign="top", top=1),
-                         left=2, right=2)
-
-
-page = _page
