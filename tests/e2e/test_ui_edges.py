@@ -22,9 +22,8 @@ def wait_gone(pid: int, timeout: float = 10) -> None:
     raise AssertionError(f"{pid} still runs")
 
 
-@pytest.mark.parametrize("how", ["close", "sighup"])
-def test_closing_the_window_while_waiting_leaves_nothing(world: support.World,
-                                                        how: str) -> None:
+def helper_waiting(world: support.World) -> tuple[int, support.Program]:
+    """A full-screen helper walked to step 4, waiting on loopback."""
     port = support.free_port()
     world.ports.append(port)
     program = world.start(world.account(), "helper", "--port", str(port), "--bind",
@@ -34,6 +33,13 @@ def test_closing_the_window_while_waiting_leaves_nothing(world: support.World,
     program.expect("What your friend must know")
     program.send("\r")
     program.expect("Waiting for your friend to connect")
+    return port, program
+
+
+@pytest.mark.parametrize("how", ["close", "sighup"])
+def test_closing_the_window_while_waiting_leaves_nothing(world: support.World,
+                                                        how: str) -> None:
+    _, program = helper_waiting(world)
     pid = program.child.pid
     if how == "close":
         program.child.close(force=False)  # the terminal window goes away
@@ -57,15 +63,7 @@ def test_a_tiny_window_asks_to_be_bigger_then_carries_on(world: support.World) -
 
 def test_back_from_waiting_closes_everything_and_the_details_come_back(
         world: support.World) -> None:
-    port = support.free_port()
-    world.ports.append(port)
-    program = world.start(world.account(), "helper", "--port", str(port), "--bind",
-                          "127.0.0.1", plain=False, cols=80, rows=24)
-    program.expect("Step 1 of 7")
-    program.send("c")
-    program.expect("What your friend must know")
-    program.send("\r")
-    program.expect("Waiting for your friend to connect")
+    port, program = helper_waiting(world)
     assert support._listening(port)
     program.send("b")
     program.expect("What your friend must know")
