@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import json
 import logging
 import os
-import re
 import stat
 import tempfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from remote_help.net.addresses import valid_address
 from remote_help.paths import APP
 
 log = logging.getLogger(__name__)
@@ -21,9 +20,6 @@ NAME = "settings.json"
 TEMP_PREFIX = ".settings-"
 TEMP_SUFFIX = ".tmp"
 ROLES = ("helper", "friend")
-HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
-                      r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*")
-SCOPE = re.compile(r"[A-Za-z0-9_.-]{1,15}")  # an interface name, as in fe80::1%eth0
 
 
 @dataclass(frozen=True)
@@ -98,21 +94,6 @@ def valid(name: str, value: object) -> bool:
     if name == "address":
         return isinstance(value, str) and valid_address(value)
     return isinstance(value, bool)
-
-
-def valid_address(text: str) -> bool:
-    """An IP address or a host name: what the friend could have typed; never empty."""
-    if not text.isascii():
-        return False
-    scope = text.partition("%")[2]
-    if scope and not SCOPE.fullmatch(scope):
-        return False
-    with contextlib.suppress(ValueError):
-        ipaddress.ip_address(text)
-        return True
-    if scope or re.fullmatch(r"[\d.]+", text):
-        return False  # a scope on a name, or something that looks like IPv4 but is not
-    return bool(HOSTNAME.fullmatch(text))
 
 
 def save(settings: Settings, path: Path | None = None) -> bool:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import ipaddress
+import re
 import socket
 import struct
 from pathlib import Path
 
 SIOCGIFADDR = 0x8915
+HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
+                      r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*")
+SCOPE = re.compile(r"[A-Za-z0-9_.-]{1,15}")  # an interface name, as in fe80::1%eth0
 _DIGITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 
 
@@ -93,3 +97,18 @@ def spoken_addresses(bind: str | None) -> list[tuple[str, str]]:
     if not candidates:
         candidates = [ipaddress.IPv4Address("127.0.0.1")]
     return [(str(a), spoken(str(a))) for a in candidates]
+
+
+def valid_address(text: str) -> bool:
+    """An IP address or a host name: what the friend could have typed; never empty."""
+    if not text.isascii():
+        return False
+    scope = text.partition("%")[2]
+    if scope and not SCOPE.fullmatch(scope):
+        return False
+    with contextlib.suppress(ValueError):
+        ipaddress.ip_address(text)
+        return True
+    if scope or re.fullmatch(r"[\d.]+", text):
+        return False  # a scope on a name, or something that looks like IPv4 but is not
+    return bool(HOSTNAME.fullmatch(text))

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import os
-import re
 import signal
 import sys
 
 from remote_help import identity
+from remote_help.net.addresses import valid_address
 from remote_help.net.transport import DEFAULT_PORT
 from remote_help.plain.terminal import (
     FRIEND_END_KEYS,
@@ -25,19 +24,6 @@ from remote_help.session.mux import Ending, FriendSession, HelperSession
 from remote_help.tunnel.launch import Tunnel
 from remote_help.wizard.controller import Cancelled, Connected, Details
 from remote_help.wizard.messages import span_text
-
-HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
-                      r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*")
-
-
-def valid_address(text: str) -> bool:
-    """IPv4 (digits and dots), IPv6, or a host name."""
-    with contextlib.suppress(ValueError):
-        ipaddress.ip_address(text)
-        return True
-    if re.fullmatch(r"[\d.]+", text):
-        return False  # looks like IPv4 but is not one
-    return bool(HOSTNAME.fullmatch(text))
 
 
 class LineInput:
