@@ -51,12 +51,8 @@ class Account:
     home: Path
     runtime: Path  # XDG_RUNTIME_DIR for this run
     state: Path  # XDG_STATE_HOME for this run
+    config: Path  # XDG_CONFIG_HOME for this run: never the real account's settings
     as_other_user: bool = False
-
-    @property
-    def config(self) -> Path:
-        """XDG_CONFIG_HOME for this run: never the real account's settings."""
-        return self.state.with_name(self.state.name.replace("state-", "config-", 1))
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {
@@ -171,11 +167,12 @@ def make_account(base: Path, name: str | None = None, user: str | None = None) -
     for path in (runtime, state, config):
         path.mkdir(mode=0o700, parents=True)
     if user is None:
-        return Account(pwd.getpwuid(os.geteuid()).pw_name, Path.home(), runtime, state)
+        return Account(pwd.getpwuid(os.geteuid()).pw_name, Path.home(), runtime, state,
+                       config)
     info = pwd.getpwnam(user)
     for path in (base, runtime, state, config):
         os.chown(path, info.pw_uid, info.pw_gid) if path != base else path.chmod(0o755)
-    return Account(user, Path(info.pw_dir), runtime, state, as_other_user=True)
+    return Account(user, Path(info.pw_dir), runtime, state, config, as_other_user=True)
 
 
 @contextlib.contextmanager
