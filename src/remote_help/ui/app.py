@@ -67,7 +67,7 @@ class App:
         self._crash: Exception | None = None
         self._terminal_gone = False
         self._settling = False  # a step was chosen; its screen is not shown yet
-        self._typed_ahead: list[tuple[tuple[int, int], str]] = []
+        self._typed_ahead: list[str] = []
 
     # -- the stage the screens and the front end use ------------------------------------
 
@@ -86,8 +86,8 @@ class App:
         self._settling = False
         if self._typed_ahead:  # keys typed while the step changed belong to the new one
             typed, self._typed_ahead = self._typed_ahead, []
-            for size, key in typed:
-                self._on_key(size, key)
+            for key in typed:
+                self._on_key(key)
 
     def _present(self, screen: StepScreen) -> None:
         session = screen.context in (keys.SESSION_FRIEND, keys.SESSION_HELPER)
@@ -271,9 +271,9 @@ class App:
 
     # -- keys ---------------------------------------------------------------------------
 
-    def _on_key(self, size: tuple[int, int], key: str) -> None:
+    def _on_key(self, key: str) -> None:
         try:
-            self._dispatch(size, key)
+            self._dispatch(key)
         except Exception as exc:  # never a traceback on the screen: stop in order instead
             log.exception("key %r", key)
             self._crash = exc
@@ -282,9 +282,9 @@ class App:
             elif self._journey is not None:
                 self._journey.cancel()
 
-    def _dispatch(self, size: tuple[int, int], key: str) -> None:
+    def _dispatch(self, key: str) -> None:
         if self._settling and keys.action_for(self.current.context, key) != "stop":
-            self._typed_ahead.append((size, key))
+            self._typed_ahead.append(key)
             return
         if self._help is not None:
             action = keys.action_for(keys.HELP, key)
@@ -310,7 +310,7 @@ class App:
             self._event(ACTION_EVENTS[action])
             return
         if screen.context in (keys.SESSION_FRIEND, keys.SESSION_HELPER):
-            screen.body_keypress(self.top.body_size(size), key)
+            screen.type(key)  # to the shell, at once: the screen itself does not change
             return
         if screen.type(key):
             self._present(screen)

@@ -45,10 +45,6 @@ class StepScreen:
         """A key that is no hotkey here (typing into a field); True if it was used."""
         return False
 
-    def body_keypress(self, size: tuple[int, int], key: str) -> str | None:
-        """Keys for a screen that owns its body (the shared terminal)."""
-        return key
-
 
 def page(lines: list[Any]) -> urwid.Widget:
     """Lines of text at the top of a step's body, with a margin."""
@@ -80,7 +76,7 @@ class Top(urwid.WidgetWrap):  # type: ignore[misc]
     """The top widget: every key goes through ``on_key``; too small a window gets a
     plain request to make it bigger instead of a broken screen."""
 
-    def __init__(self, on_key: Callable[[tuple[int, int], str], None]) -> None:
+    def __init__(self, on_key: Callable[[str], None]) -> None:
         self._on_key = on_key
         self._header = urwid.Text("", wrap="clip")
         self._keys = urwid.Text("", wrap="clip")
@@ -93,14 +89,11 @@ class Top(urwid.WidgetWrap):  # type: ignore[misc]
                                urwid.AttrMap(self._stop, "stop")]),
         )
         self._small = urwid.Filler(urwid.Text("\n".join(TOO_SMALL), align="center"))
-        self.too_small = False
-        self.chrome = True
         super().__init__(self._frame)
 
     def show(self, body: urwid.Widget, header: str, key_markup: list[Any],
              stop: str, *, chrome: bool = True) -> None:
         """``chrome=False``: the body draws its own status lines (the shared terminal)."""
-        self.chrome = chrome
         self._header.set_text(f" remote-help   {header}" if header else " remote-help")
         self._keys.set_text(key_markup or " ")
         self._stop.set_text(f" {stop}")
@@ -110,19 +103,13 @@ class Top(urwid.WidgetWrap):  # type: ignore[misc]
 
     def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
         cols, rows = size
-        self.too_small = cols < MIN_COLS or rows < MIN_ROWS
-        if self.too_small:
+        if cols < MIN_COLS or rows < MIN_ROWS:
             return self._small.render(size, focus)
         return super().render(size, focus)
 
     def keypress(self, size: tuple[int, int], key: str) -> str | None:
-        self._on_key(size, key)
+        self._on_key(key)
         return None
-
-    def body_size(self, size: tuple[int, int]) -> tuple[int, int]:
-        """The size the body gets inside the frame."""
-        cols, rows = size
-        return (cols, rows) if not self.chrome else (cols, max(1, rows - 3))
 
     def mouse_event(self, *args: Any) -> bool:
         return False

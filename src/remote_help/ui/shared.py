@@ -104,9 +104,9 @@ class SharedTerminal(StepScreen):
             return True
         return False
 
-    def body_keypress(self, size: tuple[int, int], key: str) -> str | None:
-        left: str | None = self.view.keypress(self._size, key)
-        return left
+    def type(self, key: str) -> bool:
+        """Every key that is not ours goes to the shell."""
+        return self.view.keypress(self._size, key) is None
 
     def _typed(self, data: bytes) -> None:
         self.send(data)
