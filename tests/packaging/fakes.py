@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import time
 from pathlib import Path
 
 DEBIAN = Path(__file__).resolve().parents[2] / "debian"
@@ -52,3 +54,24 @@ def environment(path: str, log: Path, **extra: str) -> dict[str, str]:
     env = {"PATH": path, "FAKE_LOG": str(log), "HOME": os.environ.get("HOME", "/")}
     env.update(extra)
     return env
+
+
+def enter_once_waiting(argv: list[str], env: dict[str, str], log: Path,
+                       waiting: str) -> tuple[int, str, str]:
+    """Run a script that must wait for Enter at the end: once its fakes were called twice,
+    check it still waits (``waiting`` says why it must), press Enter; its status, stdout
+    and stderr."""
+    process = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 10
+        while count_calls(log) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)
+        assert process.poll() is None, waiting
+        stdout, stderr = process.communicate("\n", timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return process.returncode, stdout, stderr

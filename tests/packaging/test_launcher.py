@@ -7,12 +7,17 @@ import configparser
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.packaging.fakes import DEBIAN, calls, count_calls, environment, write_program
+from tests.packaging.fakes import (
+    DEBIAN,
+    calls,
+    enter_once_waiting,
+    environment,
+    write_program,
+)
 
 LAUNCHER = DEBIAN / "open-in-terminal"
 INSTALLED = "/usr/libexec/remote-help/open-in-terminal"
@@ -183,22 +188,10 @@ def test_the_window_runs_remote_help_and_waits_for_enter(tmp_path: Path) -> None
     bin_dir, log = tmp_path / "bin", tmp_path / "log"
     write_program(bin_dir, "xterm", '[ "$1" = -e ] && shift\nexec "$@"')
     write_program(bin_dir, "remote-help", "exit 7")
-    process = subprocess.Popen(
-        [str(LAUNCHER), "friend", "two words"], env=environment(str(bin_dir), log),
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while count_calls(log) < 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        time.sleep(0.3)
-        assert process.poll() is None, "the window closed without waiting for Enter"
-        stdout, stderr = process.communicate("\n", timeout=10)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert process.returncode == 7, stderr
+    status, stdout, stderr = enter_once_waiting(
+        [str(LAUNCHER), "friend", "two words"], environment(str(bin_dir), log), log,
+        "the window closed without waiting for Enter")
+    assert status == 7, stderr
     assert "Press Enter to close this window." in stdout
     assert calls(log) == [
         ["xterm", "-e", str(LAUNCHER), "--in-terminal", "friend", "two words"],

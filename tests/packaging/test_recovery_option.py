@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from tests.packaging.fakes import (
     DEBIAN,
     END,
     calls,
-    count_calls,
+    enter_once_waiting,
     environment,
     write_program,
 )
@@ -208,21 +207,10 @@ def test_an_empty_terminal_type_becomes_the_console(machine: Machine) -> None:
 def test_it_returns_to_the_menu_only_after_enter(machine: Machine) -> None:
     """The last words stay readable; then the status is remote-help's."""
     machine.network_is_up()
-    process = subprocess.Popen([str(OPTION)], env=machine.env(FAKE_STATUS="1"),
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 10
-        while count_calls(machine.log) < 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        time.sleep(0.3)
-        assert process.poll() is None, "it went back to the menu without waiting for Enter"
-        stdout, stderr = process.communicate("\n", timeout=10)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert process.returncode == 1, stderr
+    status, stdout, stderr = enter_once_waiting(
+        [str(OPTION)], machine.env(FAKE_STATUS="1"), machine.log,
+        "it went back to the menu without waiting for Enter")
+    assert status == 1, stderr
     assert "Press Enter to return to the recovery menu." in stdout
 
 
