@@ -1,0 +1,355 @@
+"""Keep the friend's shell and everything it starts together, and end them all at once.
+
+In order of preference: a transient systemd scope (as root, or in the friend's own systemd
+user manager), a cgroup v2 folder of our own (as root, or where our cgroup was delegated to
+the friend's user), and only as the last resort a walk of the process tree. A cgroup is
+ended with one write to ``cgroup.kill``: nothing inside can fork its way out of it, and
+programs started with ``sudo`` stay inside too. The tree walk cannot promise that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+SCOPE = "scope"  # a transient systemd scope of the system manager (we are root)
+USER_SCOPE = "user-scope"  # a transient scope of the friend's own systemd user manager
+CGROUP = "cgroup"  # a cgroup v2 folder we made below our own cgroup
+WALK = "walk"  # no cgroup: the process tree is walked at the end
+
+# What the Details views say, in plain words (the word in brackets is for technical people).
+DESCRIPTIONS = {
+    SCOPE: "Everything your helper starts is kept together and ended when help ends "
+           "(systemd scope).",
+    USER_SCOPE: "Everything your helper starts is kept together and ended when help ends "
+                "(systemd user scope).",
+    CGROUP: "Everything your helper starts is kept together and ended when help ends "
+            "(cgroup).",
+    WALK: "Programs your helper starts are looked for and ended when help ends "
+          "(process tree; no cgroup could be used on this computer).",
+}
+EMPTY_WAIT = 2.0  # seconds for a killed cgroup to empty; SIGKILL needs milliseconds
+SUDO_WAIT = 2.0
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the choice of method depends on, read from the system by ``facts()``."""
+
+    euid: int
+    systemd_booted: bool  # /run/systemd/system exists: PID 1 is systemd
+    user_manager: bool  # the friend's systemd user manager answers on its private socket
+    systemd_run: str | None
+    cgroup2: Path | None  # where the cgroup v2 hierarchy is mounted
+    own_cgroup: str | None  # our cgroup v2 path, relative to that mount
+    can_write_own: bool  # we may make folders in our cgroup and move processes there
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The method in force and, for a cgroup of our own, where it goes."""
+
+    method: str
+    parent: Path | None = None  # the cgroup folder our session's folder is made in
+
+    @property
+    def description(self) -> str:
+        return DESCRIPTIONS[self.method]
+
+
+def choose(facts: Facts) -> Plan:
+    """The most reliable method this computer offers."""
+    if facts.systemd_run and facts.systemd_booted:
+        if facts.euid == 0:
+            return Plan(SCOPE)
+        if facts.user_manager:
+            return Plan(USER_SCOPE)
+    if facts.cgroup2 is not None and facts.own_cgroup is not None and facts.can_write_own:
+        return Plan(CGROUP, facts.cgroup2 / facts.own_cgroup.lstrip("/"))
+    return Plan(WALK)
+
+
+def facts() -> Facts:
+    """Read what ``choose`` needs; nothing here changes the system."""
+    mount = cgroup2_mount()
+    own = own_cgroup(mount[1] if mount else "/")
+    folder = mount[0] / own.lstrip("/") if mount and own is not None else None
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    return Facts(
+        euid=os.geteuid(),
+        systemd_booted=Path("/run/systemd/system").is_dir(),
+        user_manager=bool(runtime) and Path(runtime, "systemd", "private").exists(),
+        systemd_run=shutil.which("systemd-run"),
+        cgroup2=mount[0] if mount else None,
+        own_cgroup=own,
+        can_write_own=folder is not None and _writable(folder),
+    )
+
+
+def plan() -> Plan:
+    """The method a session started now would use (also for the Details views)."""
+    return choose(facts())
+
+
+def _writable(folder: Path) -> bool:
+    return (os.access(folder, os.W_OK | os.X_OK)
+            and os.access(folder / "cgroup.procs", os.W_OK))
+
+
+def cgroup2_mount(mountinfo: str | None = None) -> tuple[Path, str] | None:
+    """Where cgroup v2 is mounted, and which cgroup that mount shows at its top."""
+    if mountinfo is None:
+        try:
+            mountinfo = Path("/proc/self/mountinfo").read_text()
+        except OSError:
+            return None
+    for line in mountinfo.splitlines():
+        fields = line.split()
+        if " - " not in line or len(fields) < 5:
+            continue
+        after = line.split(" - ", 1)[1].split()
+        if after and after[0] == "cgroup2":
+            return Path(_unescape(fields[4])), _unescape(fields[3])
+    return None
+
+
+def own_cgroup(mount_root: str = "/", text: str | None = None) -> str | None:
+    """Our cgroup v2 path relative to the mount (the "0::" line of /proc/self/cgroup)."""
+    if text is None:
+        try:
+            text = Path("/proc/self/cgroup").read_text()
+        except OSError:
+            return None
+    for line in text.splitlines():
+        if line.startswith("0::"):
+            path = line[3:].removesuffix(" (deleted)")
+            if mount_root != "/" and (path + "/").startswith(mount_root.rstrip("/") + "/"):
+                path = path[len(mount_root.rstrip("/")):] or "/"
+            return path
+    return None
+
+
+def _unescape(field: str) -> str:
+    """mountinfo writes spaces and the like as octal escapes."""
+    return field.encode().decode("unicode_escape")
+
+
+def cgroup_of(pid: int) -> str | None:
+    """The cgroup v2 path of a process, zombies included (they keep theirs)."""
+    try:
+        text = Path(f"/proc/{pid}/cgroup").read_text()
+    except OSError:
+        return None
+    return own_cgroup("/", text)
+
+
+class Containment:
+    """One session's container: made before the shell starts, ended with it."""
+
+    def __init__(self, chosen: Plan | None = None) -> None:
+        self.plan = chosen or plan()
+        self.path: Path | None = None  # the session's cgroup folder, once known
+        self._relative = ""  # the same, as /proc/PID/cgroup writes it
+        self._procs = -1  # cgroup.procs of our folder, for the child to enter it
+        self._mount = cgroup2_mount()
+
+    @property
+    def method(self) -> str:
+        return self.plan.method
+
+    @property
+    def description(self) -> str:
+        return self.plan.description
+
+    def prepare(self) -> None:
+        """Make the cgroup folder; if that fails, fall back to the tree walk (and say so)."""
+        if self.plan.method == CGROUP and self.plan.parent is not None:
+            folder = self.plan.parent / f"remote-help-{os.getpid()}-{secrets.token_hex(3)}"
+            try:
+                folder.mkdir()
+                self._procs = os.open(folder / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC)
+            except OSError as exc:
+                log.warning("containment: cannot use cgroup %s (%s)", folder, exc)
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+                self.plan = Plan(WALK)
+            else:
+                self._found(folder)
+        log.info("containment: %s%s", self.plan.method,
+                 f" at {self.path}" if self.path else "")
+
+    def command(self, argv: list[str]) -> list[str]:
+        """The shell's command line: a systemd scope wraps it, the others leave it alone."""
+        if self.plan.method not in (SCOPE, USER_SCOPE):
+            return argv
+        run = shutil.which("systemd-run") or "systemd-run"
+        user = ["--user"] if self.plan.method == USER_SCOPE else []
+        return [run, *user, "--scope", "--quiet", "--collect",
+                f"--unit=remote-help-{os.getpid()}-{secrets.token_hex(3)}",
+                "--description=remote-help shared shell", "--", *argv]
+
+    def enter(self) -> None:
+        """In the shell's child process, before exec: move into the session's cgroup."""
+        if self._procs >= 0:
+            os.write(self._procs, b"0")
+
+    async def started(self, pid: int) -> None:
+        """The shell runs: for a scope, find the cgroup systemd made for it."""
+        if self._procs >= 0:
+            os.close(self._procs)
+            self._procs = -1
+        if self.plan.method not in (SCOPE, USER_SCOPE) or self._mount is None:
+            return
+        for _ in range(200):  # systemd-run moves itself into the scope before exec
+            path = cgroup_of(pid)
+            if path is not None and path.endswith(".scope") and "remote-help-" in path:
+                self._found(self._mount[0] / path.lstrip("/"))
+                log.info("containment: %s at %s", self.plan.method, self.path)
+                return
+            await asyncio.sleep(0.01)
+        log.warning("containment: the systemd scope was not found; walking the tree instead")
+        self.plan = Plan(WALK)
+
+    def _found(self, folder: Path) -> None:
+        self.path = folder
+        mount = self._mount[0] if self._mount else Path("/")
+        relative = str(folder.relative_to(mount))
+        self._relative = "/" if relative == "." else "/" + relative
+
+    def holds(self, pid: int) -> bool:
+        """Whether a process (live or zombie) is, or was when it died, in our cgroup."""
+        if not self._relative:
+            return False
+        path = cgroup_of(pid)
+        return path is not None and (path == self._relative
+                                     or path.startswith(self._relative + "/"))
+
+    async def end(self, reap: Callable[[], None]) -> bool:
+        """Kill everything in the cgroup and remove it. False: no cgroup, walk the tree."""
+        if self._procs >= 0:
+            os.close(self._procs)
+            self._procs = -1
+        path = self.path
+        if path is None:
+            return False
+        if not self._kill(path):
+            log.warning("containment: could not end cgroup %s", path)
+            return False
+        emptied = await _emptied(path, reap)
+        if not emptied:
+            log.warning("containment: cgroup %s still has processes", path)
+        if self.plan.method == CGROUP:
+            _remove_tree(path)
+        return emptied
+
+    def _kill(self, path: Path) -> bool:
+        try:
+            (path / "cgroup.kill").write_text("1")  # kernel 5.14 and later
+            return True
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            log.debug("cgroup.kill: %s", exc)
+            return self._systemctl_kill(path)
+        return _freeze_and_kill(path)
+
+    def _systemctl_kill(self, path: Path) -> bool:
+        """A scope whose folder we may not write: ask systemd to end it."""
+        if self.plan.method not in (SCOPE, USER_SCOPE):
+            return False
+        user = ["--user"] if self.plan.method == USER_SCOPE else []
+        result = subprocess.run(
+            ["systemctl", *user, "kill", "--signal=SIGKILL", path.name],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            timeout=5, check=False)
+        return result.returncode == 0
+
+
+async def _emptied(path: Path, reap: Callable[[], None]) -> bool:
+    """Wait until ``cgroup.events`` says nothing lives in the cgroup any more."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + EMPTY_WAIT
+    pause = 0.001
+    while True:
+        reap()  # the killed orphans are our children: collect them as they die
+        if not populated(path):
+            return True
+        if loop.time() > deadline:
+            return False
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.02)
+
+
+def populated(folder: Path) -> bool:
+    try:
+        events = (folder / "cgroup.events").read_text()
+    except OSError:
+        return False  # removed: nothing lives in it
+    return "populated 1" in events
+
+
+def _freeze_and_kill(folder: Path) -> bool:
+    """Before cgroup.kill existed: freeze, so nothing forks while we kill, then kill all."""
+    frozen = False
+    with contextlib.suppress(OSError):
+        (folder / "cgroup.freeze").write_text("1")
+        frozen = True
+    for pid in _members(folder):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    if frozen:  # SIGKILL ends frozen processes too, on thawing at the latest
+        with contextlib.suppress(OSError):
+            (folder / "cgroup.freeze").write_text("0")
+    return True
+
+
+def _members(folder: Path) -> list[int]:
+    pids: list[int] = []
+    for procs in folder.rglob("cgroup.procs"):
+        with contextlib.suppress(OSError, ValueError):
+            pids += [int(line) for line in procs.read_text().split()]
+    return pids
+
+
+def _remove_tree(folder: Path) -> None:
+    """Remove our cgroup folder and any folder made inside it, deepest first."""
+    inner = sorted((p for p in folder.rglob("*") if p.is_dir()),
+                   key=lambda p: len(p.parts), reverse=True)
+    for path in [*inner, folder]:
+        try:
+            path.rmdir()
+        except OSError as exc:
+            log.warning("containment: could not remove %s (%s)", path, exc)
+
+
+async def forget_sudo() -> None:
+    """``sudo -K``: whatever the helper saw the friend unlock with sudo is locked again."""
+    sudo = shutil.which("sudo", path="/usr/bin:/bin:/usr/sbin:/sbin")
+    if sudo is None:
+        return
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            sudo, "-K",  # never asks for a password
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+    except OSError as exc:
+        log.debug("sudo -K: %s", exc)
+        return
+    try:
+        await asyncio.wait_for(proc.wait(), SUDO_WAIT)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
