@@ -13,10 +13,12 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import secrets
 import shutil
 import signal
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +43,7 @@ DESCRIPTIONS = {
 }
 EMPTY_WAIT = 2.0  # seconds for a killed cgroup to empty; SIGKILL needs milliseconds
 SUDO_WAIT = 2.0
+FOLDER = re.compile(r"remote-help-(\d+)-[0-9a-f]+")  # ours: the program's pid, a random tag
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,7 @@ class Containment:
     def prepare(self) -> None:
         """Make the cgroup folder; if that fails, fall back to the tree walk (and say so)."""
         if self.plan.method == CGROUP and self.plan.parent is not None:
+            sweep(self.plan.parent)
             folder = self.plan.parent / f"remote-help-{os.getpid()}-{secrets.token_hex(3)}"
             try:
                 folder.mkdir()
@@ -311,6 +315,33 @@ def _freeze_and_kill(folder: Path) -> bool:
     if frozen:  # SIGKILL ends frozen processes too, on thawing at the latest
         with contextlib.suppress(OSError):
             (folder / "cgroup.freeze").write_text("0")
+    return True
+
+
+def sweep(parent: Path) -> None:
+    """End and remove what a killed remote-help left: our folders whose program is gone."""
+    for folder in parent.glob("remote-help-*-*"):
+        match = FOLDER.fullmatch(folder.name)
+        if match is None or not folder.is_dir() or _alive(int(match.group(1))):
+            continue
+        log.info("containment: ending what a stopped session left in %s", folder)
+        with contextlib.suppress(OSError):
+            if populated(folder):
+                (folder / "cgroup.kill").write_text("1")
+        for _ in range(100):
+            if not populated(folder):
+                break
+            time.sleep(0.01)
+        _remove_tree(folder)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
     return True
 
 
