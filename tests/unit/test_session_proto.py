@@ -21,6 +21,7 @@ from remote_help.proto.session import (
     Kind,
     Notice,
     Resize,
+    Resync,
     TermIn,
     TermOut,
     clean_text,
@@ -58,6 +59,7 @@ SAMPLES: list[session.Message] = [
     Notice("Alice paused your typing"),
     Notice("é 日本 😀"),
     *[Bye(reason) for reason in sorted(BYE_REASONS)],
+    Resync(),
 ]
 
 
@@ -69,10 +71,14 @@ def test_round_trip(message: session.Message) -> None:
 
 def test_every_kind_has_a_round_trip_sample() -> None:
     kinds = {type(m) for m in SAMPLES}
-    assert kinds == {Hello, TermOut, TermIn, Resize, Notice, Bye}
-    assert {Kind.HELLO, Kind.TERM_OUT, Kind.TERM_IN, Kind.RESIZE, Kind.NOTICE, Kind.BYE} == set(
-        Kind
-    )
+    assert kinds == {Hello, TermOut, TermIn, Resize, Notice, Bye, Resync}
+    assert {Kind.HELLO, Kind.TERM_OUT, Kind.TERM_IN, Kind.RESIZE, Kind.NOTICE, Kind.BYE,
+            Kind.RESYNC} == set(Kind)
+
+
+def test_a_resync_carries_nothing() -> None:
+    with pytest.raises(ProtocolError):
+        decode_all(raw(Kind.RESYNC, b"x"))
 
 
 def test_wire_format() -> None:
@@ -161,7 +167,7 @@ def test_max_payload_is_64_kib() -> None:
 # -- rejected input ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", [0, 7, 8, 42, 127, 128, 255])
+@pytest.mark.parametrize("kind", [0, 8, 9, 42, 127, 128, 255])
 def test_unknown_type(kind: int) -> None:
     with pytest.raises(ProtocolError, match="do not know"):
         Decoder().feed(raw(kind, b"{}"))

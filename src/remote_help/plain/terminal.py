@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import locale
 import os
+import select
 import termios
+import time
 import tty
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +17,8 @@ from remote_help.aio import FdWatch
 from remote_help.locale_info import coerced_c_locale as _coerced_c_locale
 from remote_help.proto.sanitize import Sanitizer
 from remote_help.proto.session import Hello
+from remote_help.ui.snapshot import redraw
+from remote_help.ui.vterm import Screen
 
 # Ctrl+Alt+C as terminals send it: ESC Ctrl+C, and the modifyOtherKeys and kitty
 # encodings in case the friend's terminal had those switched on before we started.
@@ -64,6 +69,8 @@ class EndKeys:
 
 
 BACKLOG_LIMIT = 256 * 1024  # bytes waiting for a slow terminal before we stop taking more
+CLOSE_PATIENCE = 0.5  # seconds the last output may take to reach the terminal at the end
+TYPED_PAUSE = 1.0  # seconds after the helper's last hidden key before it is shown anyway
 
 
 class PlainView:
@@ -85,6 +92,11 @@ class PlainView:
         self._backlog = bytearray()
         self._writer = FdWatch("write", self._flush)
         self.on_drained: Callable[[], None] = lambda: None
+        self._answers = answers
+        # The friend's side keeps an emulated copy of the screen, to catch a helper up.
+        self._copy = Screen(*self.size()) if answers else None
+        self._typed = ""  # the helper's keys the shell did not echo, not shown yet
+        self._typed_timer: asyncio.TimerHandle | None = None
 
     @property
     def busy(self) -> bool:
@@ -97,7 +109,39 @@ class PlainView:
         """Plain mode shows the bytes as they come; the size warning says the rest."""
 
     def show(self, data: bytes) -> None:
+        if self._copy is not None:
+            self._copy.feed(data)
         self._write(self._sanitizer.feed(data))
+
+    def snapshot(self) -> bytes:
+        """The friend's screen as it is now, for a helper who fell behind."""
+        return redraw(self._copy) if self._copy is not None else b""
+
+    def reset(self) -> None:
+        """The helper's copy starts again: what follows redraws the friend's screen."""
+        self._sanitizer = Sanitizer(utf8=utf8_locale(), queries=self._answers)
+        self._write(b"\x1b[0m\r\n")
+
+    def helper_typed(self, text: str, *, echo: bool) -> None:
+        """Keys of the helper's that the shell does not echo are shown on a marked line
+        of their own: at once after Enter or another control key, else after a pause."""
+        if echo:
+            return  # the terminal shows them itself (control keys as ^C and the like)
+        self._typed += text
+        if self._typed_timer is not None:
+            self._typed_timer.cancel()
+            self._typed_timer = None
+        if "[" in text or len(self._typed) > 200:
+            self._show_typed()
+        else:
+            loop = asyncio.get_running_loop()
+            self._typed_timer = loop.call_later(TYPED_PAUSE, self._show_typed)
+
+    def _show_typed(self) -> None:
+        self._typed_timer = None
+        if self._typed:
+            self._say(f"\r\n[remote-help] Your helper typed: {self._typed}\r\n")
+            self._typed = ""
 
     def size(self) -> tuple[int, int]:
         try:
@@ -106,7 +150,11 @@ class PlainView:
             cols, rows = 0, 0
         if cols <= 0 or rows <= 0:  # serial and recovery consoles often say 0x0
             cols, rows = 80, 24
-        return max(1, min(cols, 1000)), max(1, min(rows, 1000))
+        size = max(1, min(cols, 1000)), max(1, min(rows, 1000))
+        copy = getattr(self, "_copy", None)
+        if copy is not None and (copy.cols, copy.rows) != size:
+            copy.resize(*size)
+        return size
 
     def notice(self, text: str) -> None:
         self._say(f"\r\n[remote-help] {text}\r\n")
@@ -136,9 +184,23 @@ class PlainView:
             self.on_drained()
 
     def close(self) -> None:
-        """Stop watching the terminal. Output it could not take is dropped: the session
-        is over, and a stalled terminal must not keep us from ending it."""
+        """Stop watching the terminal, after giving it what is still waiting (the last of
+        the shell's output, the helper's last keys) for a moment: a stalled terminal must
+        not keep us from ending, so what it cannot take by then is dropped."""
+        if self._typed_timer is not None:
+            self._typed_timer.cancel()
+        self._show_typed()
         self._writer.set(self.fd, False)
+        deadline = time.monotonic() + CLOSE_PATIENCE
+        while self._backlog and time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                select.select([], [self.fd], [], max(0.0, deadline - time.monotonic()))
+            try:
+                del self._backlog[: os.write(self.fd, self._backlog[:65536])]
+            except BlockingIOError:
+                continue
+            except OSError:
+                break
         self._backlog.clear()
 
 

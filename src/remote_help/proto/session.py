@@ -37,6 +37,7 @@ class Kind(enum.IntEnum):
     RESIZE = 4
     NOTICE = 5
     BYE = 6
+    RESYNC = 7
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,13 @@ class Bye:
     reason: str
 
 
-Message = Hello | TermOut | TermIn | Resize | Notice | Bye
+@dataclass(frozen=True)
+class Resync:
+    """The helper fell behind and missed output: the TERM_OUT that follows redraws the
+    friend's whole screen as it is now (start again from a blank terminal)."""
+
+
+Message = Hello | TermOut | TermIn | Resize | Notice | Bye | Resync
 
 
 def clean_text(text: str, limit: int = MAX_TEXT) -> str:
@@ -118,6 +125,8 @@ def _payload(message: Message) -> tuple[Kind, bytes]:
             return Kind.NOTICE, text.encode()[:MAX_TEXT].decode(errors="ignore").encode()
         case Bye(reason):
             return Kind.BYE, reason.encode()
+        case Resync():
+            return Kind.RESYNC, b""
     raise TypeError(f"not a session message: {message!r}")
 
 
@@ -156,6 +165,10 @@ def _decode(kind: int, payload: bytes) -> Message:
         return TermOut(payload)
     if tag is Kind.TERM_IN:
         return TermIn(payload)
+    if tag is Kind.RESYNC:
+        if payload:
+            raise ProtocolError("The other computer sent a message of the wrong shape.")
+        return Resync()
     if tag in (Kind.NOTICE, Kind.BYE):
         text = _text(payload)
         if tag is Kind.BYE:

@@ -10,21 +10,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import fcntl
 import logging
 import os
+import struct
+import termios
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from remote_help.aio import FdWatch
 from remote_help.proto import session as sp
+from remote_help.session import keylog
 from remote_help.session.channel import Channel
 from remote_help.session.pty import ShellPty
 
 log = logging.getLogger(__name__)
 HELLO_DEADLINE = 30.0
 READ_CHUNK = 64 * 1024
-MAX_PTY_BACKLOG = 1024 * 1024  # keys waiting to be written into the pty
+MAX_HELD_KEYS = 64 * 1024  # the helper's keys waiting before its stream is paused
 
 
 class View(Protocol):
@@ -48,6 +52,16 @@ class View(Protocol):
 
     on_drained: Callable[[], None]
 
+    def snapshot(self) -> bytes:
+        """The friend's screen as it is now, as bytes that redraw it on a reset terminal."""
+
+    def reset(self) -> None:
+        """The helper's copy starts again from a blank terminal (before a snapshot)."""
+
+    def helper_typed(self, text: str, *, echo: bool) -> None:
+        """The friend's side: the helper sent these keys (described in words); ``echo``:
+        whether the shell's terminal echoes them by itself."""
+
 
 @dataclass(frozen=True)
 class Ending:
@@ -69,6 +83,7 @@ class _Session:
         # Made now, so an end key pressed while the session is still starting counts.
         self._ended: asyncio.Future[Ending] = asyncio.get_running_loop().create_future()
         self._hello = asyncio.Event()
+        self._flush_patience = 2.0  # how long a goodbye may take to leave at the end
 
     async def _start(self, rfd: int, wfd: int, lead: bool) -> None:
         await self.channel.open(rfd, wfd, lead=lead)
@@ -123,13 +138,22 @@ class _Session:
             raise
         await self._after_end()
         if ending.ok:
-            await self.channel.flush()
+            await self.channel.flush(self._flush_patience)
         self.channel.close()
         return ending
 
 
 class FriendSession(_Session):
-    """The friend's side: owns the pty."""
+    """The friend's side: owns the pty.
+
+    The friend's own screen never waits for the helper: the pty is read as fast as the
+    friend's view takes it, whatever the helper's stream does. A helper that falls behind
+    (a slow link, or a hostile program that stops reading) has its copy dropped and is
+    sent the friend's current screen once its stream drains (``Resync``). The helper's
+    keys are held while the friend's view is behind, and the pty's output is read before
+    any key that could make the terminal discard it (an interrupt), so nothing the helper's
+    keys cause can go unseen by the friend.
+    """
 
     role = "friend"
 
@@ -139,10 +163,12 @@ class FriendSession(_Session):
         self.term = term
         self.spare = spare
         self.pty = ShellPty()
-        self._to_pty = bytearray()
+        self._to_pty: list[tuple[bool, bytearray]] = []  # (from the helper, keys) in order
+        self._held = 0  # bytes of the helper's keys waiting
         self._reading = FdWatch("read", self._read_pty)
         self._writing = FdWatch("write", self._flush_pty)
         self._live = False  # the shell runs and its output may be read
+        self._helper_behind = False  # the helper's copy of the output is being dropped
 
     async def run(self, rfd: int, wfd: int, *, lead: bool) -> Ending:
         try:
@@ -155,6 +181,7 @@ class FriendSession(_Session):
             log.debug("greeted by the helper")
             self.view.connected(peer)
             await self.pty.spawn(cols, rows, self.term, self.spare)
+            keep_output_on_interrupt(self.pty.master)
             log.debug("shell started")
             if self._ended.done():  # ended while the shell was starting
                 return await self._wait_end()
@@ -170,22 +197,31 @@ class FriendSession(_Session):
             self.channel.close()
 
     def _stop_now(self) -> None:
-        # No more output read, no more keys written, and the shell hung up: from this
-        # moment the helper can do nothing, even while our goodbye is still on its way.
-        self._live = False
+        # No more keys written, what the pty still holds shown to the friend, and the
+        # shell hung up: from this moment the helper can do nothing, even while our
+        # goodbye is still on its way.
+        live, self._live = self._live, False
         self._set_reading(False)
         self._set_writing(False)
         self._to_pty.clear()
+        self._held = 0
+        if live:
+            self._drain()
         self.pty.hang_up()
 
     async def _after_end(self) -> None:
         await self.pty.terminate()
 
+    async def _wait_end(self) -> Ending:
+        if self._helper_behind or not self.channel.writable:
+            self._flush_patience = 0.2  # a helper that does not read will not read a goodbye
+        return await super()._wait_end()
+
     # -- input from both people -----------------------------------------------------
 
     def key_input(self, data: bytes) -> None:
         """The friend typed."""
-        self._write_pty(data)
+        self._queue(data, helper=False)
 
     def resize(self) -> None:
         """The friend's view changed size: the pty follows, the helper is told."""
@@ -199,7 +235,7 @@ class FriendSession(_Session):
                 self.peer = message
                 self._hello.set()
             case sp.TermIn(data) if self.peer is not None:
-                self._write_pty(data)
+                self._queue(data, helper=True)
             case sp.Resize() | sp.Notice():
                 pass
             case sp.Bye(reason):
@@ -210,23 +246,61 @@ class FriendSession(_Session):
                 self._finish(Ending("error", False,
                                     "The helper's computer sent something unexpected."))
 
-    def _write_pty(self, data: bytes) -> None:
-        if self.pty.master < 0 or len(self._to_pty) > MAX_PTY_BACKLOG:
+    def _queue(self, data: bytes, *, helper: bool) -> None:
+        if self.pty.master < 0 or not data:
             return
-        self._to_pty += data
+        if self._to_pty and self._to_pty[-1][0] == helper:
+            self._to_pty[-1][1].extend(data)
+        else:
+            self._to_pty.append((helper, bytearray(data)))
+        if helper:
+            self._held += len(data)
+            if self._held > MAX_HELD_KEYS:
+                self.channel.pause_reading()  # the helper waits; its keys are never dropped
         self._flush_pty()
 
     def _flush_pty(self) -> None:
-        while self._to_pty and self.pty.master >= 0:
+        master = self.pty.master
+        while self._to_pty and master >= 0:
+            helper, keys = self._to_pty[0]
+            if helper:
+                if self.view.busy:
+                    break  # the friend's screen is behind: the helper's keys wait for it
+                self._drain()  # what the shell printed so far, before the helper's key lands
+                master = self.pty.master
+                if master < 0:
+                    break  # the shell ended meanwhile
+                size = _up_to_interrupt(master, keys)
+            else:
+                size = min(len(keys), 4096)
             try:
-                written = os.write(self.pty.master, self._to_pty[:4096])
+                written = os.write(master, keys[:size])
             except BlockingIOError:
                 break
             except OSError:
                 self._to_pty.clear()
+                self._held = 0
                 break
-            del self._to_pty[:written]
-        self._set_writing(bool(self._to_pty))
+            if helper:
+                self._held -= written
+                self._show_typed(master, bytes(keys[:written]))
+            del keys[:written]
+            if not keys:
+                self._to_pty.pop(0)
+        if self._held <= MAX_HELD_KEYS // 2:
+            self.channel.resume_reading()
+        blocked = bool(self._to_pty) and not (self._to_pty[0][0] and self.view.busy)
+        self._set_writing(blocked)
+
+    def _show_typed(self, master: int, keys: bytes) -> None:
+        """Every key the helper sends is visible to the friend: while the shell does not
+        echo (a password prompt, or ``stty -echo``), and for every control key."""
+        try:
+            echo = bool(termios.tcgetattr(master)[3] & termios.ECHO)
+        except termios.error:
+            echo = False
+        if not echo or keylog.has_controls(keys):
+            self.view.helper_typed(keylog.describe(keys), echo=echo)
 
     def _set_writing(self, on: bool) -> None:
         self._writing.set(self.pty.master, on)
@@ -237,30 +311,92 @@ class FriendSession(_Session):
         self._reading.set(self.pty.master, on)
 
     def _on_writable(self, writable: bool) -> None:
-        self._update_reading()
+        if writable and self._helper_behind and self._live:
+            # Caught up: the helper gets the friend's screen as it is now, not the backlog.
+            self._helper_behind = False
+            log.info("the helper caught up: sending the current screen")
+            self.channel.send(sp.Resync())
+            self.channel.send(sp.TermOut(self.view.snapshot()))
 
     def _update_reading(self) -> None:
-        # Backpressure: when the helper's stream is full or our own terminal is behind,
-        # stop reading the pty, so the shell slows down instead of our memory growing.
-        self._set_reading(self._live and self.channel.writable and not self.view.busy)
+        # Only the friend's own screen may slow the shell down, never the helper's stream.
+        self._set_reading(self._live and not self.view.busy)
+        if self._live and not self.view.busy and self._to_pty:
+            self._flush_pty()
 
     def _read_pty(self) -> None:
-        try:
-            data = os.read(self.pty.master, READ_CHUNK)
-        except BlockingIOError:
+        if self._read_once(READ_CHUNK):
+            self._update_reading()
+
+    def _drain(self) -> None:
+        """Read what the pty holds now (and not what the shell goes on printing meanwhile)."""
+        master = self.pty.master
+        if master < 0:
             return
+        try:
+            waiting = struct.unpack("i", fcntl.ioctl(master, termios.FIONREAD, b"\0" * 4))[0]
+        except OSError:
+            return
+        while waiting > 0 and self._read_once(min(waiting, READ_CHUNK)):
+            waiting -= READ_CHUNK
+
+    def _read_once(self, size: int) -> bool:
+        """One read of the shell's output: shown to the friend, streamed to the helper.
+        False when there was nothing (or the shell is gone)."""
+        try:
+            data = os.read(self.pty.master, size)
+        except BlockingIOError:
+            return False
         except OSError as exc:
             if exc.errno != errno.EIO:
                 raise
             data = b""
         if not data:
-            self._set_reading(False)
-            self.channel.send(sp.Bye("shell-exited"))
-            self._finish(Ending("shell-exited", True))
-            return
+            if self._live:
+                self._set_reading(False)
+                self.channel.send(sp.Bye("shell-exited"))
+                self._finish(Ending("shell-exited", True))
+            return False
         self.view.show(data)
+        if self._live:
+            self._to_helper(data)
+        return True
+
+    def _to_helper(self, data: bytes) -> None:
+        if self._helper_behind:
+            return
+        if not self.channel.writable:
+            # The helper's stream is full: drop its copy until it drains (_on_writable).
+            self._helper_behind = True
+            log.info("the helper fell behind: its copy of the output is dropped for now")
+            return
         self.channel.send(sp.TermOut(data))
-        self._update_reading()
+
+
+def keep_output_on_interrupt(master: int) -> None:
+    """NOFLSH: an interrupt (Ctrl+C) no longer makes the terminal discard output the
+    friend's side has not read yet. Belt and braces: the pty is also read before any of
+    the helper's keys is written (see ``FriendSession._flush_pty``)."""
+    with contextlib.suppress(termios.error):
+        attrs = termios.tcgetattr(master)
+        attrs[3] |= termios.NOFLSH
+        termios.tcsetattr(master, termios.TCSANOW, attrs)
+
+
+def _up_to_interrupt(master: int, keys: bytearray) -> int:
+    """How many of ``keys`` to write before reading the pty again: up to and including
+    the first key that makes the terminal send a signal (which may discard output)."""
+    try:
+        attrs = termios.tcgetattr(master)
+    except termios.error:
+        return len(keys)
+    if not attrs[3] & termios.ISIG:
+        return min(len(keys), 4096)
+    specials = attrs[6]
+    stops = [keys.find(specials[i]) for i in (termios.VINTR, termios.VQUIT, termios.VSUSP)
+             if isinstance(specials[i], bytes) and specials[i] != b"\0"]
+    found = [i for i in stops if i >= 0]
+    return min(found) + 1 if found else min(len(keys), 4096)
 
 
 class HelperSession(_Session):
@@ -313,6 +449,10 @@ class HelperSession(_Session):
             case sp.Resize(cols, rows) if self.peer is not None:
                 self.peer = sp.Hello("friend", self.peer.name, cols, rows)
                 self._check_size()
+            case sp.Resync() if self.peer is not None:
+                self.view.reset()
+                self.view.notice("Your connection fell behind, so some of your friend's "
+                                 "output was skipped. This is their screen now.")
             case sp.Notice(text):
                 self.view.notice(text)
             case sp.Bye(reason):

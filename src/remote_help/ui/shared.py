@@ -14,6 +14,7 @@ from remote_help.proto.session import Hello
 from remote_help.ui import keys
 from remote_help.ui.chrome import StepScreen
 from remote_help.ui.palette import line_chars
+from remote_help.ui.snapshot import redraw
 from remote_help.ui.termview import TerminalView
 from remote_help.ui.vterm import Screen
 
@@ -21,6 +22,7 @@ FRAME_INTERVAL = 1 / 30  # draw at most this often
 FEED_SLICE = 64 * 1024  # bytes parsed at a time
 FEED_BUDGET = 0.02  # seconds of parsing per frame before keys get their turn again
 PENDING_LIMIT = 256 * 1024  # bytes waiting to be parsed before the shell is paused
+TYPED_SHOWN = 10.0  # seconds the helper's last keys stay on the friend's status line
 
 
 class _Sized(urwid.WidgetWrap):  # type: ignore[misc]
@@ -55,6 +57,8 @@ class SharedTerminal(StepScreen):
         self._who = "Connecting..."
         self._peer_user = self._peer_address = ""
         self._warning = ""
+        self._helper_keys = ""  # the helper's last keys, in words (the friend's side)
+        self._typed_timer: asyncio.TimerHandle | None = None
         self._status = urwid.Text("", wrap="clip")
         self._warn = urwid.Text("", wrap="clip")
         self._holder = urwid.WidgetPlaceholder(urwid.SolidFill(" "))
@@ -81,6 +85,37 @@ class SharedTerminal(StepScreen):
 
     def notice(self, text: str) -> None:
         self._warning = text
+        self._status_text()
+
+    def snapshot(self) -> bytes:
+        """The friend's screen as it is now, for a helper who fell behind."""
+        if self._pending:
+            self.screen.feed(bytes(self._pending))
+            self._pending.clear()
+            self._schedule()
+        return redraw(self.screen)
+
+    def reset(self) -> None:
+        """The helper's copy starts again from a blank terminal (a snapshot follows)."""
+        was_busy = self.busy
+        self._pending.clear()
+        self.screen.reset()
+        self._schedule()
+        if was_busy:
+            self.on_drained()
+
+    def helper_typed(self, text: str, *, echo: bool) -> None:
+        """The helper's keys, on the friend's status line (the line the shell cannot
+        reach), kept for a few seconds after the last one."""
+        self._helper_keys = (self._helper_keys + text)[-200:]
+        if self._typed_timer is not None:
+            self._typed_timer.cancel()
+        self._typed_timer = asyncio.get_running_loop().call_later(TYPED_SHOWN, self._typed_gone)
+        self._status_text()
+
+    def _typed_gone(self) -> None:
+        self._typed_timer = None
+        self._helper_keys = ""
         self._status_text()
 
     def connected(self, peer: Hello) -> None:
@@ -124,7 +159,10 @@ class SharedTerminal(StepScreen):
 
     def _status_text(self) -> None:
         end = keys.said(self.context, "end")
-        if self.role == "friend":
+        if self.role == "friend" and self._helper_keys:
+            text = f" To end help, press {end}.   Your helper typed: "
+            text += self._helper_keys[-max(8, self._size[0] - len(text)):]
+        elif self.role == "friend":
             text = f" To end help, press {end}.   Helping you: {self._who}"
         else:
             text = f" {end} ends the session.   Your friend: {self._who}"
@@ -189,9 +227,10 @@ class SharedTerminal(StepScreen):
             self.on_drained()
 
     def close(self) -> None:
-        if self._tick is not None:
-            self._tick.cancel()
-            self._tick = None
+        for timer in (self._tick, self._typed_timer):
+            if timer is not None:
+                timer.cancel()
+        self._tick = self._typed_timer = None
         self._pending.clear()
 
 

@@ -204,6 +204,22 @@ class Screen:
     def cursor(self) -> tuple[int, int]:
         return (self._x, self._y)
 
+    @property
+    def margins(self) -> tuple[int, int]:
+        """The scroll region's first and last row."""
+        return (self._top, self._bottom)
+
+    @property
+    def attr(self) -> Attr:
+        """The attribute the next character is written with."""
+        return self._attr
+
+    def reset(self) -> None:
+        """Back to power-on, also forgetting any half-received character or sequence."""
+        self._decoder.reset()
+        self._reset()
+        self.generation += 1
+
     # -- reading -----------------------------------------------------------------------
 
     def text_lines(self) -> list[str]:
