@@ -76,15 +76,19 @@ class Channel:
 
     async def open(self, rfd: int, wfd: int, *, lead: bool) -> None:
         """Take ownership of the two descriptors; ``lead``: we write the preamble."""
+        # Decided before the first byte is read: the peer may greet before we open, so
+        # its messages can already wait in the pipe, and the leader must decode them, not
+        # skip them as if they were the noise of a shell's start-up files.
+        self._ready = lead
         loop = asyncio.get_running_loop()
-        rfile = os.fdopen(rfd, "rb", buffering=0)
         wfile = os.fdopen(wfd, "wb", buffering=0)
-        self._read, _ = await loop.connect_read_pipe(lambda: _Reader(self), rfile)
+        rfile = os.fdopen(rfd, "rb", buffering=0)
         self._write, _ = await loop.connect_write_pipe(lambda: _Writer(self), wfile)
         self._write.set_write_buffer_limits(HIGH_WATER, LOW_WATER)
         if lead:
-            self._write.write(PREAMBLE)
-            self._ready = True
+            self._write.write(PREAMBLE)  # before any message: nothing can be sent yet
+        # Reading starts last, so releasing held messages always finds the writer.
+        self._read, _ = await loop.connect_read_pipe(lambda: _Reader(self), rfile)
 
     def send(self, message: sp.Message) -> None:
         if self.closed or self._write is None or self._write.is_closing():
@@ -95,6 +99,8 @@ class Channel:
         self._write.write(sp.encode(message))
 
     def _on_data(self, data: bytes) -> None:
+        if self.closed:  # nothing more is acted on, nor kept, once the stream is over
+            return
         if not self._ready:
             data = self._skip_junk(data)
             if not self._ready:
