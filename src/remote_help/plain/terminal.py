@@ -17,14 +17,13 @@ from remote_help.aio import FdWatch
 from remote_help.locale_info import coerced_c_locale as _coerced_c_locale
 from remote_help.proto.sanitize import Sanitizer
 from remote_help.proto.session import Hello
+from remote_help.term import keys as term_keys
 from remote_help.ui.snapshot import redraw
 from remote_help.ui.vterm import Screen
 
-# Ctrl+Alt+C as terminals send it: ESC Ctrl+C, and the modifyOtherKeys and kitty
-# encodings in case the friend's terminal had those switched on before we started.
-CTRL_ALT_C = (b"\x1b\x03", b"\x1b[27;7;99~", b"\x1b[99;7u")
-FRIEND_END_KEYS = CTRL_ALT_C
-HELPER_END_KEYS = (*CTRL_ALT_C, b"\x1b[21~")  # and F10
+# Ctrl+Alt+C in every form real terminals send it (see term/keys.py); the helper, F10 too.
+FRIEND_END_KEYS = frozenset({"ctrl+alt+c"})
+HELPER_END_KEYS = frozenset({"ctrl+alt+c", "f10"})
 # Leave whatever modes the shell's programs set on the real terminal: alternate screen,
 # hidden cursor, mouse reporting, bracketed paste, keypad modes, scroll region, colours.
 RESET_MODES = (
@@ -50,22 +49,13 @@ def utf8_locale() -> bool:
     return "utf8" in terminal_encoding().lower().replace("-", "")
 
 
-class EndKeys:
-    """Finds an end-key combination in typed bytes; everything before it passes on."""
+class EndKeys(term_keys.EndKeys):
+    """Finds an end key in typed bytes; everything before it passes on."""
 
-    def __init__(self, patterns: tuple[bytes, ...]) -> None:
-        self._patterns = patterns
-        self._after_esc = False
-
-    def feed(self, data: bytes) -> tuple[bytes, bool]:
-        # Ctrl+Alt+C split across two reads: ESC already went on; the Ctrl+C does not.
-        if self._after_esc and data.startswith(b"\x03") and b"\x1b\x03" in self._patterns:
-            return b"", True
-        hits = [data.find(p) for p in self._patterns if p in data]
-        if hits:
-            return data[: min(hits)], True
-        self._after_esc = data.endswith(b"\x1b")
-        return data, False
+    def __init__(self, which: frozenset[str], charset: str | None = None) -> None:
+        """``charset``: how the 8-bit form arrives; by default from the locale."""
+        super().__init__(charset=charset or term_keys.c1_form(terminal_encoding()),
+                         f10="f10" in which)
 
 
 BACKLOG_LIMIT = 256 * 1024  # bytes waiting for a slow terminal before we stop taking more
