@@ -16,9 +16,12 @@ import urwid
 from remote_help import settings
 from remote_help.aio import spawn
 from remote_help.net import addresses
+from remote_help.plain.terminal import terminal_encoding
+from remote_help.term.keys import c1_form
 from remote_help.ui import keys
 from remote_help.ui.chrome import StepScreen, Top, key_line
 from remote_help.ui.frontend import UrwidFrontEnd
+from remote_help.ui.keyboard import KeyboardScreen
 from remote_help.ui.palette import PALETTE, Caps
 from remote_help.ui.screens.details import Choices, Details, Unavailable
 from remote_help.ui.screens.ending import Failed, Help
@@ -26,11 +29,6 @@ from remote_help.ui.screens.role import Role
 from remote_help.ui.screens.welcome import Welcome
 from remote_help.wizard.controller import Cancelled, Failure, Journey, Options
 from remote_help.wizard.flow import Event, Flow, Step
-
-try:  # urwid >= 2.4 (2.1.2, Debian 12's, has only the old name)
-    from urwid.display.raw import Screen as RawScreen
-except ImportError:  # pragma: no cover - depends on the urwid installed
-    from urwid.raw_display import Screen as RawScreen
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +140,8 @@ class App:
 
     def _start(self) -> None:
         loop = asyncio.get_running_loop()
-        screen = RawScreen()
+        # Every form of Ctrl+Alt+C becomes urwid's "meta ctrl c" (xterm's among them).
+        screen = KeyboardScreen(c1_form(terminal_encoding()))
         screen.set_terminal_properties(colors=self.caps.colors)
         self.main = urwid.MainLoop(self.top, PALETTE, screen=screen, handle_mouse=False,
                                    event_loop=urwid.AsyncioEventLoop(loop=loop))
