@@ -2,7 +2,13 @@
 
 A man in the middle who sees the two codes differ can drop the connection so that the
 people blame the network and try again; each try is another chance for him. So every
-check that broke off before the people finished is recorded here.
+check that broke off after a person acted on it is recorded here (``CheckLog``).
+
+A waiting computer cannot tell a stranger from such a man: anyone may connect and leave.
+Checks that broke off before this side's person answered are therefore counted per
+source and per wait (``LeftEarly``), so a stranger cannot lock the helper out, and a man
+in the middle still gets only a few tries (docs/decisions.md, "a stranger cannot lock
+the helper out").
 """
 
 from __future__ import annotations
@@ -18,6 +24,30 @@ from pathlib import Path
 WINDOW = 15 * 60
 LOCK = 15 * 60
 LIMIT = 3
+LEFT_EARLY_PER_SOURCE = 3  # after this many, a source's connections are ignored
+LEFT_EARLY_PER_WAIT = 12  # after this many in one wait, waiting stops (and that counts)
+
+
+class LeftEarly:
+    """Checks whose other side left before this side's person answered, in one wait.
+
+    Kept in memory only: a new wait needs a person to start the program again.
+    """
+
+    def __init__(self) -> None:
+        self._by_source: dict[str, int] = {}
+        self.total = 0
+
+    def record(self, source: str) -> None:
+        self._by_source[source] = self._by_source.get(source, 0) + 1
+        self.total += 1
+
+    def barred(self, source: str) -> bool:
+        return self._by_source.get(source, 0) >= LEFT_EARLY_PER_SOURCE
+
+    @property
+    def exhausted(self) -> bool:
+        return self.total >= LEFT_EARLY_PER_WAIT
 
 
 class CheckLog:

@@ -22,7 +22,7 @@ from typing import Any
 import pexpect
 
 from remote_help.proto import frames, sas
-from remote_help.proto.handshake import Handshake, Identity
+from remote_help.proto.handshake import VERSION, Handshake, Identity
 from tests import support
 
 ED25519_PREFIX = b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20"
@@ -46,10 +46,12 @@ def frame(message: dict[str, Any]) -> bytes:
     return raw_frame(json.dumps(message, separators=(",", ":")).encode())
 
 
-def commit_hex(pk: str, user: str, has_sshd: bool, role: str, nonce: bytes) -> str:
-    """The commitment of DESIGN section 4, for any values (even ones Identity refuses)."""
-    return sas.hash_parts(b"rh-commit-v1", pk.encode(), user.encode(),
-                          b"1" if has_sshd else b"0", role.encode(), nonce).hex()
+def commit_hex(pk: str, user: str, has_sshd: bool, role: str, nonce: bytes,
+               side: str = "C") -> str:
+    """The commitment of docs/protocol.md, for any values (even ones Identity refuses)."""
+    label = b"rh-commit-v1" if side == "C" else b"rh-commit-listener-v1"
+    return sas.hash_parts(label, pk.encode(), user.encode(), b"1" if has_sshd else b"0",
+                          role.encode(), nonce).hex()
 
 
 # -- sockets ---------------------------------------------------------------------------
@@ -144,7 +146,7 @@ class FakeCaller:
         return commit_hex(self.pk, self.user, self.has_sshd, self.role, self.nonce)
 
     def hello(self, **override: Any) -> None:
-        message = {"t": "HELLO", "v": 1, "role": self.role, "commit": self.commit()}
+        message = {"t": "HELLO", "v": VERSION, "role": self.role, "commit": self.commit()}
         message.update(override)
         self.sock.sendall(frame(message))
 
@@ -250,7 +252,8 @@ class Relay:
         from_helper = frames.FrameReader()
         self._send(helper, "to helper", self.with_helper.start())
         reveal = self.with_helper.receive(*read_frame(helper, from_helper))
-        self._send(helper, "to helper", reveal)  # the helper now shows its code
+        self._send(helper, "to helper", reveal)
+        self.with_helper.receive(*read_frame(helper, from_helper))  # REVEAL2: shown there
 
         peer = self.with_helper.peer
         assert peer is not None
@@ -259,6 +262,7 @@ class Relay:
         self.with_friend.start()
         self._send(friend, "to friend", self.with_friend.receive(*hello))
         self.with_friend.receive(*read_frame(friend, from_friend))  # friend's REVEAL
+        self._send(friend, "to friend", self.with_friend.open())
         self._forward(friend, helper)
 
     def _forward(self, friend: socket.socket, helper: socket.socket) -> None:

@@ -97,6 +97,10 @@ def test_relay_swapping_keys_makes_the_friend_see_stop(world: support.World,
     friend.expect("STOP")
     friend.expect(re.escape(FRIEND_STOP))
     helper.expect(re.escape(HELPER_TOLD_STOP))
+    # Only the caller's word: the helper keeps waiting until its person stops it, which
+    # counts (a stranger could claim STOP too, and must not lock the helper out).
+    helper.expect("Still waiting for your friend")
+    helper.send("\x03")
     assert friend.wait_exit() != 0
     assert helper.wait_exit() != 0
     relay.stop()
@@ -158,7 +162,7 @@ def test_control_a_relay_that_changes_nothing_lets_the_session_through(
     to_helper, ssh_to_helper = fakes.split_frames(bytes(relay.forwarded["to helper"]))
     to_friend, ssh_to_friend = fakes.split_frames(bytes(relay.forwarded["to friend"]))
     assert [m["t"] for m in to_helper] == ["HELLO", "REVEAL", "CONFIRM"]
-    assert [m["t"] for m in to_friend] == ["HELLO2", "CONFIRM"]
+    assert [m["t"] for m in to_friend] == ["HELLO2", "REVEAL2", "CONFIRM"]
     assert ssh_to_helper.startswith(b"SSH-") and ssh_to_friend.startswith(b"SSH-")
     # In time: the first SSH byte either way crossed after the last CONFIRM either way.
     confirms = [when for when, _leg, data in relay.chunks if b'"CONFIRM"' in data]

@@ -112,11 +112,13 @@ class Pair:
         return self.deliver_to("C")
 
     def run(self) -> None:
-        """HELLO, HELLO2, REVEAL: both sides end in COMPARING."""
+        """HELLO, HELLO2, REVEAL, REVEAL2: both sides end in COMPARING."""
         self.start()
         self.deliver_to_l()  # HELLO  -> L, HELLO2 back
         self.deliver_to_c()  # HELLO2 -> C, REVEAL back
-        self.deliver_to_l()  # REVEAL -> L
+        self.deliver_to_l()  # REVEAL -> L, which now knows the code
+        self.to_c.send(self.l.open())  # L shows its person the words: REVEAL2
+        self.deliver_to_c()  # REVEAL2 -> C
 
     def confirm(self, name: str) -> None:
         self.wire_to("L" if name == "C" else "C").send(self.side(name).confirm())

@@ -39,12 +39,13 @@ KeyFactory = Callable[..., str]
 PREFIX = b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20"
 SIDES = ("C", "L")
 REACHABLE = {
-    "C": [State.INIT, State.WAIT_HELLO2, State.COMPARING, State.CONFIRMED,
+    "C": [State.INIT, State.WAIT_HELLO2, State.WAIT_REVEAL2, State.COMPARING, State.CONFIRMED,
           State.PEER_CONFIRMED, State.VERIFIED],
-    "L": [State.INIT, State.WAIT_HELLO, State.WAIT_REVEAL, State.COMPARING, State.CONFIRMED,
-          State.PEER_CONFIRMED, State.VERIFIED],
+    "L": [State.INIT, State.WAIT_HELLO, State.WAIT_REVEAL, State.READY, State.COMPARING,
+          State.CONFIRMED, State.PEER_CONFIRMED, State.VERIFIED],
 }  # fmt: skip
-EVENTS = ("start", "confirm", "recv HELLO", "recv HELLO2", "recv REVEAL", "recv CONFIRM")
+EVENTS = ("start", "open", "confirm", "recv HELLO", "recv HELLO2", "recv REVEAL",
+          "recv REVEAL2", "recv CONFIRM")
 
 
 def other(name: str) -> str:
@@ -55,9 +56,11 @@ def key_of(raw: bytes) -> str:
     return "ssh-ed25519 " + base64.b64encode(PREFIX + raw).decode()
 
 
-def commit_hex(pk: str, user: str, has_sshd: bool, role: str, nonce: bytes) -> str:
+def commit_hex(pk: str, user: str, has_sshd: bool, role: str, nonce: bytes,
+               side: str = "C") -> str:
     """The commitment computed independently of handshake.commitment()."""
-    parts = [b"rh-commit-v1", pk.encode(), user.encode(), b"1" if has_sshd else b"0",
+    label = b"rh-commit-v1" if side == "C" else b"rh-commit-listener-v1"
+    parts = [label, pk.encode(), user.encode(), b"1" if has_sshd else b"0",
              role.encode(), nonce]  # fmt: skip
     data = b"".join(len(part).to_bytes(8, "big") + part for part in parts)
     return hashlib.sha256(data).hexdigest()
@@ -73,6 +76,13 @@ def drive(pair: Pair, name: str, state: State) -> None:
     if state is State.WAIT_REVEAL:
         pair.start()
         pair.deliver_to_l()
+        return
+    if state in (State.WAIT_REVEAL2, State.READY):
+        pair.start()
+        pair.deliver_to_l()  # HELLO -> L, HELLO2 back
+        pair.deliver_to_c()  # HELLO2 -> C, REVEAL back
+        if state is State.READY:
+            pair.deliver_to_l()  # REVEAL -> L; REVEAL2 held back
         return
     pair.run()
     if state is State.CONFIRMED:
@@ -93,6 +103,8 @@ def apply(pair: Pair, name: str, event: str) -> None:
     me = pair.side(name)
     if event == "start":
         me.start()
+    elif event == "open":
+        pair.wire_to(other(name)).send(me.open())
     elif event == "confirm":
         me.confirm()
     elif event == "recv HELLO":
@@ -102,6 +114,10 @@ def apply(pair: Pair, name: str, event: str) -> None:
         pair.deliver_to(name)
     elif event == "recv REVEAL":
         pair.deliver_to_c()
+        pair.deliver_to(name)
+    elif event == "recv REVEAL2":
+        pair.deliver_to_l()
+        pair.to_c.send(pair.l.open())
         pair.deliver_to(name)
     elif event == "recv CONFIRM":
         pair.confirm(other(name))
@@ -116,12 +132,14 @@ def sample_messages(me: Identity) -> dict[str, dict[str, Any]]:
     pk = key_of(bytes(range(32)))
     nonce = bytes(32)
     return {
-        "HELLO": {"t": "HELLO", "v": 1, "role": role,
+        "HELLO": {"t": "HELLO", "v": VERSION, "role": role,
                   "commit": commit_hex(pk, "peer", False, role, nonce)},
-        "HELLO2": {"t": "HELLO2", "v": 1, "role": role, "pk": pk, "user": "peer",
-                   "has_sshd": True, "nonce": nonce.hex()},
+        "HELLO2": {"t": "HELLO2", "v": VERSION, "role": role,
+                   "commit": commit_hex(pk, "peer", True, role, nonce, "L")},
         "REVEAL": {"t": "REVEAL", "pk": pk, "user": "peer", "has_sshd": False,
                    "nonce": nonce.hex()},
+        "REVEAL2": {"t": "REVEAL2", "pk": pk, "user": "peer", "has_sshd": True,
+                    "nonce": nonce.hex()},
         "CONFIRM": {"t": "CONFIRM"},
         "ABORT": {"t": "ABORT", "reason": "cancelled"},
     }  # fmt: skip
@@ -141,7 +159,7 @@ def feed(handshake: Handshake, message: dict[str, Any]) -> bytes:
 
 
 def test_table_is_what_the_design_says() -> None:
-    assert len(TRANSITIONS) == 13
+    assert len(TRANSITIONS) == 15
     assert {side for side, _, _ in TRANSITIONS} == {"C", "L"}
     for (_, state, event), target in TRANSITIONS.items():
         assert event in EVENTS
@@ -163,7 +181,8 @@ def test_every_transition(
     apply(pair, name, event)
     me = pair.side(name)
     assert me.state is target
-    if target in (State.COMPARING, State.CONFIRMED, State.PEER_CONFIRMED, State.VERIFIED):
+    if target in (State.READY, State.COMPARING, State.CONFIRMED, State.PEER_CONFIRMED,
+                  State.VERIFIED):
         assert me.code is not None and me.transcript is not None and me.peer is not None
     assert me.verified is (target is State.VERIFIED)
 
@@ -181,6 +200,10 @@ def test_full_run_visits_the_states_in_order(name: str, pair_factory: PairFactor
     seen.append(me.state)
     pair.deliver_to_l()
     seen.append(me.state)
+    pair.to_c.send(pair.l.open())
+    seen.append(me.state)
+    pair.deliver_to_c()
+    seen.append(me.state)
     pair.confirm(name)
     seen.append(me.state)
     pair.confirm(other(name))
@@ -190,11 +213,11 @@ def test_full_run_visits_the_states_in_order(name: str, pair_factory: PairFactor
     assert pair.side(other(name)).verified
     compact = [s for i, s in enumerate(seen) if i == 0 or s is not seen[i - 1]]
     if name == "C":
-        assert compact == [State.INIT, State.WAIT_HELLO2, State.COMPARING, State.CONFIRMED,
-                           State.VERIFIED]  # fmt: skip
-    else:
-        assert compact == [State.INIT, State.WAIT_HELLO, State.WAIT_REVEAL, State.COMPARING,
+        assert compact == [State.INIT, State.WAIT_HELLO2, State.WAIT_REVEAL2, State.COMPARING,
                            State.CONFIRMED, State.VERIFIED]  # fmt: skip
+    else:
+        assert compact == [State.INIT, State.WAIT_HELLO, State.WAIT_REVEAL, State.READY,
+                           State.COMPARING, State.CONFIRMED, State.VERIFIED]  # fmt: skip
 
 
 def test_confirm_in_either_order(pair_factory: PairFactory) -> None:
@@ -248,6 +271,10 @@ def test_everything_outside_the_table_is_refused(
     elif event == "confirm":
         with pytest.raises(ValueError):
             me.confirm()
+        assert me.state is state
+    elif event == "open":
+        with pytest.raises(ValueError):
+            me.open()
         assert me.state is state
     else:
         message = sample_messages(me.me)[event.removeprefix("recv ")]
@@ -449,6 +476,9 @@ def receiver_for(kind: str, pair: Pair) -> Handshake:
         pair.start()
         pair.deliver_to_l()
         return pair.l
+    if kind == "REVEAL2":
+        drive(pair, "C", State.WAIT_REVEAL2)
+        return pair.c
     pair.run()
     return pair.c
 
@@ -470,7 +500,7 @@ def test_unknown_missing_extra_and_mistyped_fields(
 
 def test_schema_cases_include_bool_and_int_confusion() -> None:
     ids = {c[2] for c in SCHEMA_CASES}
-    assert {"HELLO-v=True", "HELLO2-v=False", "HELLO2-has_sshd=1", "REVEAL-has_sshd=0",
+    assert {"HELLO-v=True", "HELLO2-v=False", "REVEAL2-has_sshd=1", "REVEAL-has_sshd=0",
             "HELLO-v=1.0"} <= ids  # fmt: skip
 
 
@@ -481,7 +511,7 @@ def test_valid_samples_pass_validate() -> None:
 
 
 @pytest.mark.parametrize(
-    "kind", ["HELO", "hello", "Hello", "", "HELLO ", "REVEAL2", "BYE", 1, None, ["HELLO"], True]
+    "kind", ["HELO", "hello", "Hello", "", "HELLO ", "REVEAL3", "BYE", 1, None, ["HELLO"], True]
 )
 def test_unknown_message_types(kind: Any, pair_factory: PairFactory) -> None:
     message = {"t": kind, "v": 1}
@@ -502,7 +532,7 @@ def test_message_without_type(pair_factory: PairFactory) -> None:
         feed(pair.l, message)
 
 
-@pytest.mark.parametrize("version", [0, 2, -1, 100, 2**40])
+@pytest.mark.parametrize("version", [0, 1, 3, -1, 100, 2**40])
 def test_wrong_version(version: int, pair_factory: PairFactory) -> None:
     pair = pair_factory()
     pair.start()
@@ -542,11 +572,24 @@ BAD_NONCES = ["", "00" * 31, "00" * 33, "AB" * 32, "zz" * 32, "0x" + "00" * 31, 
 
 
 @pytest.mark.parametrize("nonce", BAD_NONCES)
-def test_bad_nonce_in_hello2(nonce: str, pair_factory: PairFactory) -> None:
+def test_bad_nonce_in_reveal2(nonce: str, pair_factory: PairFactory) -> None:
+    pair = pair_factory()
+    drive(pair, "L", State.READY)
+    _, message = _frame(pair.l.open())
+    with pytest.raises(ProtocolError):
+        feed(pair.c, message | {"nonce": nonce})
+    assert pair.c.code is None and pair.c.peer is None
+
+
+@pytest.mark.parametrize(
+    "commit", ["", "00", "0" * 63, "0" * 65, "A" * 64, "g" * 64, " " + "0" * 63, "0" * 63 + "\n"]
+)
+def test_bad_commit_in_hello2(commit: str, pair_factory: PairFactory) -> None:
     pair = pair_factory()
     pair.start()
     with pytest.raises(ProtocolError):
-        feed(pair.c, sample_messages(pair.c.me)["HELLO2"] | {"nonce": nonce})
+        feed(pair.c, sample_messages(pair.c.me)["HELLO2"] | {"commit": commit})
+    assert pair.to_l.sent == [pair.to_l.sent[0]]  # only HELLO: C revealed nothing
 
 
 # -- roles -------------------------------------------------------------------------------
@@ -648,16 +691,29 @@ def test_user_names_must_be_strings(user: Any) -> None:
 
 
 @pytest.mark.parametrize("user", BAD_USERS)
-def test_bad_user_in_hello2(user: str, pair_factory: PairFactory) -> None:
+def test_bad_user_in_reveal2(user: str, pair_factory: PairFactory) -> None:
     pair = pair_factory()
-    pair.start()
-    pair.deliver_to_l()
-    _, message = pair.to_c.read_frame()
-    bad = message | {"user": user}
+    drive(pair, "L", State.READY)
+    _, message = _frame(pair.l.open())
     with pytest.raises(ProtocolError, match="user name"):
-        feed(pair.c, bad)
-    assert not pair.c.verified
-    assert pair.to_l.buffer == b""  # C did not reveal anything
+        feed(pair.c, message | {"user": user})
+    assert pair.c.code is None and pair.c.peer is None
+    assert pair.c.state is State.ABORTED
+
+
+@pytest.mark.parametrize("user", BAD_USERS)
+def test_bad_user_in_reveal2_even_when_committed(user: str, pair_factory: PairFactory) -> None:
+    """A listener that commits to a hostile user name honestly is still refused."""
+    pair = pair_factory()
+    pk = key_of(b"\x01" * 32)
+    nonce = b"\x02" * 32
+    pair.c.start()
+    feed(pair.c, {"t": "HELLO2", "v": VERSION, "role": "helper",
+                  "commit": commit_hex(pk, user, True, "helper", nonce, "L")})  # fmt: skip
+    with pytest.raises(ProtocolError, match="user name"):
+        feed(pair.c, {"t": "REVEAL2", "pk": pk, "user": user, "has_sshd": True,
+                      "nonce": nonce.hex()})  # fmt: skip
+    assert pair.c.peer is None and pair.c.code is None
 
 
 @pytest.mark.parametrize("user", BAD_USERS)
@@ -667,7 +723,7 @@ def test_bad_user_in_reveal_even_when_committed(user: str, pair_factory: PairFac
     pk = key_of(b"\x01" * 32)
     nonce = b"\x02" * 32
     pair.l.start()
-    feed(pair.l, {"t": "HELLO", "v": 1, "role": "friend",
+    feed(pair.l, {"t": "HELLO", "v": VERSION, "role": "friend",
                   "commit": commit_hex(pk, user, False, "friend", nonce)})  # fmt: skip
     with pytest.raises(ProtocolError, match="user name"):
         feed(pair.l, {"t": "REVEAL", "pk": pk, "user": user, "has_sshd": False,
@@ -751,12 +807,16 @@ def test_good_keys_are_accepted(key_factory: KeyFactory) -> None:
 
 
 @pytest.mark.parametrize("line", [k[1] for k in BAD_KEYS], ids=[k[0] for k in BAD_KEYS])
-def test_bad_key_in_hello2(line: str, pair_factory: PairFactory) -> None:
+def test_bad_key_in_reveal2_even_when_committed(line: str, pair_factory: PairFactory) -> None:
     pair = pair_factory()
-    pair.start()
-    with pytest.raises(ProtocolError):
-        feed(pair.c, sample_messages(pair.c.me)["HELLO2"] | {"pk": line})
-    assert pair.to_l.buffer == pair.to_l.sent[0]  # only HELLO: nothing revealed
+    nonce = b"\x03" * 32
+    pair.c.start()
+    feed(pair.c, {"t": "HELLO2", "v": VERSION, "role": "helper",
+                  "commit": commit_hex(line, "bob", True, "helper", nonce, "L")})  # fmt: skip
+    with pytest.raises(ProtocolError, match="identity"):
+        feed(pair.c, {"t": "REVEAL2", "pk": line, "user": "bob", "has_sshd": True,
+                      "nonce": nonce.hex()})  # fmt: skip
+    assert pair.c.peer is None and pair.c.code is None
     assert not pair.c.verified
 
 
@@ -765,7 +825,7 @@ def test_bad_key_in_reveal_even_when_committed(line: str, pair_factory: PairFact
     pair = pair_factory()
     nonce = b"\x03" * 32
     pair.l.start()
-    feed(pair.l, {"t": "HELLO", "v": 1, "role": "friend",
+    feed(pair.l, {"t": "HELLO", "v": VERSION, "role": "friend",
                   "commit": commit_hex(line, "alice", False, "friend", nonce)})  # fmt: skip
     with pytest.raises(ProtocolError, match="identity"):
         feed(pair.l, {"t": "REVEAL", "pk": line, "user": "alice", "has_sshd": False,
@@ -821,7 +881,43 @@ def test_an_unchanged_forged_reveal_is_accepted(pair_factory: PairFactory) -> No
     pair = pair_factory()
     reveal = forge_reveal_case(pair, "none")
     feed(pair.l, reveal)
+    feed(pair.c, frames.decode_body(pair.l.open()[4:]))
     assert pair.l.code == pair.c.code
+
+
+@pytest.mark.parametrize("change", ["nonce", "nonce-one-bit", "key", "user", "has_sshd"])
+def test_reveal2_must_match_the_commitment(change: str, pair_factory: PairFactory) -> None:
+    pair = pair_factory()
+    drive(pair, "L", State.READY)
+    _, reveal2 = _frame(pair.l.open())
+    if change == "nonce":
+        reveal2["nonce"] = bytes(32).hex()
+    elif change == "nonce-one-bit":
+        nonce = bytearray.fromhex(reveal2["nonce"])
+        nonce[0] ^= 0x80
+        reveal2["nonce"] = nonce.hex()
+    elif change == "key":
+        reveal2["pk"] = key_of(b"\x07" * 32)
+    elif change == "user":
+        reveal2["user"] = "mallory"
+    else:
+        reveal2["has_sshd"] = not reveal2["has_sshd"]
+    with pytest.raises(ProtocolError, match="check failed"):
+        feed(pair.c, reveal2)
+    assert pair.c.state is State.ABORTED
+    assert pair.c.code is None and pair.c.peer is None
+
+
+def test_a_reflected_commitment_cannot_be_opened(pair_factory: PairFactory) -> None:
+    """C's own HELLO sent back as HELLO2 is bound under C's label, so even C's own values
+    cannot open it as the listener's."""
+    pair = pair_factory()
+    hello = frames.decode_body(pair.c.start()[4:])
+    reveal = frames.decode_body(feed(pair.c, hello | {"t": "HELLO2", "role": "helper"})[4:])
+    with pytest.raises(ProtocolError, match="check failed"):
+        feed(pair.c, reveal | {"t": "REVEAL2", "pk": key_of(b"\x09" * 32)})
+    assert pair.c.code is None
+    assert commitment(pair.c.me, bytes(32), "C") != commitment(pair.c.me, bytes(32), "L")
 
 
 @pytest.mark.parametrize("claimed", ["friend", "helper"])
@@ -832,7 +928,7 @@ def test_role_is_bound_by_the_commitment(claimed: str, key_factory: KeyFactory) 
     own_role = "friend" if claimed == "helper" else "helper"
     listener = Handshake("L", Identity(own_role, key_factory(), "bob", True))
     listener.start()
-    feed(listener, {"t": "HELLO", "v": 1, "role": claimed,
+    feed(listener, {"t": "HELLO", "v": VERSION, "role": claimed,
                     "commit": commit_hex(pk, "alice", False, "helper", nonce)})  # fmt: skip
     reveal = {"t": "REVEAL", "pk": pk, "user": "alice", "has_sshd": False, "nonce": nonce.hex()}
     if claimed == "helper":
@@ -849,12 +945,56 @@ def test_echoed_key_is_refused(pair_factory: PairFactory) -> None:
     pk = pair.l.me.public_key
     nonce = b"\x05" * 32
     pair.l.start()
-    feed(pair.l, {"t": "HELLO", "v": 1, "role": "friend",
+    feed(pair.l, {"t": "HELLO", "v": VERSION, "role": "friend",
                   "commit": commit_hex(pk, "alice", False, "friend", nonce)})  # fmt: skip
     with pytest.raises(ProtocolError, match="own key"):
         feed(pair.l, {"t": "REVEAL", "pk": pk, "user": "alice", "has_sshd": False,
                       "nonce": nonce.hex()})  # fmt: skip
     assert pair.l.state is State.ABORTED
+
+
+def test_c_refuses_its_own_key_in_reveal2(pair_factory: PairFactory) -> None:
+    pair = pair_factory()
+    pk = pair.c.me.public_key
+    nonce = b"\x05" * 32
+    pair.c.start()
+    feed(pair.c, {"t": "HELLO2", "v": VERSION, "role": "helper",
+                  "commit": commit_hex(pk, "bob", True, "helper", nonce, "L")})  # fmt: skip
+    with pytest.raises(ProtocolError, match="own key"):
+        feed(pair.c, {"t": "REVEAL2", "pk": pk, "user": "bob", "has_sshd": True,
+                      "nonce": nonce.hex()})  # fmt: skip
+    assert pair.c.state is State.ABORTED
+
+
+def test_l_says_nothing_about_itself_before_open(pair_factory: PairFactory) -> None:
+    """The listener's key, user name, nonce and code stay off the wire until its person is
+    shown the words (open): HELLO2 carries only a commitment, and REVEAL sends nothing."""
+    pair = pair_factory()
+    drive(pair, "L", State.READY)
+    assert pair.l.code is not None
+    (hello2,) = pair.to_c.sent
+    me = pair.l.me
+    for secret in (me.public_key.split()[1], me.user, pair.l._nonce.hex()):
+        assert secret not in hello2[4:].decode()
+    assert set(frames.decode_body(hello2[4:])) == {"t", "v", "role", "commit"}
+    assert pair.c.code is None and pair.c.peer is None
+    opening = pair.l.open()
+    assert me.user in opening[4:].decode() and pair.l.state is State.COMPARING
+
+
+def test_l_opens_once_and_only_when_ready(pair_factory: PairFactory) -> None:
+    pair = pair_factory()
+    pair.start()
+    pair.deliver_to_l()
+    with pytest.raises(ValueError):
+        pair.l.open()  # C has not revealed yet: there is no code to show
+    assert pair.l.state is State.WAIT_REVEAL
+    pair = pair_factory()
+    pair.run()
+    with pytest.raises(ValueError):
+        pair.l.open()
+    with pytest.raises(ValueError):
+        pair.c.open()  # only the listener opens
 
 
 def test_c_reveals_nothing_before_hello2(pair_factory: PairFactory) -> None:
@@ -890,7 +1030,7 @@ def test_these_errors_leave_the_handshake_aborted(case: str, pair_factory: PairF
     else:
         pk = pair.l.me.public_key
         pair.l.start()
-        feed(pair.l, {"t": "HELLO", "v": 1, "role": "friend",
+        feed(pair.l, {"t": "HELLO", "v": VERSION, "role": "friend",
                       "commit": commit_hex(pk, "a", False, "friend", bytes(32))})  # fmt: skip
         with pytest.raises(ProtocolError):
             feed(pair.l, {"t": "REVEAL", "pk": pk, "user": "a", "has_sshd": False,
@@ -907,6 +1047,7 @@ def test_these_errors_leave_the_handshake_aborted(case: str, pair_factory: PairF
         ("C", "pk", "ssh-rsa AAAA"),
         ("C", "user", "Root"),
         ("C", "nonce", "zz"),
+        ("C", "commit", "zz"),
         ("L", "pk", "ssh-rsa AAAA"),
         ("L", "user", "Root"),
         ("L", "nonce", "zz"),
@@ -918,10 +1059,16 @@ def test_content_errors_leave_the_handshake_aborted(
 ) -> None:
     pair = pair_factory()
     pair.start()
-    if to == "C":
+    if to == "C" and field == "commit":
         me = pair.c
         pair.deliver_to_l()
         _, message = pair.to_c.read_frame()
+    elif to == "C":
+        me = pair.c
+        pair.deliver_to_l()
+        pair.deliver_to_c()
+        pair.deliver_to_l()
+        _, message = _frame(pair.l.open())
     elif field == "commit":
         me = pair.l
         _, message = pair.to_l.read_frame()
@@ -1003,8 +1150,8 @@ def test_both_sides_derive_the_same_code_and_transcript(pair_factory: PairFactor
     pair = pair_factory()
     pair.run()
     hello, reveal = pair.to_l.sent
-    (hello2,) = pair.to_c.sent
-    expected = sas.hash_parts(b"rh-transcript-v1", hello, hello2, reveal)
+    hello2, reveal2 = pair.to_c.sent
+    expected = sas.hash_parts(b"rh-transcript-v2", hello, hello2, reveal, reveal2)
     assert pair.c.transcript == pair.l.transcript == expected
     assert pair.c.code == pair.l.code == sas.derive_code(expected)
     assert pair.c.code is not None and re.fullmatch(r"[A-Z2-7]{5}", pair.c.code)
@@ -1063,11 +1210,13 @@ def run_tampered(
     """Run a handshake with byte ``position`` of frame ``index`` XORed with ``mask`` on the
     wire. Returns 'refused' or 'completed'."""
     pair = pair_factory(rng=random.Random(seed))
-    wires = [pair.to_l, pair.to_c, pair.to_l]
-    steps = [pair.deliver_to_l, pair.deliver_to_c, pair.deliver_to_l]
+    wires = [pair.to_l, pair.to_c, pair.to_l, pair.to_c]
+    steps = [pair.deliver_to_l, pair.deliver_to_c, pair.deliver_to_l, pair.deliver_to_c]
     pair.start()
     try:
         for step, (wire, deliver) in enumerate(zip(wires, steps, strict=True)):
+            if step == 3:
+                wire.send(pair.l.open())
             if step == index:
                 assert len(wire.buffer) > position
                 wire.buffer[position] ^= mask
@@ -1084,7 +1233,7 @@ def test_changing_any_byte_of_any_frame_changes_the_transcript(
     seed = 9
     honest = pair_factory(rng=random.Random(seed))
     honest.run()
-    sent = [honest.to_l.sent[0], honest.to_c.sent[0], honest.to_l.sent[1]]
+    sent = [honest.to_l.sent[0], honest.to_c.sent[0], honest.to_l.sent[1], honest.to_c.sent[1]]
     outcomes = {"refused": 0, "completed": 0}
     for index, frame in enumerate(sent):
         for position in range(len(frame)):
@@ -1094,15 +1243,16 @@ def test_changing_any_byte_of_any_frame_changes_the_transcript(
                 altered = bytearray(frame)
                 altered[position] ^= mask
                 changed[index] = bytes(altered)
-                assert sas.hash_parts(b"rh-transcript-v1", *changed) != honest.c.transcript
+                assert sas.hash_parts(b"rh-transcript-v2", *changed) != honest.c.transcript
                 # ... and on the wire the change is refused or the two sides disagree.
                 outcome, pair = run_tampered(index, position, mask, pair_factory, seed)
                 outcomes[outcome] += 1
                 if outcome == "completed":
                     assert pair.c.transcript != pair.l.transcript
                     assert pair.c.code != pair.l.code
-    # Both outcomes happen: some changes survive parsing (a nonce digit, a key byte).
-    assert outcomes["refused"] > 0 and outcomes["completed"] > 0
+    # Both sides commit before either reveals, so every change that survives parsing (a
+    # nonce digit, a key byte) breaks a commitment: nothing tampered ever completes.
+    assert outcomes["refused"] > 0 and outcomes["completed"] == 0
 
 
 # -- a man in the middle -----------------------------------------------------------------
@@ -1124,10 +1274,13 @@ class Relay:
 
     @staticmethod
     def hello2(me: Identity, nonce: bytes) -> bytes:
-        return frames.encode(
-            {"t": "HELLO2", "v": VERSION, "role": me.role, "pk": me.public_key, "user": me.user,
-             "has_sshd": me.has_sshd, "nonce": nonce.hex()}
-        )  # fmt: skip
+        return frames.encode({"t": "HELLO2", "v": VERSION, "role": me.role,
+                              "commit": commitment(me, nonce, "L").hex()})  # fmt: skip
+
+    @staticmethod
+    def reveal2(me: Identity, nonce: bytes) -> bytes:
+        return frames.encode({"t": "REVEAL2", "pk": me.public_key, "user": me.user,
+                              "has_sshd": me.has_sshd, "nonce": nonce.hex()})  # fmt: skip
 
     @staticmethod
     def reveal(me: Identity, nonce: bytes) -> bytes:
@@ -1160,6 +1313,8 @@ class Relay:
             l_to_m.send(l.receive(*m_to_l.read_frame()))
             m_to_l.send(m_c.receive(*l_to_m.read_frame()))
             l.receive(*m_to_l.read_frame())
+            l_to_m.send(l.open())
+            m_c.receive(*l_to_m.read_frame())
             assert m_c.code == l.code
 
         def leg_c(m_l: Handshake) -> None:
@@ -1167,12 +1322,14 @@ class Relay:
             m_to_c.send(m_l.receive(*hello_c))
             c_to_m.send(c.receive(*m_to_c.read_frame()))
             m_l.receive(*c_to_m.read_frame())
+            m_to_c.send(m_l.open())
+            c.receive(*m_to_c.read_frame())
             assert m_l.code == c.code
 
         if strategy == "L-first":
-            # Finish with L: its code is then known. Grind M_L's key and nonce so that the
-            # code C would see matches, guessing C's REVEAL (C's key and nonce are hidden
-            # behind the commitment in HELLO).
+            # Finish with L: its code is then known. Grind M_L's key and nonce (its HELLO2
+            # and REVEAL2) so that the code C would see matches, guessing C's REVEAL (C's
+            # key and nonce are hidden behind the commitment in HELLO).
             m_c_id, m_c_nonce = self.identity("friend", "alice", False)
             leg_l(Handshake("C", m_c_id, nonce=m_c_nonce, code_bits=bits))
             target = l.code
@@ -1185,7 +1342,8 @@ class Relay:
             for _ in range(grind):
                 candidate = self.identity("helper", "bob", True)
                 transcript = sas.hash_parts(
-                    b"rh-transcript-v1", hello_c[0], self.hello2(*candidate), guess
+                    b"rh-transcript-v2", hello_c[0], self.hello2(*candidate), guess,
+                    self.reveal2(*candidate),
                 )
                 if sas.derive_code(transcript, bits) == target:
                     chosen, found = candidate, True
@@ -1193,21 +1351,22 @@ class Relay:
             leg_c(Handshake("L", chosen[0], nonce=chosen[1], code_bits=bits))
         else:
             # Finish with C first: its code is then known. Grind M_C's commitment so that the
-            # code L would see matches, guessing L's HELLO2 (L's nonce is sent only after M_C
-            # committed).
+            # code L would see matches, guessing L's HELLO2 and REVEAL2 (L's key and nonce
+            # are sent only after M_C revealed).
             m_l_id, m_l_nonce = self.identity("helper", "bob", True)
             leg_c(Handshake("L", m_l_id, nonce=m_l_nonce, code_bits=bits))
             target = c.code
             if peek:
-                guess = self.hello2(l_id, l_nonce)
+                guess_id, guess_nonce = l_id, l_nonce
             else:
                 guess_id, guess_nonce = self.identity("helper", "bob", True)
-                guess = self.hello2(guess_id, guess_nonce)
+            guess2 = self.hello2(guess_id, guess_nonce), self.reveal2(guess_id, guess_nonce)
             chosen = self.identity("friend", "alice", False)
             for _ in range(grind):
                 candidate = self.identity("friend", "alice", False)
                 transcript = sas.hash_parts(
-                    b"rh-transcript-v1", self.hello(*candidate), guess, self.reveal(*candidate)
+                    b"rh-transcript-v2", self.hello(*candidate), guess2[0],
+                    self.reveal(*candidate), guess2[1],
                 )
                 if sas.derive_code(transcript, bits) == target:
                     chosen, found = candidate, True

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
+import logging
 import socket
 import time
 from collections.abc import Callable
 from typing import Any
 
-from remote_help import aio
+from remote_help import aio, lockout
 from remote_help.net import transport
 from remote_help.net.transport import NetError
 from remote_help.proto import frames
 from remote_help.proto.errors import ProtocolError
-from remote_help.proto.handshake import Handshake, Identity, PeerAborted, SameRole, State
+from remote_help.proto.handshake import (
+    FRAMES_PER_DIRECTION,
+    Handshake,
+    Identity,
+    PeerAborted,
+    SameRole,
+    State,
+)
+
+log = logging.getLogger(__name__)
 
 STEP_DEADLINE = 10.0  # seconds for each machine-to-machine step
 HUMAN_DEADLINE = 15 * 60.0  # the people compare the code within this time
@@ -28,6 +39,18 @@ def describe(address: Any) -> str:
     return host.removeprefix("::ffff:")
 
 
+def source_of(who: str) -> str:
+    """The 'computer' an address stands for when counting checks that broke off: the
+    IPv4 address, or the IPv6 /64 (one host commonly holds a whole /64)."""
+    try:
+        address = ipaddress.ip_address(who.split("%", 1)[0])
+    except ValueError:
+        return who
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 class Pairing:
     """One connection going through the handshake."""
 
@@ -35,7 +58,7 @@ class Pairing:
         self.sock = sock
         self.handshake = handshake
         self.peer_address = peer_address
-        self._reader = frames.FrameReader()
+        self._reader = frames.FrameReader(max_frames=FRAMES_PER_DIRECTION)
 
     @property
     def frames_read(self) -> int:
@@ -57,12 +80,19 @@ class Pairing:
         return self._reader.take()
 
     async def exchange(self) -> None:
-        """Run the machine part of the handshake until the code is known."""
+        """Run the machine part of the handshake until this side knows the code. A
+        listening side stops short of telling it to the caller: see ``open``."""
         hs = self.handshake
         await transport.send_all(self.sock, hs.start())
-        while hs.state not in (State.COMPARING, State.ABORTED):
+        while hs.state not in (State.COMPARING, State.READY, State.ABORTED):
             raw, message = await self._read_frame(time.monotonic() + STEP_DEADLINE)
             await transport.send_all(self.sock, hs.receive(raw, message))
+
+    async def open(self) -> None:
+        """The listening side shows its person the words now: only now may the caller
+        learn the code (a caller that learned codes unseen could collect them)."""
+        if self.handshake.state is State.READY:
+            await transport.send_all(self.sock, self.handshake.open())
 
     async def peer_outcome(self) -> None:
         """Wait for the peer's CONFIRM; raises PeerAborted, NetError or ProtocolError."""
@@ -126,6 +156,7 @@ class Listener:
         self._pending: dict[asyncio.Task[None], tuple[str, Pairing]] = {}
         self._ready: asyncio.Queue[Pairing] = asyncio.Queue()
         self._taken = False
+        self.left_early = lockout.LeftEarly()
         self._accepting: list[asyncio.Task[None]] = []
 
     def start(self) -> int:
@@ -136,9 +167,24 @@ class Listener:
         return int(self._sockets[0].getsockname()[1])
 
     async def next_pairing(self) -> Pairing:
-        pairing = await self._ready.get()
-        self._taken = True
-        return pairing
+        """The next caller whose code is ready; the slot is then taken (others are told
+        'busy') until ``reopen``."""
+        while True:
+            pairing = await self._ready.get()
+            if not self.left_early.barred(source_of(pairing.peer_address)):
+                self._taken = True
+                return pairing
+            pairing.close()
+
+    def reopen(self, pairing: Pairing) -> bool:
+        """The check with ``pairing`` broke off before this side's person answered: note
+        it against its source and take callers again. Returns whether that source is now
+        ignored."""
+        pairing.close()
+        source = source_of(pairing.peer_address)
+        self.left_early.record(source)
+        self._taken = False
+        return self.left_early.barred(source)
 
     async def _accept_loop(self, listening: socket.socket) -> None:
         loop = asyncio.get_running_loop()
@@ -150,6 +196,12 @@ class Listener:
                 continue
             transport.tune(sock)
             who = describe(address)
+            if self.left_early.barred(source_of(who)):
+                # Its checks broke off before anyone answered, too often: dropped without a
+                # word, so it learns nothing and the screen is not flooded.
+                log.info("ignored a connection from %s: its checks broke off before", who)
+                sock.close()
+                continue
             if not self._taken:
                 self._on_event(f"A computer at {who} connected. Checking it...")
             if self._taken:

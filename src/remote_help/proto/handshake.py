@@ -3,11 +3,18 @@
 Roles are by TCP direction: C connected, L listened. The caller feeds whole frames
 (from ``frames.FrameReader``) and sends whatever bytes the methods return.
 
-    1. C -> L  HELLO   {v, role, commit}           commit binds C's key, user, nonce
-    2. L -> C  HELLO2  {v, role, pk, user, has_sshd, nonce}
-    3. C -> L  REVEAL  {pk, user, has_sshd, nonce}  L checks it against the commit
-    4. both    transcript = H(frame1, frame2, frame3); code = 25 bits of H(transcript)
-    5. both    CONFIRM {} once its person confirmed, or ABORT {reason}
+    1. C -> L  HELLO    {v, role, commit}            commit binds C's key, user, sshd, nonce
+    2. L -> C  HELLO2   {v, role, commit}            commit binds L's key, user, sshd, nonce
+    3. C -> L  REVEAL   {pk, user, has_sshd, nonce}  L checks it against C's commit
+    4. L -> C  REVEAL2  {pk, user, has_sshd, nonce}  sent by ``open()`` when L shows its
+                                                     person the words; C checks it
+    5. both    transcript = H(frames 1-4); code = 25 bits of H(transcript)
+    6. both    CONFIRM {} once its person confirmed, or ABORT {reason}
+
+Both sides are bound before either reveals, so neither can choose the code. L says nothing
+about itself (not even its user name) until C's reveal checked out, and a caller learns L's
+code only when L's person is shown it: a stranger cannot collect codes unseen (see
+docs/decisions.md, "a stranger cannot lock the helper out").
 
 All transitions live in ``TRANSITIONS`` at the bottom of this module.
 """
@@ -24,10 +31,12 @@ from typing import Any
 from remote_help.proto import frames, sas
 from remote_help.proto.errors import ProtocolError
 
-VERSION = 1
+VERSION = 2  # 1: HELLO2 carried L's identity in the clear
 ROLES = ("friend", "helper")
 USER_PATTERN = re.compile(r"[a-z_][a-z0-9_.-]{0,31}")
 NONCE_BYTES = 32
+# Handshake frames one side reads: HELLO (or HELLO2), REVEAL (or REVEAL2), CONFIRM or ABORT.
+FRAMES_PER_DIRECTION = 3
 ABORT_REASONS = frozenset(
     {
         "cancelled",  # the person pressed cancel or closed the program
@@ -48,6 +57,8 @@ class State(enum.Enum):
     WAIT_HELLO = "wait-hello"  # L
     WAIT_HELLO2 = "wait-hello2"  # C
     WAIT_REVEAL = "wait-reveal"  # L
+    WAIT_REVEAL2 = "wait-reveal2"  # C
+    READY = "ready"  # L checked C's reveal and knows the code; its own reveal not yet sent
     COMPARING = "comparing"  # both know the code; the people compare it
     CONFIRMED = "confirmed"  # this side confirmed; waiting for the peer's CONFIRM
     PEER_CONFIRMED = "peer-confirmed"  # the peer confirmed; waiting for this person
@@ -108,9 +119,14 @@ def check_public_key(line: object) -> str:
     return line
 
 
-def commitment(identity: Identity, nonce: bytes) -> bytes:
+# Each side commits under a label of its own, so that a commitment reflected back at its
+# sender can never be opened as the other side's.
+COMMIT_LABELS = {"C": b"rh-commit-v1", "L": b"rh-commit-listener-v1"}
+
+
+def commitment(identity: Identity, nonce: bytes, side: str = "C") -> bytes:
     return sas.hash_parts(
-        b"rh-commit-v1",
+        COMMIT_LABELS[side],
         identity.public_key.encode(),
         identity.user.encode(),
         b"1" if identity.has_sshd else b"0",
@@ -122,9 +138,9 @@ def commitment(identity: Identity, nonce: bytes) -> bytes:
 # Exact field sets (and their types) of each message; anything else is an error.
 _SCHEMAS: dict[str, dict[str, type]] = {
     "HELLO": {"t": str, "v": int, "role": str, "commit": str},
-    "HELLO2": {"t": str, "v": int, "role": str, "pk": str, "user": str, "has_sshd": bool,
-               "nonce": str},
+    "HELLO2": {"t": str, "v": int, "role": str, "commit": str},
     "REVEAL": {"t": str, "pk": str, "user": str, "has_sshd": bool, "nonce": str},
+    "REVEAL2": {"t": str, "pk": str, "user": str, "has_sshd": bool, "nonce": str},
     "CONFIRM": {"t": str},
     "ABORT": {"t": str, "reason": str},
 }  # fmt: skip
@@ -185,6 +201,7 @@ class Handshake:
         self._frames: list[bytes] = []
         self._peer_commit: bytes | None = None
         self._peer_role: str | None = None
+        self._opening: bytes | None = None  # L's REVEAL2, held back until open()
 
     # -- local intents ---------------------------------------------------------------
 
@@ -199,6 +216,13 @@ class Handshake:
         )  # fmt: skip
         self._frames.append(frame)
         return frame
+
+    def open(self) -> bytes:
+        """L only: its person is shown the words now; returns REVEAL2, which tells C the
+        code. Until then C cannot know it, so a caller that leaves learned nothing."""
+        self._step("open")
+        assert self._opening is not None
+        return self._opening
 
     def confirm(self) -> bytes:
         """This side's person confirmed the code."""
@@ -237,11 +261,11 @@ class Handshake:
             raise PeerAborted(message["reason"])
         # Check the content before moving on, so a bad frame never advances the state.
         handler = {"HELLO": self._on_hello, "HELLO2": self._on_hello2,
-                   "REVEAL": self._on_reveal}.get(kind)
+                   "REVEAL": self._on_reveal, "REVEAL2": self._on_reveal2}.get(kind)
         self._check_order(f"recv {kind}")
         reply = handler(raw, message) if handler is not None else b""
         self._step(f"recv {kind}")
-        if kind in ("HELLO2", "REVEAL"):
+        if kind in ("REVEAL", "REVEAL2"):
             self._derive()
         return reply
 
@@ -250,31 +274,42 @@ class Handshake:
         self._peer_commit = _hex32(message["commit"])
         self._peer_role = message["role"]
         self._frames.append(raw)
-        frame = frames.encode(
-            {"t": "HELLO2", "v": VERSION, "role": self.me.role, "pk": self.me.public_key,
-             "user": self.me.user, "has_sshd": self.me.has_sshd, "nonce": self._nonce.hex()}
+        return self._send_frame(
+            {"t": "HELLO2", "v": VERSION, "role": self.me.role,
+             "commit": commitment(self.me, self._nonce, "L").hex()}
         )  # fmt: skip
-        self._frames.append(frame)
-        return frame
 
     def _on_hello2(self, raw: bytes, message: dict[str, Any]) -> bytes:
         self._check_roles(message["role"])
-        self.peer = Identity(
-            role=message["role"],
-            public_key=check_public_key(message["pk"]),
-            user=check_user(message["user"]),
-            has_sshd=message["has_sshd"],
-        )
-        _hex32(message["nonce"])
+        self._peer_commit = _hex32(message["commit"])
+        self._peer_role = message["role"]
         self._frames.append(raw)
-        frame = frames.encode(
-            {"t": "REVEAL", "pk": self.me.public_key, "user": self.me.user,
-             "has_sshd": self.me.has_sshd, "nonce": self._nonce.hex()}
-        )  # fmt: skip
+        return self._send_frame(self._reveal("REVEAL"))
+
+    def _on_reveal(self, raw: bytes, message: dict[str, Any]) -> bytes:
+        self.peer = self._opened(message, "C")
+        self._frames.append(raw)
+        # L's own reveal is part of the transcript now, but goes out only with open().
+        self._opening = frames.encode(self._reveal("REVEAL2"))
+        self._frames.append(self._opening)
+        return b""
+
+    def _on_reveal2(self, raw: bytes, message: dict[str, Any]) -> bytes:
+        self.peer = self._opened(message, "L")
+        self._frames.append(raw)
+        return b""
+
+    def _reveal(self, kind: str) -> dict[str, Any]:
+        return {"t": kind, "pk": self.me.public_key, "user": self.me.user,
+                "has_sshd": self.me.has_sshd, "nonce": self._nonce.hex()}
+
+    def _send_frame(self, message: dict[str, Any]) -> bytes:
+        frame = frames.encode(message)
         self._frames.append(frame)
         return frame
 
-    def _on_reveal(self, raw: bytes, message: dict[str, Any]) -> bytes:
+    def _opened(self, message: dict[str, Any], peer_side: str) -> Identity:
+        """The peer's revealed identity, checked against what it committed to."""
         assert self._peer_role is not None and self._peer_commit is not None
         peer = Identity(
             role=self._peer_role,
@@ -283,13 +318,11 @@ class Handshake:
             has_sshd=message["has_sshd"],
         )
         nonce = _hex32(message["nonce"])
-        if not secrets.compare_digest(commitment(peer, nonce), self._peer_commit):
+        if not secrets.compare_digest(commitment(peer, nonce, peer_side), self._peer_commit):
             raise ProtocolError("The check failed: the other computer changed its answer.")
         if peer.public_key == self.me.public_key:
             raise ProtocolError("The check failed: the other computer echoed our own key.")
-        self.peer = peer
-        self._frames.append(raw)
-        return b""
+        return peer
 
     def _check_roles(self, peer_role: str) -> None:
         if peer_role == self.me.role:
@@ -297,7 +330,7 @@ class Handshake:
             raise SameRole(f"Both of you said you {who}. One of you must choose the other.")
 
     def _derive(self) -> None:
-        self.transcript = sas.hash_parts(b"rh-transcript-v1", *self._frames)
+        self.transcript = sas.hash_parts(b"rh-transcript-v2", *self._frames)
         self.code = sas.derive_code(self.transcript, self._code_bits)
 
     # -- the transition table --------------------------------------------------------
@@ -328,10 +361,12 @@ S = State
 # every state except ABORTED itself; every other pair is out of order.
 TRANSITIONS: dict[tuple[str, State, str], State] = {
     ("C", S.INIT, "start"): S.WAIT_HELLO2,
-    ("C", S.WAIT_HELLO2, "recv HELLO2"): S.COMPARING,
+    ("C", S.WAIT_HELLO2, "recv HELLO2"): S.WAIT_REVEAL2,
+    ("C", S.WAIT_REVEAL2, "recv REVEAL2"): S.COMPARING,
     ("L", S.INIT, "start"): S.WAIT_HELLO,
     ("L", S.WAIT_HELLO, "recv HELLO"): S.WAIT_REVEAL,
-    ("L", S.WAIT_REVEAL, "recv REVEAL"): S.COMPARING,
+    ("L", S.WAIT_REVEAL, "recv REVEAL"): S.READY,
+    ("L", S.READY, "open"): S.COMPARING,
     **{(side, S.COMPARING, "confirm"): S.CONFIRMED for side in "CL"},
     **{(side, S.COMPARING, "recv CONFIRM"): S.PEER_CONFIRMED for side in "CL"},
     **{(side, S.CONFIRMED, "recv CONFIRM"): S.VERIFIED for side in "CL"},

@@ -40,6 +40,14 @@ class Cancelled(Exception):
     """The person cancelled."""
 
 
+class LeftEarly(Exception):
+    """The caller's side of the check broke off before this side's person answered."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 @dataclass(frozen=True)
 class Options:
     role: str | None = None
@@ -156,18 +164,13 @@ class Journey:
             return Handshake(side, me, code_bits=opts.code_bits)
 
         if listens:
-            pairing = await self._listen(role, lambda: make_handshake("L"))
+            pairing = await self._listen(role, me, lambda: make_handshake("L"), checks)
         else:
             assert address is not None
             pairing = await self._connect(role, address, make_handshake("C"))
-        self._pairing = pairing
+            await self._check(role, me, pairing, checks, forgiving=False)
         server = _server_role(me, pairing.peer)
-        if server is None:
-            await pairing.abort("no-sshd")
-            raise Failure(_NO_SSHD[role])
-        details = Details(me.public_key, pairing.peer.public_key, pairing.peer.user,
-                          pairing.peer_address)
-        await self._verify(role, pairing, details, checks)
+        assert server is not None
         if self._listener is not None:  # verified: nobody else may connect now
             await self._listener.close()
             self._listener = None
@@ -227,22 +230,76 @@ class Journey:
         serves = sshd.can_serve(self.options.sshd, self.session_dir, pair, user)
         return Identity(role, pair.public_key, user, serves)
 
-    async def _listen(self, role: str, make: Callable[[], Handshake]) -> Pairing:
-        self._listener = Listener(make, self.options.port, self.options.bind, self.front.event)
+    async def _listen(self, role: str, me: Identity, make: Callable[[], Handshake],
+                      checks: lockout.CheckLog) -> Pairing:
+        """Wait for callers and check the code with each in turn until one is verified.
+
+        A caller that leaves before this side's person answered is counted against its
+        source only, so a stranger cannot lock the helper out (lockout.LeftEarly)."""
+        listener = Listener(make, self.options.port, self.options.bind, self.front.event)
+        self._listener = listener
         try:
-            port = self._listener.start()
+            port = listener.start()
         except NetError as exc:
             raise Failure(str(exc)) from None
-        self.front.listening(role, port, addresses.spoken_addresses(self.options.bind))
+        spoken = addresses.spoken_addresses(self.options.bind)
+        self.front.listening(role, port, spoken)
+        # Nobody stays open to the network for long: the friend waiting with --reverse
+        # least of all. Callers that left early do not extend the wait.
+        deadline = asyncio.get_running_loop().time() + self.options.wait
+        told_stop = False
+        while True:
+            try:
+                pairing = await self._next_caller(role, listener, deadline)
+            except asyncio.CancelledError:
+                if told_stop:  # the person stopped after the caller said STOP: it counts
+                    checks.record_interrupted()
+                raise
+            self._pairing = pairing
+            try:
+                await self._check(role, me, pairing, checks, forgiving=True)
+            except LeftEarly as exc:
+                self._pairing = None
+                barred = listener.reopen(pairing)
+                log.info("check with %s broke off before our person answered: %s",
+                         pairing.peer_address, exc)
+                if listener.left_early.exhausted:
+                    checks.record_interrupted()
+                    raise Failure(_TOO_MANY_LEFT[role]) from None
+                told_stop = told_stop or _says_stop(exc.cause)
+                self.front.listening(role, port, spoken)
+                self.front.event(_left_early_text(role, pairing.peer_address, exc.cause,
+                                                  barred))
+                continue
+            return pairing
+
+    async def _next_caller(self, role: str, listener: Listener, deadline: float) -> Pairing:
+        left = deadline - asyncio.get_running_loop().time()
         try:
-            # Nobody stays open to the network for long: the friend waiting with
-            # --reverse least of all.
-            return await asyncio.wait_for(self._listener.next_pairing(), self.options.wait)
+            return await asyncio.wait_for(listener.next_pairing(), max(left, 0))
         except TimeoutError:
             other = "helper" if role == "friend" else "friend"
             raise Failure(f"Your {other} did not connect within "
                           f"{span_text(self.options.wait)}, so this computer stopped "
                           "waiting. Nothing was shared.") from None
+
+    async def _check(self, role: str, me: Identity, pairing: Pairing,
+                     checks: lockout.CheckLog, *, forgiving: bool) -> None:
+        """Show the words (a listening side tells the caller the code only now) and let
+        the people compare them."""
+        self._pairing = pairing
+        if _server_role(me, pairing.peer) is None:
+            await pairing.abort("no-sshd")
+            raise Failure(_NO_SSHD[role])
+        try:
+            await pairing.open()
+        except (NetError, OSError) as exc:
+            if not forgiving:
+                raise
+            raise LeftEarly(exc) from None  # gone before the words could be shown
+        details = Details(me.public_key, pairing.peer.public_key, pairing.peer.user,
+                          pairing.peer_address)
+        await self._verify(role, pairing, details, checks, forgiving=forgiving)
 
     async def _connect(self, role: str, address: str, handshake: Handshake) -> Pairing:
         port = self.options.port
@@ -268,19 +325,26 @@ class Journey:
         return pairing
 
     async def _verify(self, role: str, pairing: Pairing, details: Details,
-                      checks: lockout.CheckLog) -> None:
+                      checks: lockout.CheckLog, *, forgiving: bool) -> None:
         """The people compare the code; SSH may start only when both confirmed.
 
         Every check that does not end verified is recorded: a man in the middle who sees
         the codes differ can drop the connection, or forge a refusal, so that people retry.
+        Only on a listening side (``forgiving``), a check the caller broke off before this
+        side's person answered raises LeftEarly instead: the caller may be any stranger,
+        and the listener counts those per source (docs/decisions.md).
         """
         ask = self.front.verify_helper if role == "helper" else self.front.verify_friend
         person = asyncio.ensure_future(ask(pairing.code, details))  # noqa: TID251
         peer = asyncio.ensure_future(pairing.peer_outcome())  # noqa: TID251
+        left_early = False
         try:
             await asyncio.wait([person, peer], return_when=asyncio.FIRST_COMPLETED)
-            if peer.done() and peer.exception() is not None:
-                raise self._peer_failure(role, peer.exception())  # type: ignore[arg-type]
+            if peer.done() and (failed := peer.exception()) is not None:
+                if forgiving and not person.done():
+                    left_early = True
+                    raise LeftEarly(failed)
+                raise self._peer_failure(role, failed)
             if not await person:
                 await pairing.abort("mismatch" if role == "friend" else "refused")
                 raise Failure(_REFUSED[role])
@@ -296,7 +360,8 @@ class Journey:
                 task.cancel()
             await asyncio.gather(person, peer, return_exceptions=True)
             if not pairing.handshake.verified:
-                checks.record_interrupted()
+                if not left_early:
+                    checks.record_interrupted()
                 await pairing.abort("cancelled")  # tells the peer, unless already stopped
 
     def _peer_failure(self, role: str, exc: BaseException) -> Failure:
@@ -317,6 +382,34 @@ def _server_role(me: Identity, peer: Identity) -> str | None:
     if friend.has_sshd:
         return "friend"
     return None
+
+
+def _says_stop(cause: BaseException) -> bool:
+    """Whether the caller said its person saw the words differ (or refused them)."""
+    return isinstance(cause, PeerAborted) and cause.reason in ("mismatch", "refused")
+
+
+def _left_early_text(role: str, who: str, cause: BaseException, barred: bool) -> str:
+    """What the listening person reads when a caller left before they answered.
+
+    The caller may be anyone, so what it says is reported, not believed: the person
+    decides (and stopping now counts as an interrupted check)."""
+    other = "friend" if role == "helper" else "helper"
+    if _says_stop(cause) and role == "helper":
+        text = (f"Your friend's screen said STOP: the words did not match, so nothing was "
+                f"shared (the computer at {who} says so). If your friend saw STOP, someone "
+                "may be interfering: press Ctrl+C and call your friend back on a number "
+                "you know.")
+    elif _says_stop(cause):
+        text = (f"Your helper stopped the check, so nothing was shared (the computer at "
+                f"{who} says so). If your helper did, hang up and call your helper back on "
+                "a number you know.")
+    else:
+        text = (f"The computer at {who} left before you answered, so those words do not "
+                "count.")
+    if barred:
+        text += f" Connections from {who} are ignored from now on."
+    return text + f" Still waiting for your {other}."
 
 
 def _check_log_path() -> Path | None:
@@ -352,6 +445,13 @@ _PEER_ABORTED = {
         "call your helper back on a number you know.",
         "no-sshd": _NO_SSHD["friend"],
     },
+}
+_TOO_MANY_LEFT = {
+    role: "Several computers connected and left before you answered, so this computer "
+    "stopped waiting. Someone may be interfering: call your "
+    f"{'friend' if role == 'helper' else 'helper'} back on a number you know. "
+    "Nothing was shared."
+    for role in ("helper", "friend")
 }
 _ABORTED_EARLY = {
     "busy": "The other computer is busy with someone else. Check the address with your "
