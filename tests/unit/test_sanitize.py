@@ -1,17 +1,20 @@
-"""The streaming output sanitizer: hostile terminal sequences out, ordinary output unchanged.
+"""The streaming output filter: hostile terminal sequences out, ordinary output shown the same.
 
 Every input is also fed byte by byte and split at every position (and, for short inputs,
-at every pair of positions); all of those must give the same output.
+at every pair of positions); all of those must give the same output. The big hostile
+corpus and the property test are in tests/hostile/test_filter.py.
 """
 
 from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 
 import pytest
 
 from remote_help.proto.sanitize import Sanitizer
+from remote_help.ui.vterm import Screen
 
 BEFORE = b"before "
 AFTER = b" after\r\n"
@@ -77,7 +80,7 @@ HOSTILE: list[tuple[str, bytes, bytes]] = [
     ("osc1337-iterm-file", b"\x1b]1337;File=name=eA==;inline=1:AAAA\x07", b""),
     ("osc-empty", b"\x1b]\x07", b""),
     ("osc-st-after-esc-esc", b"\x1b]0;a\x1b\x1b\\", b""),
-    ("osc-esc-inside", b"\x1b]0;a\x1bxb\x07", b""),
+    ("osc-esc-inside", b"\x1b]0;a\x1bxb\x07", b"b\x07"),  # ESC ends a string, as in VT500
     ("dcs-decrqss-sgr", b"\x1bP$qm\x1b\\", b""),
     ("dcs-decrqss-decscl", b'\x1bP$q"p\x1b\\', b""),
     ("dcs-decrqss-bel", b"\x1bP$qr\x07", b""),
@@ -168,11 +171,23 @@ def test_hostile_sequences_back_to_back(sequence: bytes, rest: bytes) -> None:
 def test_unterminated_strings_swallow_until_terminated(opener: bytes) -> None:
     s = Sanitizer()
     assert s.feed(BEFORE + opener) == BEFORE
-    assert s.feed(b"more \x1b[31m text that is part of the string") == b""
-    assert s.feed(b"A" * 100_000) == b""
+    assert s.feed(b"more text \r\n that is part of the string") == b""
+    assert s.feed(b"A" * 4000) == b""
     assert s.feed(b"\x07" + AFTER) == AFTER
     assert sanitize(BEFORE + opener + b"rest of the output") == BEFORE
     assert sanitize(BEFORE + opener + b"x\x1b\\" + AFTER) == BEFORE + AFTER
+
+
+@pytest.mark.parametrize("opener", [b"\x1b]0;title", b"\x1bP$q", b"\x1b_G"])
+def test_escape_ends_a_string_and_starts_the_next_sequence(opener: bytes) -> None:
+    assert sanitize(opener + b"\x1b[31mred") == b"\x1b[31mred"
+    assert sanitize(opener + b"\x1b]0;x\x07ok") == b"ok"
+
+
+def test_an_overlong_string_is_given_up_and_the_rest_shown() -> None:
+    s = Sanitizer()
+    assert s.feed(b"\x1b]52;c;" + b"A" * 8000) == b""
+    assert s.feed(b"A" * 1000 + b"\r\n$ ") == b"A" * 813 + b"\r\n$ "
 
 
 def test_unterminated_csi_is_held_back() -> None:
@@ -201,6 +216,7 @@ def test_overlong_csi_is_dropped_and_its_tail_is_harmless() -> None:
 
 def test_csi_broken_by_a_control_is_dropped() -> None:
     assert sanitize(b"\x1b[2\x00") == b""
+    assert sanitize(b"\x1b[2\x00J") == b"\x1b[2J"  # NUL is executed (ignored); the CSI goes on
     assert sanitize(b"\x1b[21\x1b]0;x\x07ok") == b"ok"
     assert sanitize(b"\x1b[21\x1b[31m") == b"\x1b[31m"
 
@@ -213,46 +229,106 @@ def test_dcs_with_embedded_osc_is_harmless() -> None:
 
 # -- ordinary output ---------------------------------------------------------------------
 
-ORDINARY: list[tuple[str, bytes]] = [
-    ("ascii", b"plain ascii text, 123 !@#$%^&*()\r\n"),
-    ("sgr-colours", b"\x1b[31mred\x1b[0m \x1b[1;32mbold green\x1b[m"),
-    ("sgr-256-and-truecolour", b"\x1b[1;4;38;5;208;48;2;10;20;30mx\x1b[0m"),
-    ("clear-and-home", b"\x1b[H\x1b[2J\x1b[3J"),
-    ("cursor-position", b"\x1b[10;20H\x1b[5;1f"),
-    ("cursor-moves", b"\x1b[5A\x1b[3B\x1b[2C\x1b[1D\x1b[E\x1b[F\x1b[12G\x1b[4d"),
-    ("erase", b"\x1b[K\x1b[1K\x1b[2K\x1b[J\x1b[1J\x1b[3X\x1b[2P\x1b[4@"),
-    ("private-modes", b"\x1b[?25l\x1b[?25h\x1b[?1049h\x1b[?1049l\x1b[?2004h\x1b[?7l"),
-    ("scroll-region", b"\x1b[1;24r\x1b[S\x1b[2T"),
-    ("cursor-position-report-request", b"\x1b[6n"),
-    ("cursor-shape", b"\x1b[2 q"),
-    ("charset-ascii", b"\x1b(B"),
-    ("charset-line-drawing", b"\x1b(0lqqk\x1b(B\x1b)0\x0e\x0f"),
-    ("save-restore-cursor", b"\x1b7\x1b[1;1Hx\x1b8"),
-    ("reverse-index-and-keypad", b"\x1bM\x1bD\x1bE\x1b=\x1b>"),
-    ("utf8-accents", "é è ü ñ Zoë".encode()),
-    ("utf8-cjk", "日本 語".encode()),
-    ("utf8-emoji", "😀 👍🏽".encode()),
-    ("utf8-c2-lead-printable", "£ ¢ ¿ ©\u00a0x".encode()),
-    ("utf8-all-c2-printables", "".join(chr(c) for c in range(0xA0, 0xC0)).encode()),
-    ("controls", b"\x07\x08\t\r\n\x0b\x0c"),
-    ("c0-inside-csi", b"\x1b[1\r;2H"),
-    ("csi-other-finals", b"\x1b[s\x1b[u\x1b[4h\x1b[4l\x1b[?1h"),
-    ("mixed", "\x1b[1mbold\x1b[22m £5 日\x1b[0m\r\n$ ".encode()),
+# (name, output, what is written instead when the filter rewrites it: canonical numbers,
+# controls executed out of a sequence, line drawing drawn by the filter, VT and FF as LF)
+ORDINARY: list[tuple[str, bytes, bytes | None]] = [
+    ("ascii", b"plain ascii text, 123 !@#$%^&*()\r\n", None),
+    ("sgr-colours", b"\x1b[31mred\x1b[0m \x1b[1;32mbold green\x1b[m", None),
+    ("sgr-256-and-truecolour", b"\x1b[1;4;38;5;208;48;2;10;20;30mx\x1b[0m",
+     b"\x1b[1;4;38;5;208;48;2;9;20;30mx\x1b[0m"),
+    ("sgr-16-colours-by-index", b"\x1b[38;5;1;48;5;9mx", b"\x1b[31;101mx"),
+    ("sgr-colon-forms", b"\x1b[4:3;38:2::1:2:3;48:5:200mx", b"\x1b[4;38;2;1;2;3;48;5;200mx"),
+    ("sgr-leading-zeros", b"\x1b[01;032mx", b"\x1b[1;32mx"),
+    ("clear-and-home", b"\x1b[H\x1b[2J\x1b[3J", b"\x1b[H\x1b[2J"),
+    ("cursor-position", b"\x1b[10;20H\x1b[5;1f\x1b[;5H", None),
+    ("cursor-moves", b"\x1b[5A\x1b[3B\x1b[2C\x1b[1D\x1b[E\x1b[F\x1b[12G\x1b[4d", None),
+    ("erase", b"\x1b[K\x1b[1K\x1b[2K\x1b[J\x1b[1J\x1b[3X\x1b[2P\x1b[4@", None),
+    ("private-modes", b"\x1b[?25l\x1b[?25h\x1b[?1049h\x1b[?1049l\x1b[?2004h\x1b[?7l\x1b[?7h",
+     b"\x1b[?25l\x1b[?25h\x1b[?1049h\x1b[?1049l\x1b[?2004h\x1b[?7h"),
+    ("keypad-and-cursor-keys", b"\x1b[?1h\x1b=\x1b[?1l\x1b>", None),
+    ("scroll-region", b"\x1b[1;24r\x1b[S\x1b[2T\x1b[r", None),
+    ("cursor-position-report-request", b"\x1b[6n", None),
+    ("cursor-shape", b"\x1b[2 q", None),
+    ("charset-ascii", b"\x1b(Bx", b"x"),
+    ("charset-line-drawing", b"\x1b(0lqqk\x1b(B\x1b)0\x0ex\x0f", "┌──┐│".encode()),
+    ("save-restore-cursor", b"\x1b7\x1b[1;1Hx\x1b8\x1b[s\x1b[u", None),
+    ("reverse-index-and-keypad", b"\x1bM\x1bD\x1bE\x1b=\x1b>\x1bH", None),
+    ("utf8-accents", "é è ü ñ Zoë".encode(), None),
+    ("utf8-cjk", "日本 語".encode(), None),
+    ("utf8-emoji", "😀 👍🏽".encode(), None),
+    ("utf8-c2-lead-printable", "£ ¢ ¿ ©\u00a0x".encode(), None),
+    ("utf8-all-c2-printables", "".join(chr(c) for c in range(0xA0, 0xC0)).encode(), None),
+    ("utf8-arabic-hebrew", "שלום مرحبا".encode(), None),
+    ("controls", b"\x07\x08\t\r\n\x0b\x0c", b"\x07\x08\t\r\n\n\n"),
+    ("c0-inside-csi", b"\x1b[1\r;2H", b"\r\x1b[1;2H"),
+    ("csi-other-finals", b"\x1b[4h\x1b[4l\x1b[?1h\x1b[3g\x1b[g\x1b[5b\x1b[2e\x1b[3`", None),
+    ("insert-and-delete-lines", b"\x1b[3L\x1b[2M\x1b[Z\x1b[2I", None),
+    ("mixed", "\x1b[1mbold\x1b[22m £5 日\x1b[0m\r\n$ ".encode(), None),
 ]
 
 
-@pytest.mark.parametrize("data", [o[1] for o in ORDINARY], ids=[o[0] for o in ORDINARY])
-def test_ordinary_output_passes_unchanged(data: bytes) -> None:
-    assert sanitize(data) == data
-    assert sanitize(BEFORE + data + AFTER) == BEFORE + data + AFTER
+def _expected(data: bytes, instead: bytes | None) -> bytes:
+    return data if instead is None else instead
 
 
-ASCII_ORDINARY = [o for o in ORDINARY if o[1].isascii()]
+@pytest.mark.parametrize(("data", "instead"), [o[1:] for o in ORDINARY],
+                         ids=[o[0] for o in ORDINARY])
+def test_ordinary_output_passes(data: bytes, instead: bytes | None) -> None:
+    expected = _expected(data, instead)
+    assert sanitize(data) == expected
+    assert sanitize(BEFORE + data + AFTER) == BEFORE + expected + AFTER
+    assert sanitize(expected) == expected  # what leaves the filter is already canonical
 
 
-@pytest.mark.parametrize("data", [o[1] for o in ASCII_ORDINARY], ids=[o[0] for o in ASCII_ORDINARY])
-def test_ordinary_ascii_output_passes_unchanged_in_8_bit_mode(data: bytes) -> None:
-    assert sanitize(data, utf8=False) == data
+@pytest.mark.parametrize(("data", "instead"), [o[1:] for o in ORDINARY],
+                         ids=[o[0] for o in ORDINARY])
+def test_ordinary_output_looks_the_same_after_filtering(data: bytes, instead: bytes | None) -> None:
+    raw, filtered = Screen(30, 6), Screen(30, 6)
+    raw.feed(BEFORE + data + AFTER + b"end")
+    filtered.feed(sanitize(BEFORE + data + AFTER + b"end"))
+    assert [filtered.row(y) for y in range(6)] == [raw.row(y) for y in range(6)]
+    assert filtered.cursor == raw.cursor
+
+
+ASCII_ORDINARY = [o for o in ORDINARY if o[1].isascii() and b"\x1b(0" not in o[1]]
+
+
+@pytest.mark.parametrize(("data", "instead"), [o[1:] for o in ASCII_ORDINARY],
+                         ids=[o[0] for o in ASCII_ORDINARY])
+def test_ordinary_ascii_output_passes_in_8_bit_mode(data: bytes, instead: bytes | None) -> None:
+    assert sanitize(data, utf8=False) == _expected(data, instead)
+
+
+def test_line_drawing_in_8_bit_mode_is_ascii() -> None:
+    assert sanitize(b"\x1b(0lqqk\x1b(B\x1b)0\x0ex\x0f", utf8=False) == b"+--+|"
+
+
+CORPUS = Path(__file__).parent.parent / "ui" / "corpus"
+
+
+def _corpus() -> list[str]:
+    return sorted(path.stem for path in CORPUS.glob("*.bin"))
+
+
+@pytest.mark.parametrize("name", _corpus())
+def test_real_programs_look_the_same_after_filtering(name: str) -> None:
+    """bash, top, vim, less, man, dialog...: at every settled point the emulator shows the
+    same screen (text, colours, cursor) for the raw and the filtered output."""
+    data = (CORPUS / f"{name}.bin").read_bytes()
+    marks = [int(m) for m in (CORPUS / f"{name}.marks").read_text().split()] + [len(data)]
+    raw, filtered, s = Screen(80, 24), Screen(80, 24), Sanitizer()
+    pos = 0
+    for mark in marks:
+        raw.feed(data[pos:mark])
+        filtered.feed(s.feed(data[pos:mark]))
+        pos = mark
+        assert filtered.text_lines() == raw.text_lines(), (name, mark)
+        assert [filtered.row(y) for y in range(24)] == [raw.row(y) for y in range(24)]
+        assert filtered.cursor == raw.cursor, (name, mark)
+
+
+def test_the_corpus_has_the_programs_people_run() -> None:
+    assert {"bash", "top", "vim", "less", "man"} <= set(_corpus())
 
 
 def test_latin1_text_passes_in_8_bit_mode() -> None:
@@ -280,10 +356,11 @@ def test_random_mixtures_compose(utf8: bool) -> None:
     however the stream is cut."""
     rng = random.Random(2 if utf8 else 3)
     if utf8:
-        pieces = [(h[1], h[2]) for h in HOSTILE] + [(o[1], o[1]) for o in ORDINARY]
+        pieces = [(h[1], h[2]) for h in HOSTILE] + [(o[1], _expected(o[1], o[2]))
+                                                     for o in ORDINARY]
     else:
         pieces = [(h[1], h[2]) for h in HOSTILE_8BIT] + [
-            (o[1], o[1]) for o in ORDINARY if o[1].isascii()
+            (o[1], _expected(o[1], o[2])) for o in ASCII_ORDINARY
         ]
     for _ in range(40):
         chosen = [rng.choice(pieces) for _ in range(rng.randint(1, 12))]
@@ -361,26 +438,38 @@ def test_assert_harmless_catches_what_it_should() -> None:
 
 @pytest.mark.parametrize("data", [
     b"\x1b[>4;2m", b"\x1b[>4m", b"\x1b[>1u", b"\x1b[=1;1u", b"\x1b[<u",
-    b"\x1b[?1036l", b"\x1b[?1039l", b"\x1b[?1034h", b"\x1b[?25;1036l",
+    b"\x1b[?1036l", b"\x1b[?1039l", b"\x1b[?1034h", b"\x1b[2h", b"\x1b[?01036l",
     b"\x1b[5i", b"\x1b[4i", b"\x1b[i",
 ])
 def test_sequences_that_change_keys_or_print_are_removed(data: bytes) -> None:
     assert sanitize(b"a" + data + b"b") == b"ab"
 
 
+def test_the_allowed_modes_of_a_mixed_sequence_are_kept() -> None:
+    assert sanitize(b"\x1b[?25;1036l") == b"\x1b[?25l"
+    assert sanitize(b"\x1b[?1049;1000;1006h") == b"\x1b[?1049h"
+
+
 @pytest.mark.parametrize(("data", "expected"), [
     (b"\x1b[8m", b""),
     (b"\x1b[1;8;31m", b"\x1b[1;31m"),
-    (b"\x1b[38;5;8m", b"\x1b[38;5;8m"),  # colour index 8 is not concealment
-    (b"\x1b[48;2;8;8;8;8m", b"\x1b[48;2;8;8;8m"),
+    (b"\x1b[08m", b""),
+    (b"\x1b[\r8m", b"\r"),
+    # colour 8 is not concealment, but no 8 is ever written: a terminal that does not
+    # know 38/48 would read it as one
+    (b"\x1b[38;5;8m", b"\x1b[90m"),
+    (b"\x1b[48;2;8;8;8;8m", b"\x1b[48;2;9;9;9m"),
     (b"\x1b[0m", b"\x1b[0m"),
 ])
 def test_concealed_text_is_shown(data: bytes, expected: bytes) -> None:
     assert sanitize(data) == expected
 
 
-QUERIES = [b"\x1b[6n", b"\x1b[5n", b"\x1b[c", b"\x1b[>c", b"\x1b[=c", b"\x1b[>q",
-           b"\x1b[?2004$p", b"\x1b[?u", b"\x1bZ", b"\x1b[x", b"\x1b[?1;1S"]
+QUERIES = [b"\x1b[6n", b"\x1b[5n", b"\x1b[c", b"\x1b[0c", b"\x1b[>c", b"\x1b[>0c"]
+# Questions no terminal needs answered here (terminal version, modes, keyboard protocol,
+# identity, parameters, graphics): asked of nobody.
+OTHER_QUERIES = [b"\x1b[=c", b"\x1b[>q", b"\x1b[?2004$p", b"\x1b[?u", b"\x1bZ", b"\x1b[x",
+                 b"\x1b[?1;1S", b"\x1b[?6n", b"\x05"]
 
 
 @pytest.mark.parametrize("data", QUERIES)
@@ -389,3 +478,9 @@ def test_only_the_friends_terminal_answers_questions(data: bytes) -> None:
     helper = Sanitizer(utf8=True, queries=False)
     assert friend.feed(b"a" + data + b"b") == b"a" + data + b"b"
     assert helper.feed(b"a" + data + b"b") == b"ab"
+
+
+@pytest.mark.parametrize("data", OTHER_QUERIES)
+def test_other_questions_are_asked_of_nobody(data: bytes) -> None:
+    for queries in (True, False):
+        assert Sanitizer(utf8=True, queries=queries).feed(b"a" + data + b"b") == b"ab"

@@ -1,193 +1,473 @@
-"""A streaming filter that removes dangerous terminal sequences from shell output.
+"""The line-mode output filter: shell output parsed the way terminals parse it, and only
+sequences on an allow-list passed on, each re-encoded in one canonical form.
 
-Used where the shared shell's bytes reach a real terminal (plain mode, both sides).
-Removed: every OSC string (clipboard writes OSC 52, font OSC 50, colour and title
-queries, titles), every DCS/APC/PM/SOS string (DECRQSS and friends), window
-operations and reports (CSI ... t), printer control (CSI ... i), concealed text (SGR 8),
-keyboard-protocol changes that would change what Ctrl+Alt+C sends (modifyOtherKeys,
-the kitty protocol, DEC modes 1034/1036/1039), and C1 control characters (U+0080-U+009F
-in UTF-8, bytes 0x80-0x9F otherwise). With ``queries=False`` (the helper's side) every
-query that makes a terminal answer is removed too, so only the friend's terminal ever
-answers into the shell. Everything else passes through unchanged, in order, even when a
-sequence is split across chunks.
+Used where the shared shell's bytes reach a real terminal (plain mode, both sides). The
+parser is the DEC VT500 one (vt100.net's state diagram) that xterm, VTE and the Linux
+console follow: a C0 control inside a sequence is executed where it stands and the
+sequence goes on; ESC starts a new sequence anywhere; CAN and SUB cancel one; parameters
+are numbers (``0008`` is 8), with ``:`` sub-parameters, private markers and
+intermediates. What leaves the filter is text, a few C0 controls, and allowed sequences
+written out afresh from what the filter understood, so a terminal never sees a byte the
+filter did not account for. Everything else (strings such as OSC/DCS/APC, window and
+keyboard modes, the Linux console's private sequences, C1 controls, concealed text) is
+dropped whole. The allow-list and why each entry is on it (or not) is in
+docs/decisions.md, "the line-mode filter passes an allow-list".
 """
 
 from __future__ import annotations
 
+import codecs
 import re
+from collections.abc import Callable
+from typing import ClassVar
 
-ESC = 0x1B
-BEL = 0x07
-CSI_MAX = 64
-STRING_STARTERS = frozenset(b"]P_^X")  # OSC, DCS, APC, PM, SOS
+# The parser's states; each has one handler, in _HANDLERS at the bottom of Sanitizer.
+GROUND, ESCAPE, ESCAPE_INTER, CSI_PARAM, CSI_INTER, CSI_IGNORE, STRING = range(7)
 
-_GROUND, _ESC, _ESC_INTER, _CSI, _STRING, _STRING_ESC, _STRING_C2, _C2 = range(8)
+ESC, CAN, SUB, DEL, BEL, ST = "\x1b", "\x18", "\x1a", "\x7f", "\x07", "\x9c"
+MAX_PARAMS = 64  # characters of CSI parameters; longer sequences are dropped whole
+MAX_INTERMEDIATES = 2
+MAX_NUMBER = 65535
+MAX_COUNT = 9999  # a cursor move, a row, a repeat: more than any screen has
+MAX_STRING = 8192  # characters of an unended OSC/DCS/APC string before the rest is shown
+MAX_SGR_NUMBERS = 16  # the Linux console ignores a sequence with more parameters
+
+# Bidirectional embeddings, overrides, isolates and marks: a terminal that reorders text
+# by them can show a command in another order than the one it runs in.
+BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# A run of text in the ground state: everything but the controls we drop or rewrite
+# (BEL, BS, HT, LF and CR pass as they are; VT and FF become LF; SO and SI are followed).
+_RUN = re.compile(f"[^\x00-\x06\x0b\x0c\x0e-\x1f\x7f-\x9f{BIDI}]+")
+_STRING_BODY = re.compile(r"[^\x07\x18\x1a\x1b\x9c]+")
+_CSI_BODY = re.compile(r"[\x30-\x3f]+")
+_IGNORE_BODY = re.compile(r"[\x20-\x3f]+")
+_PARAMS_OK = re.compile(r"[0-9:;]*")
+_PLAIN_BYTES = re.compile(rb"[\x20-\x7e\x07\x08\t\n\r]*")  # bytes that pass unchanged
+
+# DEC special graphics (ESC ( 0), drawn by the filter itself: the terminal is never
+# switched to it, so it cannot be left there, turning our own words and everything after
+# the session into lines. UTF-8 gets the glyphs; other charsets get ASCII.
+_GRAPHICS_FROM = "_`abcdefghijklmnopqrstuvwxyz{|}~"
+_GRAPHICS_UTF8 = str.maketrans(dict(zip(
+    _GRAPHICS_FROM, " ◆▒␉␌␍␊°±␤␋┘┐┌└┼⎺⎻─⎼⎽├┤┴┬│≤≥π≠£·", strict=True)))
+_GRAPHICS_ASCII = str.maketrans(dict(zip(
+    _GRAPHICS_FROM, " +:    '#  +++++----_++++|<>*!fo", strict=True)))
+
+Params = list[list[int | None]]  # each parameter with its ':' sub-parameters
+
+# SGR attributes a terminal may be told: bold, dim, italic, underline, blink, reverse,
+# strike-through, overline, their resets, and colours. Not 8 (concealed), not 10-20 (fonts;
+# on the Linux console 11 and 12 switch the character map), not 58 (underline colour:
+# a terminal that does not know it reads its arguments, "5;8", as blink and conceal).
+SGR_ALLOWED = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 9, 21, 22, 23, 24, 25, 27, 28, 29, 39, 49,
+                         53, 55, *range(30, 38), *range(40, 48), *range(90, 98),
+                         *range(100, 108)})
+# Numbers never written in an SGR, even as a colour's argument (a terminal that does not
+# know 38/48 reads the arguments as attributes): conceal and the console's font maps. A
+# colour component is moved to the nearest number that may be written.
+_NEAREST = {8: 9, 10: 9, 11: 13, 12: 13}
+# DEC private modes (CSI ? n h / l) that pass: cursor keys (application mode changes
+# what the arrows send, never Ctrl+Alt+C), reverse screen, origin, cursor blink and
+# visibility, the alternate screen, bracketed paste. Autowrap only on: off, the end of a
+# long line would be written over itself out of sight. Not passed: mouse and focus
+# reports (the friend's mouse would type into the shell), keyboard modes (1034-1039,
+# 1050-1061, 66, 67, 8), VT52 mode (2), 132 columns (3), synchronized output (2026 stops
+# the screen from updating), and everything else.
+DEC_MODES_ON = frozenset({1, 5, 6, 7, 12, 25, 47, 1047, 1048, 1049, 2004})
+DEC_MODES_OFF = DEC_MODES_ON - {7}
+ANSI_MODES = frozenset({4})  # insert; not 2 (KAM locks the keyboard), 12 (echo), 20 (LNM)
+ESC_ALLOWED = frozenset("78DEHM=>")  # save/restore cursor, index, next line, tab set,
+# reverse index, keypad modes
+# CSI finals that take one count (cursor moves, insert/delete, scroll, tabs, repeat).
+COUNTS = frozenset("@ABCDEFGILMPSTXZ`abde")
+Charsets = tuple[str, str, int]  # G0, G1 ("0" for line drawing, "B" for ASCII), and GL
 
 
 class Sanitizer:
-    """Feed shell output, get the same bytes minus the dangerous sequences.
+    """Feed shell output, get what a terminal may safely be shown of it.
 
-    A byte that breaks off a sequence is looked at again from the ground state, so no
-    byte ever slips out attached to a sequence that was dropped.
+    ``utf8``: the terminal decodes UTF-8 (else one byte is one character, as in
+    ISO 8859). ``queries``: pass the questions a terminal answers into the shell (cursor
+    position, status, device attributes); only the friend's terminal answers.
+    Splitting the input anywhere never changes the output.
     """
 
     def __init__(self, utf8: bool = True, *, queries: bool = True) -> None:
         self.utf8 = utf8
         self.queries = queries
-        self._state = _GROUND
-        self._held = bytearray()  # bytes of a sequence not yet decided
-        self._special = re.compile(rb"[\x1b\xc2]" if utf8 else rb"[\x1b\x80-\x9f]")
+        self._encoding = "utf-8" if utf8 else "latin-1"
+        self._decoder = codecs.getincrementaldecoder(self._encoding)("replace")
+        self._graphics_table = _GRAPHICS_UTF8 if utf8 else _GRAPHICS_ASCII
+        self._state = GROUND
+        self._params = ""
+        self._inter = ""
+        self._string_length = 0
+        self._g = ["B", "B"]
+        self._gl = 0
+        self._saved: Charsets | None = None  # DECSC's charsets
+        self._alt_saved: Charsets | None = None  # mode 1049's
+
+    @property
+    def swallowing(self) -> bool:
+        """Inside a string (OSC, DCS, ...) or an ignored sequence: text is not shown."""
+        return self._state in (STRING, CSI_IGNORE)
 
     def feed(self, data: bytes) -> bytes:
-        if self._state == _GROUND and not self._special.search(data):
-            return data
-        out = bytearray()
-        i = 0
-        n = len(data)
-        while i < n:
-            if self._state == _GROUND:
-                match = self._special.search(data, i)
-                if match is None:
-                    out += data[i:]
-                    break
-                out += data[i : match.start()]
-                i = match.start()
-                self._enter(data[i])
-                i += 1
-                continue
-            if self._step(data[i], out):
-                i += 1
+        if (self._state == GROUND and not self._graphics() and _PLAIN_BYTES.fullmatch(data)
+                and not self._decoder.getstate()[0]):
+            return data  # the common case: plain text, nothing to look at
+        text = self._decoder.decode(data)
+        out: list[str] = []
+        handlers = self._HANDLERS
+        i, end = 0, len(text)
+        while i < end:
+            i = handlers[self._state](self, text, i, out)
+        return "".join(out).encode(self._encoding, errors="replace")
+
+    def _graphics(self) -> bool:
+        return self._g[self._gl] == "0"
+
+    # -- the parser's states: each takes the text and a position, returns the next ------
+
+    def _ground(self, s: str, i: int, out: list[str]) -> int:
+        m = _RUN.match(s, i)
+        if m is not None:
+            run = m.group()
+            out.append(run.translate(self._graphics_table) if self._graphics() else run)
+            return m.end()
+        self._anywhere(s[i], out)  # a control, DEL, a C1 control or a bidi character
+        return i + 1
+
+    def _escape(self, s: str, i: int, out: list[str]) -> int:
+        c = s[i]
+        if c == "[":
+            self._state, self._params, self._inter = CSI_PARAM, "", ""
+        elif c in "]PX^_k":  # OSC, DCS, SOS, PM, APC, and screen's title
+            self._state, self._string_length = STRING, 0
+        elif " " <= c <= "/":
+            self._state, self._inter = ESCAPE_INTER, c
+        elif "0" <= c <= "~":
+            self._state = GROUND
+            self._esc("", c, out)
+        elif c < " " or DEL <= c <= "\x9f":
+            self._anywhere(c, out)
+        else:
+            self._state = GROUND  # a printable character cannot end ESC: both dropped
+        return i + 1
+
+    def _escape_inter(self, s: str, i: int, out: list[str]) -> int:
+        c = s[i]
+        if " " <= c <= "/":
+            self._inter = (self._inter + c)[: MAX_INTERMEDIATES + 1]
+        elif "0" <= c <= "~":
+            self._state = GROUND
+            self._esc(self._inter, c, out)
+        elif c < " " or DEL <= c <= "\x9f":
+            self._anywhere(c, out)
+        else:
+            self._state = GROUND
+        return i + 1
+
+    def _csi_param(self, s: str, i: int, out: list[str]) -> int:
+        m = _CSI_BODY.match(s, i)
+        if m is not None:
+            self._params += m.group()
+            if len(self._params) > MAX_PARAMS:
+                self._state = CSI_IGNORE
+            return m.end()
+        c = s[i]
+        if "@" <= c <= "~":
+            self._state = GROUND
+            out.append(self._csi(self._params, "", c))
+        elif " " <= c <= "/":
+            self._state, self._inter = CSI_INTER, c
+        else:
+            self._in_sequence(c, out)
+        return i + 1
+
+    def _csi_inter(self, s: str, i: int, out: list[str]) -> int:
+        c = s[i]
+        if "@" <= c <= "~":
+            self._state = GROUND
+            out.append(self._csi(self._params, self._inter, c))
+        elif " " <= c <= "/" and len(self._inter) < MAX_INTERMEDIATES:
+            self._inter += c
+        else:
+            self._in_sequence(c, out)
+        return i + 1
+
+    def _csi_ignore(self, s: str, i: int, out: list[str]) -> int:
+        m = _IGNORE_BODY.match(s, i)
+        if m is not None:
+            return m.end()
+        c = s[i]
+        if "@" <= c <= "~":
+            self._state = GROUND
+        else:
+            self._in_sequence(c, out)
+        return i + 1
+
+    def _string(self, s: str, i: int, out: list[str]) -> int:
+        """OSC, DCS, SOS, PM, APC: dropped up to BEL, ST, CAN or SUB, or ESC (which
+        starts the next sequence). One that goes on too long is given up, and what
+        follows is shown: an unended string must not hide the rest of a session."""
+        m = _STRING_BODY.match(s, i)
+        if m is not None:
+            room = MAX_STRING - self._string_length
+            if m.end() - i > room:
+                self._state = GROUND
+                return i + room
+            self._string_length += m.end() - i
+            return m.end()
+        self._state, self._inter = (ESCAPE if s[i] == ESC else GROUND), ""
+        return i + 1
+
+    # -- controls ------------------------------------------------------------------------
+
+    def _in_sequence(self, c: str, out: list[str]) -> None:
+        """A character that is no part of the CSI sequence it appears in."""
+        if c < " " or DEL <= c <= "\x9f":
+            self._anywhere(c, out)
+        else:
+            self._state = CSI_IGNORE  # a wrong byte: the whole sequence is dropped
+
+    def _anywhere(self, c: str, out: list[str]) -> None:
+        """What every state does with a control character, DEL, C1 or a bidi mark."""
+        if c == ESC:
+            self._state, self._inter = ESCAPE, ""
+        elif c in (CAN, SUB) or "\x80" <= c <= "\x9f":
+            self._state = GROUND  # cancelled; a C1 control is never executed nor shown
+        elif c < " ":
+            self._control(c, out)  # executed where it stands; the sequence goes on
+
+    def _control(self, c: str, out: list[str]) -> None:
+        if c in "\x07\x08\t\n\r":
+            out.append(c)
+        elif c in "\x0b\x0c":
+            out.append("\n")  # VT and FF: a line feed everywhere but on old printers
+        elif c == "\x0e":
+            self._gl = 1
+        elif c == "\x0f":
+            self._gl = 0
+        # NUL, ENQ (an answerback query) and the rest: dropped
+
+    # -- escape sequences ----------------------------------------------------------------
+
+    def _esc(self, inter: str, final: str, out: list[str]) -> None:
+        if not inter:
+            if final in ESC_ALLOWED:
+                out.append(ESC + final)
+            if final == "7":
+                self._saved = self._charsets()
+            elif final == "8":
+                self._restore(self._saved)
+            elif final == "c":  # RIS is dropped, but it would have reset the charsets
+                self._restore(None)
+        elif inter in ("(", ")"):
+            self._g[inter == ")"] = "0" if final == "0" else "B"
+
+    def _charsets(self) -> Charsets:
+        return (self._g[0], self._g[1], self._gl)
+
+    def _restore(self, saved: Charsets | None) -> None:
+        g0, g1, self._gl = saved or ("B", "B", 0)
+        self._g = [g0, g1]
+
+    def _csi(self, params: str, inter: str, final: str) -> str:
+        """One complete CSI sequence, as it will be written, or "" to drop it."""
+        private = ""
+        if params[:1] in ("<", "=", ">", "?") and params:
+            private, params = params[0], params[1:]
+        if not _PARAMS_OK.fullmatch(params):
+            return ""  # a marker in the middle: terminals ignore such sequences too
+        numbers = _parse(params)
+        handler = self._CSI.get(private + inter + final)
+        return "" if handler is None else handler(self, numbers, private + inter + final)
+
+    def _count(self, p: Params, key: str) -> str:
+        return _plain(p, key, 1)
+
+    def _position(self, p: Params, key: str) -> str:
+        return _plain(p, key, 2)  # CUP, HVP, DECSTBM: two numbers at most
+
+    def _erase(self, p: Params, key: str) -> str:
+        allowed = (0, 1, 2) if key in "JK" else (0, 3)  # not ED 3: the scrollback stays
+        return _choice(p, key, allowed)
+
+    def _save_restore(self, p: Params, key: str) -> str:
+        if p:
+            return ""
+        if key == "s":
+            self._saved = self._charsets()
+        else:
+            self._restore(self._saved)
+        return "\x1b[" + key
+
+    def _ansi_modes(self, p: Params, key: str) -> str:
+        return _modes(p, "", key, ANSI_MODES)
+
+    def _dec_modes(self, p: Params, key: str) -> str:
+        kept = _modes(p, "?", key[1], DEC_MODES_ON if key == "?h" else DEC_MODES_OFF)
+        for mode in _flat(p) or ():
+            if mode in (1048, 1049):
+                self._dec_save(mode, key == "?h")
+        return kept
+
+    def _dec_save(self, mode: int, on: bool) -> None:
+        """What 1048 and 1049 do to the charsets (the cursor is the terminal's)."""
+        if mode == 1048:
+            if on:
+                self._saved = self._charsets()
             else:
-                self._reset()  # look at this byte again, from the ground state
-        return bytes(out)
+                self._restore(self._saved)
+        elif on:
+            self._alt_saved = self._charsets()
+        elif self._alt_saved is not None:
+            self._restore(self._alt_saved)
 
-    def _enter(self, byte: int) -> None:
-        """A special byte seen in the ground state."""
-        if byte == ESC:
-            self._state = _ESC
-            self._held = bytearray(b"\x1b")
-        elif byte == 0xC2 and self.utf8:
-            self._state = _C2
-        # 8-bit C1 bytes (non-UTF-8) are simply dropped
+    def _sgr(self, p: Params, key: str) -> str:
+        return sgr(p)
 
-    def _step(self, byte: int, out: bytearray) -> bool:
-        """Handle one byte inside a sequence; False means 'drop the sequence, re-read it'."""
-        state = self._state
-        if state == _C2:
-            if 0x80 <= byte <= 0x9F:
-                self._reset()  # U+0080..U+009F: a C1 control, dropped
-                return True
-            out.append(0xC2)  # an ordinary character (or a stray lead byte): keep it
-            return False
-        if state == _ESC:
-            if byte == ord("["):
-                self._state = _CSI
-                self._held.append(byte)
-            elif byte in STRING_STARTERS:
-                self._state = _STRING
-                self._held.clear()
-            elif 0x20 <= byte <= 0x2F:
-                self._state = _ESC_INTER
-                self._held.append(byte)
-            elif 0x30 <= byte <= 0x7E:
-                if self.queries or byte != ord("Z"):  # ESC Z: DECID, a query
-                    out += self._held
-                    out.append(byte)
-                self._reset()
-            else:
-                return False  # ESC then a control or a high byte: the ESC is dropped
-            return True
-        if state == _ESC_INTER:
-            if 0x20 <= byte <= 0x2F:
-                self._held.append(byte)
-            elif 0x30 <= byte <= 0x7E:
-                out += self._held
-                out.append(byte)
-                self._reset()
-            else:
-                return False
-            return True
-        if state == _CSI:
-            if (0x20 <= byte <= 0x3F or byte in (0x08, 0x0A, 0x0D)) and len(self._held) < CSI_MAX:
-                self._held.append(byte)  # terminals run BS, LF, CR inside a CSI: keep them
-            elif 0x40 <= byte <= 0x7E:
-                self._held.append(byte)
-                out += self._csi(bytes(self._held))
-                self._reset()
-            elif byte < 0x20 and byte != ESC:
-                self._reset()  # broken by another control: both are dropped
-            else:
-                return False  # broken by ESC or a high byte, or overlong: dropped, re-read
-            return True
-        # Inside an OSC/DCS/APC/PM/SOS string: everything is dropped until its end.
-        if state == _STRING:
-            if byte == BEL or (byte == 0x9C and not self.utf8):
-                self._reset()
-            elif byte == ESC:
-                self._state = _STRING_ESC
-            elif byte == 0xC2 and self.utf8:
-                self._state = _STRING_C2
-            return True
-        if state == _STRING_ESC:
-            if byte == ord("\\"):
-                self._reset()
-            elif byte != ESC:
-                self._state = _STRING
-            return True
-        if state == _STRING_C2:
-            if byte == 0x9C:  # U+009C, the C1 string terminator
-                self._reset()
-                return True
-            self._state = _STRING
-            return self._step(byte, out)  # still inside the string: look at it as such
-        return True
+    def _cursor_style(self, p: Params, key: str) -> str:
+        return _choice(p, key, range(7))
 
-    def _csi(self, seq: bytes) -> bytes:
-        """What to let through of one complete CSI sequence (ESC [ ... final)."""
-        final = seq[-1:]
-        body = seq[2:-1]
-        prefix = body[:1] if body[:1] in (b"<", b"=", b">", b"?") else b""
-        intermediate = body.rstrip(b"0123456789;:<=>?")[-1:]
-        if final in (b"t", b"i"):  # window operations and reports; printer control
-            return b""
-        if final in (b"m", b"u") and prefix in (b"<", b"=", b">"):
-            return b""  # modifyOtherKeys, the kitty keyboard protocol
-        if final in (b"h", b"l") and prefix == b"?":
-            modes = set(body[1:].split(b";"))
-            if modes & {b"1034", b"1035", b"1036", b"1039"}:
-                return b""  # how Alt and Meta are sent
-        if not self.queries and (
-            final in (b"n", b"c", b"x")
-            or (final == b"q" and prefix == b">")
-            or (final == b"p" and intermediate == b"$")
-            or (final == b"u" and prefix == b"?")
-            or (final == b"S" and prefix == b"?")
-        ):
-            return b""  # a question the terminal would answer into the shell
-        if final == b"m" and not prefix and not intermediate:
-            return _without_conceal(seq)
-        return seq
+    def _status(self, p: Params, key: str) -> str:
+        return _choice(p, key, (5, 6)) if self.queries else ""
 
-    def _reset(self) -> None:
-        self._state = _GROUND
-        self._held = bytearray()
+    def _attributes(self, p: Params, key: str) -> str:
+        return _choice(p, key, (0,)) if self.queries else ""
+
+    _CSI: ClassVar[dict[str, Callable[[Sanitizer, Params, str], str]]] = {
+        **dict.fromkeys(COUNTS, _count), "H": _position, "f": _position, "r": _position,
+        "J": _erase, "K": _erase, "g": _erase, "s": _save_restore, "u": _save_restore,
+        "h": _ansi_modes, "l": _ansi_modes, "?h": _dec_modes, "?l": _dec_modes, "m": _sgr,
+        " q": _cursor_style, "n": _status, "c": _attributes, ">c": _attributes,
+    }
+
+    _HANDLERS: ClassVar[tuple[Callable[[Sanitizer, str, int, list[str]], int], ...]] = (
+        _ground, _escape, _escape_inter, _csi_param, _csi_inter, _csi_ignore, _string)
 
 
-def _without_conceal(seq: bytes) -> bytes:
-    """SGR without parameter 8 (concealed text); colour arguments are left alone."""
-    params = seq[2:-1].split(b";")
-    kept: list[bytes] = []
+# -- parameters --------------------------------------------------------------------------
+
+
+def _parse(params: str) -> Params:
+    """``1;02:3;`` as [[1], [2, 3], [None]]: numbers, ``None`` where one is left out."""
+    if not params:
+        return []
+    return [[min(int(n), MAX_NUMBER) if n else None for n in part.split(":")]
+            for part in params.split(";")]
+
+
+def _flat(p: Params) -> list[int | None] | None:
+    """The parameters as plain numbers, or None if any has sub-parameters."""
+    if any(len(part) != 1 for part in p):
+        return None
+    return [part[0] for part in p]
+
+
+def _write(key: str, numbers: list[int | None]) -> str:
+    """A CSI sequence in canonical form: decimal numbers, no leading zeros."""
+    private = key[0] if key[0] in "<=>?" else ""
+    return ("\x1b[" + private + ";".join("" if n is None else str(n) for n in numbers)
+            + key[len(private):])
+
+
+def _plain(p: Params, key: str, most: int) -> str:
+    numbers = _flat(p)
+    if numbers is None or len(numbers) > most:
+        return ""
+    return _write(key, [None if n is None else min(n, MAX_COUNT) for n in numbers])
+
+
+def _choice(p: Params, key: str, allowed: range | tuple[int, ...]) -> str:
+    """A sequence of at most one number, passed if the number (0 if none) is allowed."""
+    numbers = _flat(p)
+    if numbers is None or len(numbers) > 1:
+        return ""
+    value = numbers[0] if numbers else None
+    return _write(key, numbers) if (value or 0) in allowed else ""
+
+
+def _modes(p: Params, private: str, final: str, allowed: frozenset[int]) -> str:
+    numbers = _flat(p)
+    if numbers is None:
+        return ""
+    kept = list(dict.fromkeys(n for n in numbers if n in allowed))
+    return _write(private + final, list(kept)) if kept else ""
+
+
+# -- SGR ---------------------------------------------------------------------------------
+
+
+def sgr(p: Params) -> str:
+    """SGR with only allowed attributes, colours rewritten in the ';' form every terminal
+    knows, in sequences short enough for the Linux console; "" if nothing is left."""
+    if not p:
+        return "\x1b[m"
+    items: list[list[int | None]] = []
     i = 0
-    while i < len(params):
-        param = params[i]
-        if param in (b"38", b"48", b"58") and i + 1 < len(params):
-            count = {b"5": 2, b"2": 4}.get(params[i + 1], 1)
-            kept += params[i : i + 1 + count]
-            i += 1 + count
-            continue
-        if param != b"8":
-            kept.append(param)
-        i += 1
-    if len(kept) == len(params):
-        return seq
-    return b"\x1b[" + b";".join(kept) + b"m" if kept else b""
+    while i < len(p):
+        part = p[i]
+        if len(part) > 1:
+            item = _sgr_sub(part)
+            i += 1
+        elif part[0] in (38, 48, 58):
+            item, used = _sgr_colour(part[0], [q[0] if len(q) == 1 else None for q in p[i + 1:]])
+            if item is None:
+                break  # a colour we cannot read: the rest of the sequence with it
+            i += 1 + used
+            if part[0] == 58:
+                item = None  # understood, with its arguments, and dropped
+        else:
+            item = part if part[0] is None or part[0] in SGR_ALLOWED else None
+            i += 1
+        if item is not None:
+            items.append(item)
+    return _sgr_sequences(items)
+
+
+def _sgr_sub(part: list[int | None]) -> list[int | None] | None:
+    """One attribute written with ':' sub-parameters (4:3, 38:5:n, 38:2::r:g:b)."""
+    code = part[0] or 0
+    if code == 4:
+        return [24] if part[1] == 0 else [4]  # underline styles: plain underline
+    if code in (38, 48):  # (58, the underline colour, is dropped with its arguments)
+        rest = part[1:]
+        if rest[:1] == [2] and len(rest) >= 5:
+            rest = [2, *rest[-3:]]  # the colour-space id is optional
+        item, used = _sgr_colour(code, rest)
+        return item if used == len(rest) else None
+    return None
+
+
+def _sgr_colour(code: int, rest: list[int | None]) -> tuple[list[int | None] | None, int]:
+    """38/48 and its arguments from ``rest``: (the item to write, arguments used)."""
+    kind = rest[0] if rest else None
+    if kind == 5 and len(rest) >= 2 and rest[1] is not None and rest[1] <= 255:
+        index = rest[1]
+        if index < 16:  # the 16 colours have their own codes, which need no argument
+            base = (30 if code == 38 else 40) if index < 8 else (90 if code == 38 else 100)
+            return [base + index % 8], 2
+        return [code, 5, index], 2
+    if kind == 2 and len(rest) >= 4 and all(v is not None and v <= 255 for v in rest[1:4]):
+        return [code, 2, *(_safe_component(v or 0) for v in rest[1:4])], 4
+    return None, len(rest)
+
+
+def _safe_component(value: int) -> int:
+    """A colour component, moved to the nearest number that may be written."""
+    return _NEAREST.get(value, value)
+
+
+def _sgr_sequences(items: list[list[int | None]]) -> str:
+    out: list[str] = []
+    group: list[int | None] = []
+    for item in items:
+        if group and len(group) + len(item) > MAX_SGR_NUMBERS:
+            out.append(_write("m", group))
+            group = []
+        group += item
+    if group:
+        out.append(_write("m", group))
+    return "".join(out)

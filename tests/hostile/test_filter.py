@@ -1,0 +1,335 @@
+"""The line-mode output filter against a hostile shell (T-filter in the threat model).
+
+A corpus of sequences that real terminals act on in ways that hide text, change what the
+keyboard sends (so Ctrl+Alt+C would no longer arrive), leave the screen (the Linux
+console's VT switch) or answer into the shell; each is fed whole, byte by byte and split
+at every byte boundary, and none may reach the terminal. Then a property test: whatever
+the shell prints, what leaves the filter is only text and sequences a strict checker
+written here (not the filter's own tables) accepts, and fed to the project's emulator
+it never conceals text, turns on mouse reports or stops autowrap.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from remote_help.proto.sanitize import Sanitizer
+from remote_help.ui import vterm
+
+BEFORE = b"before "
+AFTER = b" after\r\n"
+
+
+def sanitize(data: bytes, utf8: bool = True, queries: bool = True) -> bytes:
+    """The output for ``data`` fed whole, after checking byte by byte and every split."""
+    whole = Sanitizer(utf8, queries=queries).feed(data)
+    s = Sanitizer(utf8, queries=queries)
+    assert b"".join(s.feed(data[i:i + 1]) for i in range(len(data))) == whole, "byte by byte"
+    for i in range(len(data) + 1):
+        s = Sanitizer(utf8, queries=queries)
+        assert s.feed(data[:i]) + s.feed(data[i:]) == whole, f"split at {i}"
+    return whole
+
+
+# -- a strict checker, written from the allow-list in docs/decisions.md ------------------
+
+_CONTROLS = "\x07\x08\t\n\r"
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NUMBER = r"(?:0|[1-9][0-9]{0,3})"
+_CANONICAL = [re.compile(pattern) for pattern in (
+    r"\x1b[78DEHM=>]",
+    rf"\x1b\[{_NUMBER}?[@ABCDEFGILMPSTXZ`abde]",
+    rf"\x1b\[{_NUMBER}?(?:;{_NUMBER}?)?[Hfr]",
+    r"\x1b\[[012]?[JK]", r"\x1b\[[03]?g", r"\x1b\[[su]", r"\x1b\[4[hl]", r"\x1b\[[0-6]? q",
+    r"\x1b\[\?[0-9;]+[hl]", r"\x1b\[[0-9;]*m",
+)]
+_QUERIES = re.compile(r"\x1b\[[56]n|\x1b\[>?0?c")
+_DEC_ON = {1, 5, 6, 7, 12, 25, 47, 1047, 1048, 1049, 2004}
+_SGR_PLAIN = {0, 1, 2, 3, 4, 5, 6, 7, 9, 21, 22, 23, 24, 25, 27, 28, 29, 39, 49, 53, 55,
+              *range(30, 38), *range(40, 48), *range(90, 98), *range(100, 108)}
+
+
+def check(output: bytes, utf8: bool = True, queries: bool = True) -> None:
+    """Fail unless ``output`` is text, BEL/BS/HT/LF/CR and allowed canonical sequences."""
+    text = output.decode("utf-8") if utf8 else output.decode("latin-1")  # strict: valid
+    pos = 0
+    while pos < len(text):
+        c = text[pos]
+        if c == "\x1b":
+            pos = _check_sequence(text, pos, queries)
+            continue
+        assert c >= " " or c in _CONTROLS, f"control {c!r} at {pos}: {text!r}"
+        assert not "\x7f" <= c <= "\x9f", f"DEL or C1 {c!r} at {pos}: {text!r}"
+        assert not _BIDI.match(c), f"bidi control {c!r}: {text!r}"
+        pos += 1
+
+
+def _check_sequence(text: str, pos: int, queries: bool) -> int:
+    for pattern in (*_CANONICAL, *([_QUERIES] if queries else [])):
+        m = pattern.match(text, pos)
+        if m is not None:
+            seq = m.group()
+            if seq.endswith("m"):
+                _check_sgr(seq[2:-1])
+            elif seq.startswith("\x1b[?"):
+                modes = [int(n) for n in seq[3:-1].split(";")]
+                allowed = _DEC_ON if seq.endswith("h") else _DEC_ON - {7}
+                assert set(modes) <= allowed, f"DEC mode in {seq!r}"
+                assert all(str(n) == s for n, s in zip(modes, seq[3:-1].split(";"),
+                                                       strict=True)), seq
+            return m.end()
+    raise AssertionError(f"sequence not allowed at {pos}: {text[pos:pos + 24]!r} in {text!r}")
+
+
+def _check_sgr(params: str) -> None:
+    numbers = [int(n) if n else 0 for n in params.split(";")] if params else [0]
+    assert len(numbers) <= 16, params
+    assert all(str(int(n)) == n for n in params.split(";") if n), f"not canonical: {params}"
+    assert not {8, 10, 11, 12} & set(numbers), f"8/10/11/12 in SGR {params!r}"
+    i = 0
+    while i < len(numbers):
+        n = numbers[i]
+        if n in (38, 48):
+            kind = numbers[i + 1]
+            assert kind in (2, 5), params
+            args = numbers[i + 2:i + 3 if kind == 5 else i + 5]
+            assert len(args) == (1 if kind == 5 else 3) and all(a <= 255 for a in args), params
+            assert kind == 2 or args[0] >= 16, params
+            i += 2 + len(args)
+            continue
+        assert n in _SGR_PLAIN, f"SGR {n} in {params!r}"
+        i += 1
+
+
+def test_the_checker_refuses_what_it_should() -> None:
+    for bad in [b"\x1b[8m", b"\x1b[08m", b"\x1b[1;8m", b"\x1b[38;5;8m", b"\x1b[58;5;1m",
+                b"\x1b[?1036l", b"\x1b[?7l", b"\x1b[?1000h", b"\x1b[2h", b"\x1b[12;2]",
+                b"\x1b[>4;2m", b"\x1b[>1u", b"\x1b[1u", b"\x1b[3J", b"\x1b]0;x\x07", b"\x1bP",
+                b"\x1b(0", b"\x0e", b"\x1b[21t", b"\xc2\x9b", b"\x9b", b"\x1b[1\r;2H",
+                b"\xe2\x80\xae", b"\x1b", b"\x1b[", b"\x1b[?01049h", b"\x1b[1:2m"]:
+        with pytest.raises((AssertionError, UnicodeDecodeError)):
+            check(bad)
+    with pytest.raises(AssertionError):
+        check(b"\x1b[6n", queries=False)
+    check(b"\x1b[1;31mok\x1b[0m \x1b[38;5;208m\x1b[48;2;1;2;3m \xc2\xa3\r\n\x1b[?1049h\x1b[H")
+
+
+# -- the corpus ---------------------------------------------------------------------------
+# (name, sequence, what may remain: controls executed inside a sequence, the visible text
+# of a sequence a C1 control broke off, or an allowed part of a mixed sequence)
+
+Case = tuple[str, bytes, bytes]
+
+
+def _cases(prefix: str, sequences: list[bytes]) -> list[Case]:
+    return [(f"{prefix}-{i}", seq, b"") for i, seq in enumerate(sequences)]
+
+
+# Controls inside a sequence: terminals execute them and keep parsing the sequence.
+C0_INSIDE: list[Case] = [
+    (f"c0-{name}-{code:02x}", seq.replace(b"@", bytes([code])),
+     b"\n" if code in (0x0b, 0x0c) else bytes([code]) if code in (7, 8, 9, 10, 13) else b"")
+    for code in (0x00, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x7f)
+    for name, seq in [("conceal", b"\x1b[@8m"), ("conceal-late", b"\x1b[8;@8m"),
+                      ("meta-off", b"\x1b[?10@36l"), ("vt-switch", b"\x1b[12;@2]"),
+                      ("kam", b"\x1b[@2h"), ("modify-keys", b"\x1b[>4;@2m")]
+]
+LEADING_ZEROS = _cases("zeros", [
+    b"\x1b[08m", b"\x1b[008m", b"\x1b[0000000000000008m", b"\x1b[08;08m", b"\x1b[?01036l",
+    b"\x1b[?001039l", b"\x1b[02h", b"\x1b[0020h", b"\x1b[012;2]", b"\x1b[012;02]",
+    b"\x1b[>04;2m", b"\x1b[>4;02m", b"\x1b[021t", b"\x1b[?01034h", b"\x1b[?0002026h",
+    b"\x1b[?01000h", b"\x1b[?007l", b"\x1b[>01u", b"\x1b[=01;1u",
+    # numbers that wrap around to 8 or 1036 in a 32- or 64-bit parser
+    b"\x1b[4294967304m", b"\x1b[18446744073709551624m", b"\x1b[?4294968332l",
+    b"\x1b[4294967298h", b"\x1b[4294967308;2]",
+])
+CONCEALED: list[Case] = [*_cases("conceal", [
+    b"\x1b[8m", b"\x1b[8;8m", b"\x1b[8:0m", b"\x1b[8:1m", b"\x1b[58;5;8m",
+    b"\x1b[58:5:8m", b"\x1b[58;2;8;8;8m", b"\x1b[1;1;24;80;8$r", b"\x1b[1;1;24;80;8$t",
+    b"\x1b[2;0]", b"\x1b[1;0]", b"\x1b[8]", b"\x1b[?2026h", b"\x1b[?8m", b"\x1b[10m",
+    b"\x1b[11m", b"\x1b[12m", b"\x1b[3h", b"\x1b[88;1;1;24;80$x", b"\x1b[1;1;24;80$z",
+    b"\x1b[?7l", b"\x1b[?3h", b"\x1b[?69h", b"\x1b#8", b"\x1b#3", b"\x1b#6", b"\x1b[3J",
+    b"\x1b]P000000\x07", b"\x1b]4;7;#000000\x07", b"\x1b]10;#000000\x07", b"\x1b]R\x07",
+]),
+    ("conceal-kept-attrs", b"\x1b[1;8;31m", b"\x1b[1;31m"),
+    ("conceal-after-reset", b"\x1b[0;8m", b"\x1b[0m"),
+    ("conceal-empty-first", b"\x1b[;8m", b"\x1b[m"),
+    ("conceal-cr-inside", b"\x1b[\r8m", b"\r"),
+    ("conceal-colour-index-8", b"\x1b[38;5;8m", b"\x1b[90m"),
+    ("conceal-colour-rgb-8", b"\x1b[48;2;8;10;12m", b"\x1b[48;2;9;9;13m"),
+    ("conceal-colour-colon-8", b"\x1b[38:2::8:11:8m", b"\x1b[38;2;9;13;9m"),
+    ("conceal-c1-csi-utf8", b"\xc2\x9b8m", b"8m"),
+]
+KEYBOARD = [*_cases("keys", [
+    b"\x1b[?1034h", b"\x1b[?1034l", b"\x1b[?1035h", b"\x1b[?1036l", b"\x1b[?1036h",
+    b"\x1b[?1037h", b"\x1b[?1039l", b"\x1b[?1039h", b"\x1b[?1050h", b"\x1b[?1051h",
+    b"\x1b[?1052h", b"\x1b[?1053h", b"\x1b[?1060h", b"\x1b[?1061h", b"\x1b[?66h",
+    b"\x1b[?67h", b"\x1b[?8l", b"\x1b[?2l", b"\x1b[2h", b"\x1b[2l", b"\x1b[20h",
+    b"\x1b[12h", b"\x1b[12l", b"\x1b[>4;2m", b"\x1b[>4;1m", b"\x1b[>4m", b"\x1b[>1;2m",
+    b"\x1b[>2;1m", b"\x1b[>0;1m", b"\x1b[>4n", b"\x1b[>4;2f", b"\x1b[>0s", b"\x1b[>1u",
+    b"\x1b[>31u", b"\x1b[>u", b"\x1b[=1;1u", b"\x1b[=31;2u", b"\x1b[=0u", b"\x1b[<u",
+    b"\x1b[<5u", b"\x1b[?1036;1039l", b"\x1b[?1000h", b"\x1b[?1002h", b"\x1b[?1003h",
+    b"\x1b[?1004h", b"\x1b[?1005h", b"\x1b[?1006h", b"\x1b[?1015h", b"\x1b[?1016h",
+    b"\x1b[?9h", b"\x1b[?1007h", b"\x1b[?1010h", b"\x1b[?1011h", b"\x1b[?1046h",
+    b"\x1b[?1043h", b"\x1b[?1042h", b"\x1b[?1070h",
+    b"\x1b F", b"\x1b G", b"\x1b<", b"\x1b[61;1\"p", b"\x1b[62;1\"p", b"\x1b[!p",
+    b"\x1b[?1;1036s", b"\x1b[?1036r", b"\x1bP0;1|17/6C730D\x1b\\", b"\x1b[0q", b"\x1b[1q",
+]),
+    ("keys-mixed-kept", b"\x1b[?25;1036l", b"\x1b[?25l"),
+    ("keys-mixed-kept-set", b"\x1b[?1;2004;1036;1000h", b"\x1b[?1;2004h"),
+    ("keys-mouse-with-alt-screen", b"\x1b[?1049;1006;1000h", b"\x1b[?1049h"),
+]
+CONSOLE = [*_cases("console", [
+    b"\x1b[12;2]", b"\x1b[12;63]", b"\x1b[12]", b"\x1b[15]", b"\x1b[9;1]", b"\x1b[14;1]",
+    b"\x1b[10;20000]", b"\x1b[11;3000]", b"\x1b[13]", b"\x1b[16;0]", b"\x1b[?0c",
+    b"\x1b[?1c", b"\x1b[?16;0;0c", b"\x1b%@", b"\x1b%G", b"\x1b%8", b"\x1b(K", b"\x1b(U",
+    b"\x1b)K", b"\x1b)U", b"\x1bc", b"\x1bZ", b"\x1b[x", b"\x1b[ 12;2]", b"\x1b[12;2 ]",
+    b"\x1b[1;12;2]",
+]),
+    ("console-c1-csi-utf8", b"\xc2\x9b12;2]", b"12;2]"),
+    ("console-raw-9b-utf8", b"\x9b12;2]", "\ufffd12;2]".encode()),
+    ("console-cr-inside", b"\x1b[12;\r2]", b"\r"),
+    ("console-lf-inside", b"\x1b[1\n2;2]", b"\n"),
+    ("console-overlong-esc", b"\xc0\x9b12;2]", "\ufffd\ufffd12;2]".encode()),
+    ("console-overlong-c1", b"\xe0\x82\x9b12;2]", "\ufffd\ufffd\ufffd12;2]".encode()),
+]
+STRINGS = _cases("string", [
+    b"\x1b]52;c;aGVsbG8gd29ybGQ=\x07", b"\x1b]52;c;cm0gLXJmIH4K\x1b\\", b"\x1b]52;c;?\x07",
+    b"\x1b]50;?\x07", b"\x1b]50;#+1\x1b\\", b"\x1b]4;1;?\x07", b"\x1b]11;?\x1b\\",
+    b"\x1b]0;you have been hacked\x07", b"\x1b]2;sudo rm -rf /\x1b\\", b"\x1b]7;file:///\x07",
+    b"\x1b]777;notify;Bank;call us\x07", b"\x1b]1337;File=inline=1:AAAA\x07", b"\x1b]\x07",
+    b"\x1bP$qm\x1b\\", b"\x1bP+q544e\x1b\\", b"\x1bPq#0;2;0;0;0#1!6~-\x1b\\",
+    b"\x1b_Gf=100,a=T;AAAA\x1b\\", b"\x1b^privacy\x1b\\", b"\x1bXstart\x1b\\",
+    b"\x1bktitle\x1b\\", b"\x1b]0;x\x18", b"\x1b]0;x\x1a", b"\x1b]0;x\xc2\x9c",
+    b"\x1bP$qm\xc2\x9c", b"\x1b]0;a\r\nb\x07",
+])
+WINDOW_PRINTER_QUERIES = _cases("window", [
+    b"\x1b[21t", b"\x1b[20t", b"\x1b[14t", b"\x1b[18t", b"\x1b[8;1;1t", b"\x1b[3;0;0t",
+    b"\x1b[2t", b"\x1b[9;1t", b"\x1b[22;0t", b"\x1b[t", b"\x1b[>0;1t", b"\x1b[5i",
+    b"\x1b[4i", b"\x1b[i", b"\x1b[?5i", b"\x1b[=c", b"\x1b[>q", b"\x1b[?2004$p",
+    b"\x1b[?u", b"\x1b[?1;1S", b"\x1b[?6n", b"\x1b[15n", b"\x1b[1;1;1;1;1T",
+    b"\x1b[48t", b"\x1b[24*|", b"\x1b[132$|", b"\x1b[1'}", b"\x1b[1'~", b"\x1b[*x",
+    b"\x1b[1;1;2;2;3;3$v", b"\x1b[1;1;24;80${", b"\x1b[1\"q", b"\x1b[?2J", b"\x1b[?2K",
+])
+BIDI_AND_C1: list[Case] = [
+    (f"bidi-{cp:04x}", chr(cp).encode(), b"")
+    for cp in (0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
+               0x2066, 0x2067, 0x2068, 0x2069)
+] + [(f"c1-utf8-{code:02x}", chr(code).encode(), b"") for code in range(0x80, 0xA0)]
+
+HOSTILE = C0_INSIDE + LEADING_ZEROS + CONCEALED + KEYBOARD + CONSOLE + STRINGS \
+    + WINDOW_PRINTER_QUERIES + BIDI_AND_C1
+HOSTILE_8BIT: list[Case] = [
+    (f"c1-8bit-{code:02x}", bytes([code]), b"") for code in range(0x80, 0xA0)
+] + [
+    ("8bit-csi-conceal", b"\x9b8m", b"8m"), ("8bit-csi-vt-switch", b"\x9b12;2]", b"12;2]"),
+    ("8bit-osc-st", b"\x1b]52;c;aGk=\x9c", b""), ("8bit-dcs-st", b"\x1bP$qm\x9c", b""),
+    ("8bit-conceal", b"\x1b[08m", b""), ("8bit-meta", b"\x1b[?1036l", b""),
+    ("8bit-line-drawing", b"\x1b(0\x0e", b""),
+]
+
+
+def test_the_corpus_is_big_enough_and_names_are_unique() -> None:
+    names = [name for name, _, _ in HOSTILE + HOSTILE_8BIT]
+    assert len(names) >= 200
+    assert len(set(names)) == len(names)
+    for group in (C0_INSIDE, LEADING_ZEROS, CONCEALED, KEYBOARD, CONSOLE, STRINGS):
+        assert len(group) >= 10
+
+
+@pytest.mark.parametrize(("sequence", "rest"), [c[1:] for c in HOSTILE],
+                         ids=[c[0] for c in HOSTILE])
+def test_hostile_sequence_never_reaches_the_terminal(sequence: bytes, rest: bytes) -> None:
+    assert sanitize(sequence) == rest
+    out = sanitize(BEFORE + sequence + AFTER)
+    assert out == BEFORE + rest + AFTER
+    check(out)
+    helper = sanitize(BEFORE + sequence + AFTER, queries=False)
+    assert helper == out
+    check(helper, queries=False)
+
+
+@pytest.mark.parametrize(("sequence", "rest"), [c[1:] for c in HOSTILE_8BIT],
+                         ids=[c[0] for c in HOSTILE_8BIT])
+def test_hostile_sequence_never_reaches_an_8_bit_terminal(sequence: bytes, rest: bytes) -> None:
+    out = sanitize(BEFORE + sequence + AFTER, utf8=False)
+    assert out == BEFORE + rest + AFTER
+    check(out, utf8=False)
+
+
+def test_the_whole_corpus_back_to_back() -> None:
+    data = b"".join(BEFORE + seq + AFTER for _, seq, _ in HOSTILE)
+    out = Sanitizer().feed(data)
+    assert out == b"".join(BEFORE + rest + AFTER for _, _, rest in HOSTILE)
+    check(out)
+
+
+@pytest.mark.parametrize("query", [b"\x1b[6n", b"\x1b[5n", b"\x1b[c", b"\x1b[0c", b"\x1b[>c",
+                                   b"\x1b[>0c", b"\x1b[06n"])
+def test_only_the_friends_terminal_is_asked_questions(query: bytes) -> None:
+    friend = sanitize(BEFORE + query + AFTER)
+    check(friend)
+    assert friend == BEFORE + query.replace(b"06", b"6") + AFTER
+    assert sanitize(BEFORE + query + AFTER, queries=False) == BEFORE + AFTER
+
+
+def test_line_drawing_is_drawn_by_the_filter() -> None:
+    # The terminal is never switched to line drawing: it cannot be left there.
+    out = sanitize(b"\x1b(0lqk\x1b(B ok \x0e\x1b)0x\x0fx")
+    assert out == "┌─┐ ok │x".encode()
+    check(out)
+    assert sanitize(b"\x1b(0lqk\x1b(Bx", utf8=False) == b"+-+x"
+
+
+def test_an_unended_string_does_not_hide_the_rest_of_the_session() -> None:
+    s = Sanitizer()
+    assert s.feed(b"\x1b]0;") == b""
+    assert s.swallowing
+    hidden = s.feed(b"x" * 8000)
+    assert hidden == b""
+    shown = s.feed(b"y" * 400 + b" rm -rf ~\r\n")
+    assert shown.endswith(b" rm -rf ~\r\n")
+    assert not s.swallowing
+
+
+# -- the property: whatever the shell prints -----------------------------------------------
+
+_PIECES = [seq for _, seq, _ in HOSTILE] + [
+    b"\x1b", b"\x1b[", b"\x1b[?", b"\x1b[>", b"\x1b]", b"\x1bP", b"\x1b(", b"\x1b(0",
+    b"\x9b", b"\xc2", b"\xc2\x9b", b"\xc2\x9c", b"\x07", b"\x18", b"\x0e", b"\x0f", b"8",
+    b"08", b";", b":", b"m", b"h", b"l", b"u", b"]", b"t", b"$", b" ", b"\r", b"\n",
+    b"\x1b\\", b"1036", b"1049", b"2004", b"38;5;", b"48;2;", b"\x1b[1;31m", b"\x1b[0m",
+    b"text ", "é日".encode(), b"\xe2\x80\xae", b"\x1b[?1049h", b"\x1b[?25l", b"\x1b[H",
+    b"\x1b7", b"\x1b8", b"\x1b[s", b"\x1b[u",
+]
+_stream = st.lists(st.one_of(st.sampled_from(_PIECES), st.binary(max_size=8)), max_size=40)
+
+
+def _screen_after(output: bytes) -> vterm.Screen:
+    screen = vterm.Screen(40, 10)
+    screen.feed(output + b"X")  # X: drawn in whatever attributes are left on
+    return screen
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=_stream, cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=6),
+       utf8=st.booleans(), queries=st.booleans())
+def test_no_output_changes_keys_conceals_or_leaves_the_screen(
+        pieces: list[bytes], cuts: list[int], utf8: bool, queries: bool) -> None:
+    data = b"".join(pieces)
+    whole = Sanitizer(utf8, queries=queries).feed(data)
+    s = Sanitizer(utf8, queries=queries)
+    bounds = sorted({0, len(data), *(c for c in cuts if c < len(data))})
+    assert b"".join(s.feed(data[a:b]) for a, b in itertools.pairwise(bounds)) == whole
+    check(whole, utf8, queries)
+    screen = _screen_after(whole)
+    assert not any(attr & vterm.HIDDEN for y in range(screen.rows) for _, attr in screen.row(y))
+    assert screen.mouse_modes == set()
+    assert screen.autowrap
+    assert not screen.newline_mode
+    assert Sanitizer(utf8, queries=queries).feed(whole) == whole  # canonical: a fixed point
