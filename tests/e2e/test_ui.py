@@ -170,3 +170,34 @@ def test_a_wrong_code_says_stop_and_shares_nothing(world: support.World) -> None
             pane.wait_for("EXITED 1")
             pane.wait_for("MODES RESTORED")
     assert saved_settings(friend_account) is None  # nothing worked: nothing remembered
+
+
+def press_bytes(pane: Pane, *hex_bytes: str) -> None:
+    """Bytes as a real terminal sends them for a key tmux has no name for."""
+    pane.tmux.run("send-keys", "-t", pane.target, "-H", *hex_bytes)
+
+
+# xterm's Ctrl+Alt+C with its defaults (eightBitInput): the C1 character, UTF-8 or not.
+XTERM_CTRL_ALT_C = {"utf8": ("C.UTF-8", ("c2", "83")), "8bit": ("C", ("83",))}
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("side", ["friend", "helper"])
+@pytest.mark.parametrize(("lang", "typed"), XTERM_CTRL_ALT_C.values(),
+                         ids=XTERM_CTRL_ALT_C.keys())
+def test_xterms_ctrl_alt_c_ends_the_session(world: support.World, side: str, lang: str,
+                                            typed: tuple[str, ...]) -> None:
+    with Tmux(width=80, height=24) as tmux:
+        helper, friend = connect(tmux, world, "xterm-256color", lang)
+        press_bytes(friend if side == "friend" else helper, *typed)
+        if side == "friend":
+            friend.wait_for("Help has ended: you ended it.", timeout=5)
+            helper.wait_for("Your friend ended the session.", timeout=5)
+        else:
+            helper.wait_for("You ended the session.", timeout=5)
+            friend.wait_for("Your helper ended the session.", timeout=5)
+        friend.send("q")
+        helper.send("q")
+        for pane in (friend, helper):
+            pane.wait_for("EXITED 0")
+        assert "Traceback" not in friend.screen() + helper.screen()
