@@ -7,6 +7,8 @@ import time
 import pytest
 
 from tests import support
+from tests.e2e.test_ui import launch, press_bytes
+from tests.tui import Tmux
 
 
 @pytest.mark.root
@@ -181,3 +183,37 @@ def test_a_waiting_side_gives_up_and_closes(world: support.World, role: str) -> 
     program.expect(f"Your {other} did not connect within 2 seconds, so this computer "
                    "stopped waiting. Nothing was shared.", timeout=10)
     assert program.wait_exit() == 1
+
+
+@pytest.mark.root
+@pytest.mark.parametrize(("lang", "typed"), [("C.UTF-8", ("c2", "83")), ("C", ("83",))],
+                         ids=["utf8", "8bit"])
+def test_xterms_ctrl_alt_c_ends_line_mode(world: support.World, lang: str,
+                                          typed: tuple[str, ...]) -> None:
+    """xterm's default Ctrl+Alt+C, through tmux to the friend in line mode."""
+    port = support.free_port()
+    world.ports.append(port)
+    helper = world.start(world.account(), "helper", "--port", str(port), "--bind", "127.0.0.1")
+    helper.expect("Waiting for your friend")
+    with Tmux(width=100, height=30) as tmux:
+        friend = launch(tmux, world, world.account(), "friend", "127.0.0.1", "--port",
+                        str(port), "--plain", term="xterm-256color", lang=lang)
+        friend.wait_for(r"Continue\?")
+        friend.type("y")
+        friend.send("Enter")
+        match = helper.expect(support.CODE_LINE)
+        assert match is not None
+        friend.wait_for("Type the five letters")
+        friend.type(support.first_letters(match.group(1).split()))
+        friend.send("Enter")
+        helper.expect(r"\[y/n\]")
+        helper.sendline("y")
+        friend.wait_for(r"To end help, press Ctrl\+Alt\+C", timeout=30)
+        helper.expect(r"To end the session, press Ctrl\+Alt\+C or F10", timeout=30)
+        time.sleep(0.5)  # the shell's prompt first
+        press_bytes(friend, *typed)
+        friend.wait_for(support.ENDED_BY_FRIEND, timeout=5)
+        helper.expect(support.FRIEND_ENDED_SEEN_BY_HELPER, timeout=5)
+        friend.wait_for("EXITED 0")
+        friend.wait_for("MODES RESTORED")
+        assert helper.wait_exit() == 0
