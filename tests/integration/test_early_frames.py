@@ -111,3 +111,18 @@ def test_a_helper_that_greets_before_the_preamble(world: support.World, reverse:
     h.expect(f"{friend.name}\r\n")
     assert "problem" not in f.output
     support.friend_ends_session(h, f)
+
+
+@pytest.mark.root
+def test_an_early_greeting_passes_a_noisy_shell_start_up(world: support.World) -> None:
+    """The friend runs sshd and its ~/.bashrc prints before the bridge runs: the early
+    greeting still reaches the friend, and the helper still skips the noise (the shared
+    shell, an interactive bash, prints it again: that copy is the friend's to see)."""
+    helper = world.account(world.user())
+    friend = world.account(world.user())
+    (friend.home / ".bashrc").write_text(
+        "echo 'Welcome to the machine'; printf '\\000\\001\\002\\377 junk\\n'\n"
+        "echo 'to stderr' >&2\n")
+    h, f = _walk(world, helper, friend, reverse=False, server="friend")
+    support.run_in_shared_shell(h, f)
+    support.friend_ends_session(h, f)

@@ -311,3 +311,25 @@ def test_a_follower_that_does_not_wait_for_the_preamble() -> None:
             end.channel.close()
 
     run(test)
+
+
+def test_both_sides_claiming_to_lead_is_refused_at_once() -> None:
+    """Only one side's channel can come from sshd's forced command. A peer that writes a
+    preamble too breaks the stream: it ends at once, with a sentence, and nothing that
+    followed is taken as a message (rather than a wait until the greeting deadline)."""
+
+    async def test() -> None:
+        to_a_r, to_a_w = os.pipe()
+        to_b_r, to_b_w = os.pipe()
+        a, b = End(), End()
+        await a.channel.open(to_a_r, to_b_w, lead=True)
+        await b.channel.open(to_b_r, to_a_w, lead=True)
+        a.channel.send(FRIEND_HELLO)
+        b.channel.send(HELLO)
+        await until(lambda: bool(a.closed and b.closed))
+        assert a.messages == b.messages == []
+        assert a.closed[0] and b.closed[0]
+        for end in (a, b):
+            end.channel.close()
+
+    run(test)
