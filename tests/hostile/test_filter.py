@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from remote_help.proto.sanitize import Sanitizer
 from remote_help.ui import vterm
+from tests import support
 
 BEFORE = b"before "
 AFTER = b" after\r\n"
@@ -333,3 +334,26 @@ def test_no_output_changes_keys_conceals_or_leaves_the_screen(
     assert screen.autowrap
     assert not screen.newline_mode
     assert Sanitizer(utf8, queries=queries).feed(whole) == whole  # canonical: a fixed point
+
+
+# -- end to end: a hostile helper prints the corpus in the shared shell --------------------
+
+_E2E_SAMPLE = [group[i][1] for group in (C0_INSIDE, LEADING_ZEROS, CONCEALED, KEYBOARD,
+                                         CONSOLE, STRINGS, WINDOW_PRINTER_QUERIES)
+               for i in range(0, len(group), 7)]
+
+
+@pytest.mark.root
+def test_a_hostile_helper_cannot_reach_either_real_terminal(world: support.World) -> None:
+    helper, friend = support.walk_to_session(world, world.account(), world.account())
+    support.run_in_shared_shell(helper, friend)
+    sample = b"".join(seq + b"shown-%d " % i for i, seq in enumerate(_E2E_SAMPLE))
+    octal = "".join(f"\\{byte:03o}" for byte in sample)
+    helper.send(f"echo begin-$((1+1)); printf '{octal}'; echo; echo done-$((2+2))\r")
+    for side, queries in ((helper, False), (friend, True)):
+        side.expect("done-4")
+        shown = side.output.rsplit("begin-2", 1)[1].split("done-4")[0]
+        check(shown.encode(), queries=queries)
+        for i in range(len(_E2E_SAMPLE)):
+            assert f"shown-{i} " in shown, (i, _E2E_SAMPLE[i], shown)
+    support.friend_ends_session(helper, friend)
