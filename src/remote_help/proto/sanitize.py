@@ -40,6 +40,9 @@ BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _RUN = re.compile(f"[^\x00-\x06\x0b\x0c\x0e-\x1f\x7f-\x9f{BIDI}]+")
 _STRING_BODY = re.compile(r"[^\x07\x18\x1a\x1b\x9c]+")
 _CSI_BODY = re.compile(r"[\x30-\x3f]+")
+# A whole CSI sequence with nothing inside it that the slow path would have to execute.
+_WHOLE_CSI = re.compile(
+    rf"\x1b\[([\x30-\x3f]{{0,{MAX_PARAMS}}})([\x20-\x2f]{{0,{MAX_INTERMEDIATES}}})([\x40-\x7e])")
 _IGNORE_BODY = re.compile(r"[\x20-\x3f]+")
 _PARAMS_OK = re.compile(r"[0-9:;]*")
 _PLAIN_BYTES = re.compile(rb"[\x20-\x7e\x07\x08\t\n\r]*")  # bytes that pass unchanged
@@ -81,6 +84,8 @@ ESC_ALLOWED = frozenset("78DEHM=>")  # save/restore cursor, index, next line, ta
 # CSI finals that take one count (cursor moves, insert/delete, scroll, tabs, repeat).
 COUNTS = frozenset("@ABCDEFGILMPSTXZ`abde")
 Charsets = tuple[str, str, int]  # G0, G1 ("0" for line drawing, "B" for ASCII), and GL
+_CACHE_LIMIT = 4096
+_csi_cache: dict[tuple[str, str, str, bool], str] = {}  # what a CSI is written as
 
 
 class Sanitizer:
@@ -134,6 +139,10 @@ class Sanitizer:
         if m is not None:
             run = m.group()
             out.append(run.translate(self._graphics_table) if self._graphics() else run)
+            return m.end()
+        m = _WHOLE_CSI.match(s, i)
+        if m is not None:
+            out.append(self._csi(*m.group(1, 2, 3)))
             return m.end()
         self._anywhere(s[i], out)  # a control, DEL, a C1 control or a bidi character
         return i + 1
@@ -275,6 +284,18 @@ class Sanitizer:
 
     def _csi(self, params: str, inter: str, final: str) -> str:
         """One complete CSI sequence, as it will be written, or "" to drop it."""
+        if final in "su" or (final in "hl" and params[:1] == "?"):
+            return self._csi_uncached(params, inter, final)  # these also move the charsets
+        key = (params, inter, final, self.queries)
+        written = _csi_cache.get(key)
+        if written is None:
+            written = self._csi_uncached(params, inter, final)
+            if len(_csi_cache) >= _CACHE_LIMIT:
+                _csi_cache.clear()
+            _csi_cache[key] = written
+        return written
+
+    def _csi_uncached(self, params: str, inter: str, final: str) -> str:
         private = ""
         if params[:1] in ("<", "=", ">", "?") and params:
             private, params = params[0], params[1:]
