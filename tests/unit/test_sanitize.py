@@ -484,3 +484,29 @@ def test_only_the_friends_terminal_answers_questions(data: bytes) -> None:
 def test_other_questions_are_asked_of_nobody(data: bytes) -> None:
     for queries in (True, False):
         assert Sanitizer(utf8=True, queries=queries).feed(b"a" + data + b"b") == b"ab"
+
+
+# -- what the filter follows of the terminal's state -------------------------------------
+
+
+def test_line_drawing_follows_saves_and_resets() -> None:
+    line = "─".encode()
+    assert sanitize(b"\x1b(0q\x1b7\x1b(Bq\x1b8q") == line + b"\x1b7q\x1b8" + line
+    assert sanitize(b"\x1b(0q\x1b[?1049hq\x1b(B\x1b[?1049lq") == (
+        line + b"\x1b[?1049h" + line + b"\x1b[?1049l" + line)
+    assert sanitize(b"\x1b(0q\x1b[!pq") == line + b"q"  # DECSTR: dropped, followed
+    assert sanitize(b"\x1b(0q\x1bcq") == line + b"q"  # RIS: dropped, followed
+
+
+def test_swallowing_says_when_output_is_not_shown() -> None:
+    s = Sanitizer()
+    assert not s.swallowing
+    s.feed(b"\x1b]0;title")
+    assert s.swallowing
+    s.feed(b"\x07")
+    assert not s.swallowing
+
+
+def test_our_own_words_pass_in_an_8_bit_charset() -> None:
+    words = "[remote-help] Aidé a terminé.\r\n".encode("latin-1")
+    assert Sanitizer(utf8=False, queries=False).feed(words) == words

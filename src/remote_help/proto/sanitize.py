@@ -271,9 +271,15 @@ class Sanitizer:
             elif final == "8":
                 self._restore(self._saved)
             elif final == "c":  # RIS is dropped, but it would have reset the charsets
-                self._restore(None)
+                self._soft_reset()
         elif inter in ("(", ")"):
             self._g[inter == ")"] = "0" if final == "0" else "B"
+
+    def _soft_reset(self, p: Params | None = None, key: str = "") -> str:
+        """RIS and DECSTR are dropped, but what they do to the charsets is followed."""
+        self._restore(None)
+        self._saved = None
+        return ""
 
     def _charsets(self) -> Charsets:
         return (self._g[0], self._g[1], self._gl)
@@ -284,7 +290,7 @@ class Sanitizer:
 
     def _csi(self, params: str, inter: str, final: str) -> str:
         """One complete CSI sequence, as it will be written, or "" to drop it."""
-        if final in "su" or (final in "hl" and params[:1] == "?"):
+        if final in "su" or (final in "hl" and params[:1] == "?") or inter == "!":
             return self._csi_uncached(params, inter, final)  # these also move the charsets
         key = (params, inter, final, self.queries)
         written = _csi_cache.get(key)
@@ -363,6 +369,7 @@ class Sanitizer:
         "J": _erase, "K": _erase, "g": _erase, "s": _save_restore, "u": _save_restore,
         "h": _ansi_modes, "l": _ansi_modes, "?h": _dec_modes, "?l": _dec_modes, "m": _sgr,
         " q": _cursor_style, "n": _status, "c": _attributes, ">c": _attributes,
+        "!p": _soft_reset,
     }
 
     _HANDLERS: ClassVar[tuple[Callable[[Sanitizer, str, int, list[str]], int], ...]] = (
