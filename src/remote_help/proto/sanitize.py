@@ -24,7 +24,7 @@ from typing import ClassVar
 # The parser's states; each has one handler, in _HANDLERS at the bottom of Sanitizer.
 GROUND, ESCAPE, ESCAPE_INTER, CSI_PARAM, CSI_INTER, CSI_IGNORE, STRING = range(7)
 
-ESC, CAN, SUB, DEL, BEL, ST = "\x1b", "\x18", "\x1a", "\x7f", "\x07", "\x9c"
+ESC, CAN, SUB, DEL = "\x1b", "\x18", "\x1a", "\x7f"
 MAX_PARAMS = 64  # characters of CSI parameters; longer sequences are dropped whole
 MAX_INTERMEDIATES = 2
 MAX_NUMBER = 65535
@@ -79,8 +79,9 @@ _NEAREST = {8: 9, 10: 9, 11: 13, 12: 13}
 DEC_MODES_ON = frozenset({1, 5, 6, 7, 12, 25, 47, 1047, 1048, 1049, 2004})
 DEC_MODES_OFF = DEC_MODES_ON - {7}
 ANSI_MODES = frozenset({4})  # insert; not 2 (KAM locks the keyboard), 12 (echo), 20 (LNM)
-ESC_ALLOWED = frozenset("78DEHM=>")  # save/restore cursor, index, next line, tab set,
-# reverse index, keypad modes
+# ESC sequences that pass: save/restore cursor, index, next line, tab set, reverse index,
+# keypad modes (they change what the keypad sends, never Ctrl+Alt+C).
+ESC_ALLOWED = frozenset("78DEHM=>")
 # CSI finals that take one count (cursor moves, insert/delete, scroll, tabs, repeat).
 COUNTS = frozenset("@ABCDEFGILMPSTXZ`abde")
 Charsets = tuple[str, str, int]  # G0, G1 ("0" for line drawing, "B" for ASCII), and GL
