@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from remote_help.plain.frontend import PlainFrontEnd
 from remote_help.session import contain
 from remote_help.session.contain import CGROUP, SCOPE, USER_SCOPE, WALK, Facts, Plan
+from remote_help.ui.screens.verify import details_lines
+from remote_help.wizard.controller import Details
 
 # A root shell on a machine like the ones the tests run on: no systemd as PID 1, cgroup v2
 # mounted beside the v1 controllers (hybrid), our cgroup its top.
@@ -147,3 +150,21 @@ def test_a_folder_that_cannot_be_made_falls_back_to_the_walk(tmp_path: Path) -> 
     assert containment.method == WALK
     assert containment.path is None
     assert list(tmp_path.iterdir()) == []
+
+
+# -- where people read it ----------------------------------------------------------------
+
+def test_the_friends_details_view_says_how_help_is_ended() -> None:
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBrUyA7K6u1wuQ8l4uZ6NQe5n3f3mFq5C3qY0gmP9YbH"
+    said = Plan(CGROUP, Path("/x")).description
+    rows = [r for r in details_lines(Details(key, key, "bob", "192.0.2.7", said))
+            if isinstance(r, str)]
+    assert "When help ends:" in rows and f"  {said}" in rows
+    assert "When help ends:" not in details_lines(Details(key, key, "bob", "192.0.2.7"))
+
+
+def test_line_mode_details_say_how_help_is_ended(capsys: pytest.CaptureFixture[str]) -> None:
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBrUyA7K6u1wuQ8l4uZ6NQe5n3f3mFq5C3qY0gmP9YbH"
+    said = Plan(WALK).description
+    PlainFrontEnd()._details(Details(key, key, "bob", "192.0.2.7", said))
+    assert f"When help ends: {said}" in capsys.readouterr().out

@@ -213,6 +213,8 @@ class PlainFrontEnd:
         self.say(f"    key {details.peer_key}")
         self.say(f"    fingerprint {details.peer_fingerprint}")
         self.say(f"    spelled: {sas.spell(details.peer_fingerprint.removeprefix('SHA256:'))}")
+        if details.contained_by:
+            self.say(f"  When help ends: {details.contained_by}")
         self.say()
 
     def waiting_for_peer(self, role: str) -> None:

@@ -24,6 +24,7 @@ from remote_help.net.transport import NetError
 from remote_help.proto import sas
 from remote_help.proto.errors import ProtocolError
 from remote_help.proto.handshake import Handshake, Identity, PeerAborted, SameRole
+from remote_help.session import contain
 from remote_help.session.mux import Ending
 from remote_help.tunnel import common, keys, launch, sshd
 from remote_help.tunnel.launch import Tunnel
@@ -69,6 +70,7 @@ class Details:
     peer_key: str
     peer_user: str
     peer_address: str
+    contained_by: str = ""  # the friend's side: how the shell's programs are kept together
 
     @property
     def my_fingerprint(self) -> str:
@@ -298,7 +300,8 @@ class Journey:
                 raise
             raise LeftEarly(exc) from None  # gone before the words could be shown
         details = Details(me.public_key, pairing.peer.public_key, pairing.peer.user,
-                          pairing.peer_address)
+                          pairing.peer_address,
+                          contain.plan().description if role == "friend" else "")
         await self._verify(role, pairing, details, checks, forgiving=forgiving)
 
     async def _connect(self, role: str, address: str, handshake: Handshake) -> Pairing:

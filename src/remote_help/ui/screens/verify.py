@@ -26,6 +26,8 @@ def details_lines(details: Details) -> list[Any]:
     ):
         rows += [f"{who}:", f"  key {key}", f"  fingerprint {fingerprint}",
                  "  spelled: " + sas.spell(fingerprint.removeprefix("SHA256:")), ""]
+    if details.contained_by:
+        rows += ["When help ends:", f"  {details.contained_by}", ""]
     return rows
 
 
