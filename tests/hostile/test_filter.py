@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -20,7 +21,8 @@ from hypothesis import strategies as st
 
 from remote_help.proto.sanitize import Sanitizer
 from remote_help.ui import vterm
-from tests import support
+from tests import support, tui
+from tests.tui import Tmux
 
 BEFORE = b"before "
 AFTER = b" after\r\n"
@@ -357,3 +359,51 @@ def test_a_hostile_helper_cannot_reach_either_real_terminal(world: support.World
         for i in range(len(_E2E_SAMPLE)):
             assert f"shown-{i} " in shown, (i, _E2E_SAMPLE[i], shown)
     support.friend_ends_session(helper, friend)
+
+
+# -- a real terminal: tmux, given the corpus with and without the filter --------------------
+
+tmux = tui.tmux
+_TAIL = b"\x1b[?1000h\x1b[?1006h\x1b[?7l\x1b[8msecret\r\n"  # mouse on, autowrap off, concealed
+
+
+def _in_tmux(tmux: Tmux, path: Path, data: bytes) -> tuple[dict[str, str], str]:
+    """What tmux is left with after ``data``: its mode flags, and the screen with SGRs."""
+    path.write_bytes(data)
+    pane = tmux.pane(["/bin/sh", "-c", f"cat {path}; printf END-$((1+1)); exec sleep 1000"],
+                     {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    pane.wait_for("END-2")
+    names = ("mouse_any_flag", "mouse_sgr_flag", "wrap_flag", "origin_flag")
+    values = tmux.run("display-message", "-p", "-t", pane.target,
+                      " ".join(f"#{{{n}}}" for n in names)).split()
+    screen = tmux.run("capture-pane", "-p", "-e", "-t", pane.target)
+    return dict(zip(names, values, strict=True)), screen
+
+
+def _concealed(screen: str) -> bool:
+    """Whether tmux draws anything concealed (SGR 8, not a colour's argument)."""
+    for params in re.findall(r"\x1b\[([0-9;:]*)m", screen):
+        numbers = [int(n or 0) for n in re.split("[;:]", params)]
+        i = 0
+        while i < len(numbers):
+            if numbers[i] in (38, 48, 58):
+                i += 3 if numbers[i + 1:i + 2] == [5] else 5
+                continue
+            if numbers[i] == 8:
+                return True
+            i += 1
+    return False
+
+
+def test_tmux_given_the_filtered_corpus_keeps_its_modes(tmux: Tmux, tmp_path: Path) -> None:
+    raw_flags, raw_screen = _in_tmux(tmux, tmp_path / "raw", _TAIL)
+    # the checks can see what the hostile sequences do to a real terminal...
+    assert raw_flags["mouse_any_flag"] == "1" and raw_flags["wrap_flag"] == "0"
+    assert _concealed(raw_screen)
+    # ...and after the filter none of it happened
+    corpus = b"".join(BEFORE + seq + AFTER for _, seq, _ in HOSTILE) + _TAIL
+    flags, screen = _in_tmux(tmux, tmp_path / "filtered", Sanitizer().feed(corpus))
+    assert flags == {"mouse_any_flag": "0", "mouse_sgr_flag": "0", "wrap_flag": "1",
+                     "origin_flag": "0"}
+    assert not _concealed(screen)
+    assert "secret" in screen
