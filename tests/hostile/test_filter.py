@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import itertools
 import re
+import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,7 @@ from hypothesis import strategies as st
 from remote_help.proto.sanitize import Sanitizer
 from remote_help.ui import vterm
 from tests import support, tui
+from tests.e2e.test_xterm import x_display
 from tests.tui import Tmux
 
 BEFORE = b"before "
@@ -146,7 +150,8 @@ LEADING_ZEROS = _cases("zeros", [
     b"\x1b[08m", b"\x1b[008m", b"\x1b[0000000000000008m", b"\x1b[08;08m", b"\x1b[?01036l",
     b"\x1b[?001039l", b"\x1b[02h", b"\x1b[0020h", b"\x1b[012;2]", b"\x1b[012;02]",
     b"\x1b[>04;2m", b"\x1b[>4;02m", b"\x1b[021t", b"\x1b[?01034h", b"\x1b[?0002026h",
-    b"\x1b[?01000h", b"\x1b[?007l", b"\x1b[>01u", b"\x1b[=01;1u",
+    b"\x1b[?01000h", b"\x1b[?007l", b"\x1b[>01u", b"\x1b[=01;1u", b"\x1b[?01036h",
+    b"\x1b[?01034l", b"\x1b[?1\r036h",
     # numbers that wrap around to 8 or 1036 in a 32- or 64-bit parser
     b"\x1b[4294967304m", b"\x1b[18446744073709551624m", b"\x1b[?4294968332l",
     b"\x1b[4294967298h", b"\x1b[4294967308;2]",
@@ -407,3 +412,48 @@ def test_tmux_given_the_filtered_corpus_keeps_its_modes(tmux: Tmux, tmp_path: Pa
                      "origin_flag": "0"}
     assert not _concealed(screen)
     assert "secret" in screen
+
+
+# -- a real xterm: what Ctrl+Alt+C sends after the corpus, with and without the filter ------
+
+
+def _ctrl_alt_c_after(display: str, folder: Path, name: str, shown: bytes) -> bytes:
+    """The bytes a real xterm sends for Ctrl+Alt+C once it has shown ``shown``."""
+    shown_file, ready, got = (folder / f"{name}.{ext}" for ext in ("bin", "ready", "got"))
+    shown_file.write_bytes(shown)
+    script = (f"cat {shown_file}; stty raw -echo; : > {ready}; "
+              f"dd bs=64 count=1 of={got} 2>/dev/null")
+    env = {"PATH": "/usr/bin:/bin", "DISPLAY": display, "LANG": "C.UTF-8", "HOME": str(folder)}
+    process = subprocess.Popen(["xterm", "-geometry", "80x24", "-e", "sh", "-c", script],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while not ready.exists():
+            assert time.monotonic() < deadline and process.poll() is None, "xterm did not start"
+            time.sleep(0.05)
+        xdotool = ["xdotool", "search", "--sync", "--onlyvisible", "--pid", str(process.pid)]
+        window = subprocess.run(xdotool, env=env, capture_output=True, text=True, timeout=20,
+                                check=True).stdout.split()[0]
+        for command in (["windowfocus", "--sync", window], ["key", "ctrl+alt+c"]):
+            subprocess.run(["xdotool", *command], env=env, timeout=20, check=True)
+        process.wait(20)
+        return got.read_bytes()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.skipif(not all(shutil.which(tool) for tool in ("xterm", "Xvfb", "xdotool")),
+                    reason="needs xterm, Xvfb and xdotool (CI installs them)")
+def test_ctrl_alt_c_sends_the_same_in_xterm_after_the_filtered_corpus(
+        world: support.World, tmp_path: Path) -> None:
+    corpus = b"".join(BEFORE + seq + AFTER for _, seq, _ in HOSTILE)
+    with x_display() as display:
+        before = _ctrl_alt_c_after(display, tmp_path, "before", b"ready\r\n")
+        # xterm's defaults in UTF-8: the C1 character U+0083 (ESC Ctrl+C with metaSendsEscape)
+        assert before in (b"\xc2\x83", b"\x1b\x03")
+        # the check can see a hostile sequence change the key: modifyOtherKeys...
+        assert _ctrl_alt_c_after(display, tmp_path, "raw", b"\x1b[>4;2m") != before
+        # ...and after the filter the key is what it was
+        assert _ctrl_alt_c_after(display, tmp_path, "filtered", Sanitizer().feed(corpus)) == before
