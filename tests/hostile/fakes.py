@@ -46,7 +46,7 @@ def frame(message: dict[str, Any]) -> bytes:
     return raw_frame(json.dumps(message, separators=(",", ":")).encode())
 
 
-def commit_hex(pk: str, user: str, has_sshd: bool, role: str, nonce: bytes,
+def commit_hex(pk: str, user: str, has_sshd: bool, role: str, nonce: bytes, *,
                side: str = "C") -> str:
     """The commitment of docs/protocol.md, for any values (even ones Identity refuses)."""
     label = b"rh-commit-v1" if side == "C" else b"rh-commit-listener-v1"

@@ -8,6 +8,7 @@ close the port once the people verified the code.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import socket
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from remote_help import lockout
+from remote_help.proto.handshake import VERSION as VERSION_NOW
 from tests import support
 from tests.hostile import fakes
 
@@ -254,7 +257,8 @@ NOT_READABLE = "The other computer sent a message that is not readable."
 TOO_LARGE = "The other computer sent a message that is too large."
 
 MALFORMED: list[tuple[str, Callable[[fakes.FakeCaller], None], str]] = [
-    ("version 2", _hello(v=2), VERSION),
+    ("version 1 (HELLO2 named the helper)", _hello(v=1), VERSION),
+    ("version 3", _hello(v=3), VERSION),
     ("version 0", _hello(v=0), VERSION),
     ("version as text", _hello(v="1"), WRONG_FIELDS),
     ("version as bool", _hello(v=True), WRONG_FIELDS),
@@ -355,9 +359,10 @@ def test_bad_user_names_to_a_waiting_friend(world: support.World) -> None:
 
 @pytest.mark.root
 @pytest.mark.parametrize("user", ["-oProxyCommand=x", "$(id)"])
-def test_bad_user_name_in_hello2_to_a_connecting_friend(world: support.World,
-                                                        user: str) -> None:
-    """The friend connects to a fake helper whose HELLO2 carries a hostile user name."""
+def test_bad_user_name_in_reveal2_to_a_connecting_friend(world: support.World,
+                                                         user: str) -> None:
+    """The friend connects to a fake helper that commits to, then reveals, a hostile user
+    name (REVEAL2, after the friend's REVEAL)."""
     fake = fakes.FakeListener()
     world.ports.append(fake.port)
     try:
@@ -368,9 +373,14 @@ def test_bad_user_name_in_hello2_to_a_connecting_friend(world: support.World,
         with held([sock]):
             _raw, hello = fakes.read_frame(sock)
             assert hello["t"] == "HELLO"
-            sock.sendall(fakes.frame({"t": "HELLO2", "v": 1, "role": "helper",
-                                      "pk": fakes.random_key(), "user": user,
-                                      "has_sshd": True, "nonce": os.urandom(32).hex()}))
+            pk, nonce = fakes.random_key(), os.urandom(32)
+            sock.sendall(fakes.frame({"t": "HELLO2", "v": VERSION_NOW, "role": "helper",
+                                      "commit": fakes.commit_hex(pk, user, True, "helper",
+                                                                 nonce, side="L")}))
+            _raw, reveal = fakes.read_frame(sock)
+            assert reveal["t"] == "REVEAL"
+            sock.sendall(fakes.frame({"t": "REVEAL2", "pk": pk, "user": user,
+                                      "has_sshd": True, "nonce": nonce.hex()}))
             friend.expect(re.escape("The connection did not work: " + BAD_USER))
             assert fakes.closed_by_peer(sock, 3)
             assert friend.wait_exit() != 0
@@ -401,7 +411,180 @@ def test_a_flood_from_one_address_does_not_lock_out_the_friend(world: support.Wo
         assert index == 0, "the real friend was turned away"
         friend.sendline("zzzzz")
         assert friend.wait_exit() != 0
-        assert helper.wait_exit() != 0
+        # The helper hears of the STOP from the caller, keeps waiting, and is stopped.
+        helper.expect("Your friend's screen said STOP")
+        helper.expect(re.escape(STILL_WAITING))
+        cancel(helper)
     finally:
         for sock in flood:
             sock.close()
+
+
+# -- strangers cannot lock the helper out (issue 8, weakness 6) ---------------------------
+
+JUNK_SOURCES = ("127.0.0.21", "127.0.0.22", "127.0.0.23")
+JUNK_KINDS = ("abort", "drop-after-code", "garbage", "stop", "drop-after-hello2",
+              "garbage-after-code", "drop")
+LEFT_EARLY = r"left before you answered|Your friend's screen said STOP"
+STILL_WAITING = "Still waiting for your friend."
+
+
+def junk_handshake(port: int, source: str, kind: str) -> bool:
+    """One stranger's connection; True when the helper showed its person the words (the
+    stranger then received REVEAL2, the only way to learn the helper's code)."""
+    try:
+        caller = fakes.FakeCaller(port, source=source)
+    except ConnectionRefusedError as exc:
+        raise AssertionError("the helper stopped waiting: nothing listens any more") from exc
+    shown = False
+    with held([caller.sock]):
+        try:
+            if kind == "drop":
+                return False
+            if kind == "garbage":
+                caller.sock.sendall(os.urandom(40))
+            else:
+                caller.hello()
+                if caller.read()["t"] != "HELLO2":
+                    return False  # turned away ('busy'): checked by the caller of this
+                if kind == "drop-after-hello2":
+                    return False
+                caller.reveal()
+                shown = caller.read()["t"] == "REVEAL2"
+                if kind == "abort":
+                    caller.sock.sendall(fakes.frame({"t": "ABORT", "reason": "cancelled"}))
+                elif kind == "stop":  # a forged STOP: "the friend typed a wrong code"
+                    caller.sock.sendall(fakes.frame({"t": "ABORT", "reason": "mismatch"}))
+                elif kind == "garbage-after-code":
+                    caller.sock.sendall(b"\x00\x00\x00\x05hello")
+                else:
+                    return True  # closed by held(): dropped after the code
+        except (OSError, EOFError):
+            return shown  # an ignored source is closed at once
+        fakes.closed_by_peer(caller.sock, 5)  # one after the other, not all at once
+    return shown
+
+
+def interruptions(account: support.Account) -> int:
+    path = account.state / "remote-help" / "checks.json"
+    return len(json.loads(path.read_text())) if path.exists() else 0
+
+
+@pytest.mark.root
+def test_a_hundred_junk_handshakes_then_the_real_friend_at_the_first_try(
+        world: support.World) -> None:
+    """The issue's proof: 100 junk handshakes in a row (completing the machine part and
+    aborting, forging STOP, dropping, sending garbage) from three stranger computers; the
+    real friend then connects and checks the code at the first try; nothing is locked."""
+    log, env = log_env(world, "helper")
+    account = world.account()
+    port = support.free_port()
+    world.ports.append(port)
+    helper = world.start(account, "helper", "--port", str(port), "--bind", "127.0.0.1",
+                         extra_env=env)
+    helper.expect("Waiting for your friend")
+    started = time.monotonic()
+    shown = 0
+    for i in range(100):
+        kind = JUNK_KINDS[i % len(JUNK_KINDS)]
+        if junk_handshake(port, JUNK_SOURCES[i % len(JUNK_SOURCES)], kind):
+            shown += 1
+            helper.expect(support.CODE_LINE)
+            helper.expect(LEFT_EARLY)
+            helper.expect(re.escape(STILL_WAITING))
+        assert helper.child.isalive(), f"junk {i} ({kind}) made the helper stop waiting"
+    junk_seconds = time.monotonic() - started
+    # Each stranger saw the words at most LEFT_EARLY_PER_SOURCE times, then was ignored.
+    assert shown == lockout.LEFT_EARLY_PER_SOURCE * len(JUNK_SOURCES), shown
+    assert len(fakes.lines_matching(helper, support.CODE_LINE)) == shown
+    for source in JUNK_SOURCES:
+        assert f"Connections from {source} are ignored from now on." in helper.output
+
+    friend = world.start(world.account(), "friend", "127.0.0.1", "--port", str(port))
+    friend.expect("Continue\\?")
+    asked = time.monotonic()
+    friend.sendline("y")
+    match = helper.expect(support.CODE_LINE)
+    assert match is not None
+    assert time.monotonic() - asked < 8, "the friend had to wait for the junk"
+    helper.expect(r"\[y/n\]")
+    friend.expect("Type the five letters")
+    friend.sendline(support.first_letters(match.group(1).split()))
+    friend.expect("CORRECT")
+    helper.sendline("y")
+    helper.expect("To end the session, press Ctrl\\+Alt\\+C or F10", timeout=30)
+    friend.expect("To end help, press Ctrl\\+Alt\\+C", timeout=30)
+    support.friend_ends_session(helper, friend)
+
+    assert "paused" not in helper.output and "interrupted" not in helper.output
+    assert interruptions(account) == 0, "junk counted toward the lock"
+    assert "busy with someone else" not in friend.output
+    fakes.assert_no_crash(helper, friend)
+    assert_log_clean(log)
+    print(f"100 junk handshakes in {junk_seconds:.1f} s; words shown {shown} times")
+
+
+@pytest.mark.root
+def test_the_helper_names_nobody_before_the_words_are_shown(world: support.World) -> None:
+    """HELLO2 carries only a commitment; the helper's user name, key and nonce cross only
+    in REVEAL2, once the helper's person is shown the words; a caller turned away (bad
+    REVEAL, or busy) never learns them."""
+    helper, port = start_helper(world)
+    user = helper.account.name
+    secret_markers = [user.encode()]
+
+    # A caller whose REVEAL does not match its commitment: refused before anything.
+    liar = fakes.FakeCaller(port, source="127.0.0.41")
+    with held([liar.sock]):
+        liar.hello()
+        raw_hello2, hello2 = fakes.read_frame(liar.sock, liar.reader)
+        assert set(hello2) == {"t", "v", "role", "commit"}
+        assert hello2["v"] == VERSION_NOW and hello2["role"] == "helper"
+        liar.reveal(nonce=os.urandom(32).hex())
+        rest = b""
+        with contextlib.suppress(OSError):
+            while chunk := liar.sock.recv(65536):
+                rest += chunk
+        for marker in secret_markers:
+            assert marker not in raw_hello2 + rest
+    helper.expect(closed_line("The check failed: the other computer changed its answer."))
+    assert "Read these words" not in helper.output
+
+    # An honest-looking caller: REVEAL2 comes with the words, and opens HELLO2's commitment.
+    caller = fakes.FakeCaller(port, source="127.0.0.42")
+    early = fakes.FakeCaller(port, source="127.0.0.43")  # connects now, speaks later
+    with held([caller.sock, early.sock]):
+        helper.expect(r"A computer at 127\.0\.0\.43 connected")
+        caller.hello()
+        raw_hello2, hello2 = fakes.read_frame(caller.sock, caller.reader)
+        assert user.encode() not in raw_hello2
+        caller.reveal()
+        helper.expect(support.CODE_LINE)
+        _raw, reveal2 = fakes.read_frame(caller.sock, caller.reader)
+        assert reveal2["t"] == "REVEAL2" and reveal2["user"] == user
+        assert fakes.commit_hex(reveal2["pk"], user, reveal2["has_sshd"], "helper",
+                                bytes.fromhex(reveal2["nonce"]), side="L") == hello2["commit"]
+
+        # While those words are on screen, a caller that completes its part is turned
+        # away without learning who waits, and so is one that only arrives now.
+        early.hello()
+        raw_early, _hello2 = fakes.read_frame(early.sock, early.reader)
+        early.reveal()
+        raw_busy, busy = fakes.read_frame(early.sock, early.reader)
+        assert busy == {"t": "ABORT", "reason": "busy"}
+        assert user.encode() not in raw_early + raw_busy
+        assert fakes.closed_by_peer(early.sock, 3)
+        late = fakes.FakeCaller(port, source="127.0.0.44")
+        with held([late.sock]):
+            with contextlib.suppress(OSError):
+                late.hello()
+            raw_late, busy = fakes.read_frame(late.sock, late.reader)
+            assert busy == {"t": "ABORT", "reason": "busy"}
+            assert user.encode() not in raw_late
+        helper.expect(TURNED_AWAY)
+    # The honest-looking caller left before the helper answered: back to waiting.
+    helper.expect(LEFT_EARLY)
+    helper.expect(re.escape(STILL_WAITING))
+    assert interruptions(helper.account) == 0
+    cancel(helper)
+    fakes.assert_no_crash(helper)

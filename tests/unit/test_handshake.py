@@ -56,7 +56,7 @@ def key_of(raw: bytes) -> str:
     return "ssh-ed25519 " + base64.b64encode(PREFIX + raw).decode()
 
 
-def commit_hex(pk: str, user: str, has_sshd: bool, role: str, nonce: bytes,
+def commit_hex(pk: str, user: str, has_sshd: bool, role: str, nonce: bytes, *,
                side: str = "C") -> str:
     """The commitment computed independently of handshake.commitment()."""
     label = b"rh-commit-v1" if side == "C" else b"rh-commit-listener-v1"
@@ -135,7 +135,7 @@ def sample_messages(me: Identity) -> dict[str, dict[str, Any]]:
         "HELLO": {"t": "HELLO", "v": VERSION, "role": role,
                   "commit": commit_hex(pk, "peer", False, role, nonce)},
         "HELLO2": {"t": "HELLO2", "v": VERSION, "role": role,
-                   "commit": commit_hex(pk, "peer", True, role, nonce, "L")},
+                   "commit": commit_hex(pk, "peer", True, role, nonce, side="L")},
         "REVEAL": {"t": "REVEAL", "pk": pk, "user": "peer", "has_sshd": False,
                    "nonce": nonce.hex()},
         "REVEAL2": {"t": "REVEAL2", "pk": pk, "user": "peer", "has_sshd": True,
@@ -709,7 +709,7 @@ def test_bad_user_in_reveal2_even_when_committed(user: str, pair_factory: PairFa
     nonce = b"\x02" * 32
     pair.c.start()
     feed(pair.c, {"t": "HELLO2", "v": VERSION, "role": "helper",
-                  "commit": commit_hex(pk, user, True, "helper", nonce, "L")})  # fmt: skip
+                  "commit": commit_hex(pk, user, True, "helper", nonce, side="L")})  # fmt: skip
     with pytest.raises(ProtocolError, match="user name"):
         feed(pair.c, {"t": "REVEAL2", "pk": pk, "user": user, "has_sshd": True,
                       "nonce": nonce.hex()})  # fmt: skip
@@ -812,7 +812,7 @@ def test_bad_key_in_reveal2_even_when_committed(line: str, pair_factory: PairFac
     nonce = b"\x03" * 32
     pair.c.start()
     feed(pair.c, {"t": "HELLO2", "v": VERSION, "role": "helper",
-                  "commit": commit_hex(line, "bob", True, "helper", nonce, "L")})  # fmt: skip
+                  "commit": commit_hex(line, "bob", True, "helper", nonce, side="L")})  # fmt: skip
     with pytest.raises(ProtocolError, match="identity"):
         feed(pair.c, {"t": "REVEAL2", "pk": line, "user": "bob", "has_sshd": True,
                       "nonce": nonce.hex()})  # fmt: skip
@@ -959,7 +959,7 @@ def test_c_refuses_its_own_key_in_reveal2(pair_factory: PairFactory) -> None:
     nonce = b"\x05" * 32
     pair.c.start()
     feed(pair.c, {"t": "HELLO2", "v": VERSION, "role": "helper",
-                  "commit": commit_hex(pk, "bob", True, "helper", nonce, "L")})  # fmt: skip
+                  "commit": commit_hex(pk, "bob", True, "helper", nonce, side="L")})  # fmt: skip
     with pytest.raises(ProtocolError, match="own key"):
         feed(pair.c, {"t": "REVEAL2", "pk": pk, "user": "bob", "has_sshd": True,
                       "nonce": nonce.hex()})  # fmt: skip
