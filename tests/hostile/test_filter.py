@@ -151,7 +151,7 @@ LEADING_ZEROS = _cases("zeros", [
     b"\x1b[?001039l", b"\x1b[02h", b"\x1b[0020h", b"\x1b[012;2]", b"\x1b[012;02]",
     b"\x1b[>04;2m", b"\x1b[>4;02m", b"\x1b[021t", b"\x1b[?01034h", b"\x1b[?0002026h",
     b"\x1b[?01000h", b"\x1b[?007l", b"\x1b[>01u", b"\x1b[=01;1u", b"\x1b[?01036h",
-    b"\x1b[?01034l", b"\x1b[?1\r036h",
+    b"\x1b[?01034l",
     # numbers that wrap around to 8 or 1036 in a 32- or 64-bit parser
     b"\x1b[4294967304m", b"\x1b[18446744073709551624m", b"\x1b[?4294968332l",
     b"\x1b[4294967298h", b"\x1b[4294967308;2]",
@@ -203,6 +203,7 @@ CONSOLE = [*_cases("console", [
     ("console-raw-9b-utf8", b"\x9b12;2]", "\ufffd12;2]".encode()),
     ("console-cr-inside", b"\x1b[12;\r2]", b"\r"),
     ("console-lf-inside", b"\x1b[1\n2;2]", b"\n"),
+    ("keys-cr-inside", b"\x1b[?1\r036h", b"\r"),
     ("console-overlong-esc", b"\xc0\x9b12;2]", "\ufffd\ufffd12;2]".encode()),
     ("console-overlong-c1", b"\xe0\x82\x9b12;2]", "\ufffd\ufffd\ufffd12;2]".encode()),
 ]
