@@ -168,3 +168,12 @@ def test_line_mode_details_say_how_help_is_ended(capsys: pytest.CaptureFixture[s
     said = Plan(WALK).description
     PlainFrontEnd()._details(Details(key, key, "bob", "192.0.2.7", said))
     assert f"When help ends: {said}" in capsys.readouterr().out
+
+
+def test_units_handed_to_systemd_during_the_session_are_found() -> None:
+    shown = ("Id=run-u12.service\nTransient=yes\nInactiveExitTimestampMonotonic=5000000\n\n"
+             "Id=cups.service\nTransient=no\nInactiveExitTimestampMonotonic=6000000\n\n"
+             "Id=run-u3.service\nTransient=yes\nInactiveExitTimestampMonotonic=1000000\n\n"
+             "Id=run-u4.timer\nTransient=yes\nInactiveExitTimestampMonotonic=0\n")
+    assert contain.transient_since(shown, since=2.0) == ["run-u12.service"]
+    assert contain.transient_since("", since=2.0) == []

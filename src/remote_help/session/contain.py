@@ -364,6 +364,71 @@ def _remove_tree(folder: Path) -> None:
             log.warning("containment: could not remove %s (%s)", path, exc)
 
 
+async def stop_handed_over(since: float) -> None:
+    """Stop what was handed to a systemd manager during the session.
+
+    ``systemd-run`` without ``--scope`` asks the manager to start the program: it is then
+    neither in our cgroup nor below us in the process tree. Every transient service, timer,
+    path or socket unit a manager we may talk to started after ``since`` (monotonic
+    seconds) is killed and stopped. Scopes are left out: a scope's processes were started
+    from the shell, so they are below us in the process tree and end with it (and the
+    desktop's own programs, which it starts as scopes, are spared).
+    """
+    facts_now = facts()
+    if not facts_now.systemd_booted or shutil.which("systemctl") is None:
+        return
+    managers: list[list[str]] = [[]] if facts_now.euid == 0 else []
+    if facts_now.user_manager:
+        managers.append(["--user"])
+    for manager in managers:
+        units = await _transient_units_since(manager, since)
+        if units:
+            log.info("containment: stopping units started during the session: %s", units)
+            await _systemctl(*manager, "kill", "--signal=SIGKILL", "--", *units)
+            await _systemctl(*manager, "stop", "--no-block", "--", *units)
+
+
+async def _transient_units_since(manager: list[str], since: float) -> list[str]:
+    listed = await _systemctl(*manager, "list-units", "--all", "--plain", "--no-legend",
+                              "--type=service,timer,path,socket")
+    names = [line.split()[0] for line in listed.splitlines() if line.split()]
+    if not names:
+        return []
+    shown = await _systemctl(*manager, "show", "--property=Id,Transient,"
+                             "InactiveExitTimestampMonotonic", "--", *names)
+    return transient_since(shown, since)
+
+
+def transient_since(shown: str, since: float) -> list[str]:
+    """From ``systemctl show`` blocks: the transient units that started after ``since``."""
+    found = []
+    for block in shown.split("\n\n"):
+        props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+        started = props.get("InactiveExitTimestampMonotonic", "0")
+        if (props.get("Transient") == "yes" and started.isdigit()
+                and int(started) >= since * 1_000_000):
+            found.append(props.get("Id", ""))
+    return [name for name in found if name]
+
+
+async def _systemctl(*args: str) -> str:
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            "systemctl", "--no-pager", *args,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    except OSError:
+        return ""
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), SUDO_WAIT)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+        return ""
+    return out.decode(errors="replace")
+
+
 async def forget_sudo() -> None:
     """``sudo -K``: whatever the helper saw the friend unlock with sudo is locked again."""
     sudo = shutil.which("sudo", path="/usr/bin:/bin:/usr/sbin:/sbin")

@@ -156,6 +156,7 @@ class ShellPty:
         self.containment = contain.Containment(contain.Plan(contain.WALK))
         self._reaper = Reaper(self._adopted)
         self._ended = False
+        self._since = 0.0  # when the shell started (monotonic)
 
     @property
     def contained_by(self) -> str:
@@ -165,6 +166,7 @@ class ShellPty:
     async def spawn(self, cols: int, rows: int, term: str, spare: set[int]) -> None:
         """Start the shell. ``spare`` lists our own helper processes that must survive."""
         self._spared = spare
+        self._since = time.monotonic()
         become_subreaper()
         self.containment = contain.Containment()
         self.containment.prepare()
@@ -233,18 +235,21 @@ class ShellPty:
             return
         self._ended = True
         started = time.monotonic()
-        if not await self.containment.end(self._reaper.reap):
-            await self._walk_and_kill(self.process.pid)
+        await self.containment.end(self._reaper.reap)
+        # The tree too, even after a cgroup: root may move a process out of our cgroup, and
+        # `systemd-run --scope` does; but an orphan always comes back to us (subreaper).
+        await self._walk_and_kill(self.process.pid)
         self._reaper.reap()
         self._reaper.stop()
         _reap(self._orphans())  # ours to reap, or they stay as zombies
         await self.process.wait()
         log.info("shell ended (%s) in %.3f s; %d orphans reaped during the session",
                  self.containment.method, time.monotonic() - started, self._reaper.reaped)
+        await contain.stop_handed_over(self._since)
         await contain.forget_sudo()
 
     async def _walk_and_kill(self, shell: int) -> None:
-        """Without a cgroup: kill the shell's tree and the orphans that came to us."""
+        """Kill the shell's tree and the orphans that came to us."""
         for _ in range(WALK_ROUNDS):
             victims, orphans = self._tree(shell)
             for pid in victims:
