@@ -315,3 +315,63 @@ def test_root_programs_started_with_sudo_by_a_non_root_friend_are_ended(
         line = containment_line(friend_account)
         assert f"containment: cgroup at {folder}/remote-help-" in line
         assert [p.name for p in folder.iterdir() if p.is_dir()] == []  # removed at the end
+
+
+@pytest.mark.root
+def test_without_a_cgroup_the_tree_walk_ends_detached_programs_and_reaps(
+        world: support.World) -> None:
+    """A non-root friend whose cgroup is not theirs: the last resort, said in the log."""
+    user = world.user()
+    friend_account = world.account(user)
+    helper, friend = support.walk_to_session(world, world.account(), friend_account,
+                                             extra_env=logged(friend_account))
+    support.run_in_shared_shell(helper, friend)
+    helper.send("nohup sleep 990091 >/dev/null 2>&1 & setsid sleep 990092 & "
+                "(setsid sh -c 'sleep 990093' &) ; "
+                "for i in $(seq 100); do (sleep 0.01 &); done; sleep 0.5; "
+                "echo started-$((1+1))\r")
+    friend.expect("started-2")
+    wait_for(lambda: all(survivors(f"sleep {n}") for n in (990091, 990092, 990093)),
+             "every program runs")
+    program = next(int(p) for p in os.listdir("/proc") if p.isdigit()
+                   and _stat(p) is not None and _uid(f"{p}:") == pwd.getpwnam(user).pw_uid
+                   and "remote_help friend" in _cmdline(p))
+    wait_for(lambda: not zombie_children(program), "the orphans reaped", 2)
+    took = end_and_time(helper, friend)
+    assert survivors("99009") == []
+    assert took <= END_BUDGET, f"ending took {took:.2f} s"
+    assert "containment: walk" in containment_line(friend_account)
+
+
+def _cmdline(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+@pytest.mark.root
+@needs_cgroup2
+def test_what_a_killed_program_left_is_ended_when_it_next_starts(
+        world: support.World) -> None:
+    """SIGKILL leaves the friend's program no time to end anything: its cgroup keeps the
+    helper's programs together until remote-help next starts a session, which ends them."""
+    assert MOUNT is not None
+    friend_account = world.account()  # the same person both times, as in life
+    helper, friend = support.walk_to_session(world, world.account(), friend_account)
+    support.run_in_shared_shell(helper, friend)
+    helper.send("setsid sleep 990101 & echo started-$((1+1))\r")
+    friend.expect("started-2")
+    wait_for(lambda: survivors("sleep 990101"), "the program runs")
+    folders = list(MOUNT[0].glob(f"remote-help-{friend.child.pid}-*"))
+    assert len(folders) == 1
+    friend.child.kill(9)
+    helper.expect("Your friend's computer|connection|lost|ended", timeout=30)
+    helper.wait_exit()
+    friend.wait_exit()
+    assert survivors("sleep 990101")  # the limit: nothing was there to end it
+    helper, friend = support.walk_to_session(world, world.account(), friend_account)
+    support.run_in_shared_shell(helper, friend)  # the shell runs: its folder was made
+    assert survivors("sleep 990101") == []
+    assert not folders[0].exists()
+    support.friend_ends_session(helper, friend)
