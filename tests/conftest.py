@@ -13,8 +13,9 @@ from tests import support
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """The world-readable copies of the sources the programs ran from go too."""
-    for path in Path(tempfile.gettempdir()).glob("rh-test-src-*"):
+    """The world-readable copies of the sources the programs ran from go too (only this
+    run's: another test run may be using its own at the same time)."""
+    for path in support.SOURCE_COPIES:
         shutil.rmtree(path, ignore_errors=True)
 
 

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,6 +113,9 @@ class _Tee:
         pass
 
 
+SOURCE_COPIES: set[Path] = set()  # made or used by this test run, removed at its end
+
+
 def program_source() -> Path:
     """A world-readable copy of the package, so throwaway users can run it.
 
@@ -122,6 +125,7 @@ def program_source() -> Path:
     for path in sorted(SRC.rglob("*.py")):
         digest.update(str(path.relative_to(SRC)).encode() + b"\0" + path.read_bytes())
     target = Path(tempfile.gettempdir()) / f"rh-test-src-{digest.hexdigest()[:16]}"
+    SOURCE_COPIES.add(target)
     if not target.exists():
         staging = Path(tempfile.mkdtemp(prefix="rh-test-src-staging-"))
         copy = staging / "src"
@@ -291,6 +295,7 @@ class World:
         self._ssh_before: dict[str, object] = {}
         self._users: list[contextlib.AbstractContextManager[str]] = []
         self.other_sessions: set[int] = set()  # programs started elsewhere (tmux panes)
+        self.cleanups: list[Callable[[], None]] = []  # whatever else a test made
 
     def account(self, user: str | None = None) -> Account:
         account = make_account(self.base, user=user)
@@ -327,6 +332,8 @@ class World:
             if program.child.isalive():
                 program.child.kill(signal.SIGKILL)
         kill_all(self.accounts, self.sessions)
+        for cleanup in reversed(self.cleanups):
+            cleanup()
         for manager in reversed(self._users):
             manager.__exit__(None, None, None)
 
@@ -351,12 +358,12 @@ def walk_to_session(world: World, helper: Account, friend: Account, *, reverse: 
         f.sendline("y")
     else:
         f = world.start(friend, "friend", "--reverse", *common, "--bind", "127.0.0.1",
-                        *friend_args, **start_kwargs)
+                        *friend_args, shell_wrapper=shell_wrapper, **start_kwargs)
         f.expect("Continue\\?")
         f.sendline("y")
         f.expect("Waiting for your helper")
         h = world.start(helper, "helper", "--reverse", "127.0.0.1", *common, *helper_args,
-                        **start_kwargs)
+                        shell_wrapper=helper_wrapper, **start_kwargs)
     match = h.expect(CODE_LINE)
     assert match is not None
     f.expect("Type the five letters")

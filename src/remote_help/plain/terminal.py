@@ -113,9 +113,10 @@ class PlainView:
         self._write(b"\x1b[0m\r\n")
 
     def helper_typed(self, text: str, *, echo: bool) -> None:
-        """Keys of the helper's that the shell does not echo are shown on a marked line
-        of their own: at once after Enter or another control key, else after a pause."""
-        if echo:
+        """Keys of the helper's that the shell does not echo (or whose echo the filter is
+        swallowing, inside an unended string) are shown on a marked line of their own:
+        at once after Enter or another control key, else after a pause."""
+        if echo and not self._sanitizer.swallowing:
             return  # the terminal shows them itself (control keys as ^C and the like)
         self._typed += text
         if self._typed_timer is not None:

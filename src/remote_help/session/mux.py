@@ -83,7 +83,6 @@ class _Session:
         # Made now, so an end key pressed while the session is still starting counts.
         self._ended: asyncio.Future[Ending] = asyncio.get_running_loop().create_future()
         self._hello = asyncio.Event()
-        self._flush_patience = 2.0  # how long a goodbye may take to leave at the end
 
     async def _start(self, rfd: int, wfd: int, lead: bool) -> None:
         await self.channel.open(rfd, wfd, lead=lead)
@@ -108,6 +107,10 @@ class _Session:
         if self.peer is None and not self._ended.done():
             self._finish(Ending("setup-failed", False, "The other computer did not answer."))
         return self.peer
+
+    def _goodbye_patience(self) -> float:
+        """Seconds our goodbye may take to leave before the stream is closed."""
+        return 2.0
 
     def _on_closed(self, error: str | None) -> None:
         if self.peer is None:
@@ -138,7 +141,7 @@ class _Session:
             raise
         await self._after_end()
         if ending.ok:
-            await self.channel.flush(self._flush_patience)
+            await self.channel.flush(self._goodbye_patience())
         self.channel.close()
         return ending
 
@@ -193,29 +196,26 @@ class FriendSession(_Session):
             self._live = False
             self._set_reading(False)
             self._set_writing(False)
-            await self.pty.terminate()
+            await self.pty.terminate(self._drain)
             self.channel.close()
 
     def _stop_now(self) -> None:
-        # No more keys written, what the pty still holds shown to the friend, and the
-        # shell hung up: from this moment the helper can do nothing, even while our
-        # goodbye is still on its way.
-        live, self._live = self._live, False
+        # No more keys written: from this moment the helper can do nothing, even while
+        # our goodbye is still on its way. The shell's processes are ended next, and what
+        # they left on the terminal is shown to the friend before it closes.
+        self._live = False
         self._set_reading(False)
         self._set_writing(False)
         self._to_pty.clear()
         self._held = 0
-        if live:
-            self._drain()
-        self.pty.hang_up()
 
     async def _after_end(self) -> None:
-        await self.pty.terminate()
+        await self.pty.terminate(self._drain)
 
-    async def _wait_end(self) -> Ending:
+    def _goodbye_patience(self) -> float:
         if self._helper_behind or not self.channel.writable:
-            self._flush_patience = 0.2  # a helper that does not read will not read a goodbye
-        return await super()._wait_end()
+            return 0.2  # a helper that does not read will not read a goodbye either
+        return super()._goodbye_patience()
 
     # -- input from both people -----------------------------------------------------
 
@@ -247,7 +247,7 @@ class FriendSession(_Session):
                                     "The helper's computer sent something unexpected."))
 
     def _queue(self, data: bytes, *, helper: bool) -> None:
-        if self.pty.master < 0 or not data:
+        if not self._live or not data:
             return
         if self._to_pty and self._to_pty[-1][0] == helper:
             self._to_pty[-1][1].extend(data)

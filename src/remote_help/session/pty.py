@@ -169,7 +169,16 @@ class ShellPty:
         self._since = time.monotonic()
         become_subreaper()
         self.containment = contain.Containment()
-        self.containment.prepare()
+        await self.containment.prepare()
+        try:
+            self.process = await self._start_shell(cols, rows, term)
+        except BaseException:
+            self.containment.abandon()
+            raise
+        self._reaper.start()
+        await self.containment.started(self.process.pid)
+
+    async def _start_shell(self, cols: int, rows: int, term: str) -> asyncio.subprocess.Process:
         account = pwd.getpwuid(os.geteuid())
         shell = account.pw_shell if os.access(account.pw_shell, os.X_OK) else "/bin/sh"
         if shell.endswith(("nologin", "false")):
@@ -191,19 +200,21 @@ class ShellPty:
             _take_terminal()
 
         try:
-            self.process = await asyncio.create_subprocess_exec(
+            process = await asyncio.create_subprocess_exec(
                 *self.containment.command([shell, "-i"]),
                 stdin=slave, stdout=slave, stderr=slave,
                 env=env, cwd=cwd,
                 start_new_session=True,
                 preexec_fn=in_child,
             )  # fmt: skip
+        except BaseException:
+            os.close(master)
+            raise
         finally:
             os.close(slave)
         os.set_blocking(master, False)
         self.master = master
-        self._reaper.start()
-        await self.containment.started(self.process.pid)
+        return process
 
     def resize(self, cols: int, rows: int) -> None:
         if self.master >= 0:
@@ -226,10 +237,12 @@ class ShellPty:
             return self.containment.holds(pid)
         return True  # no cgroup: during a session we start no other children
 
-    async def terminate(self) -> None:
-        """End the shell and every process it started, however they detached."""
-        self.hang_up()
+    async def terminate(self, last_output: Callable[[], None] | None = None) -> None:
+        """End the shell and every process it started, however they detached; then
+        ``last_output`` reads what they left on the terminal, and only then is it closed:
+        whatever ran before the end is seen, and nothing runs after it."""
         if self.process is None or self._ended:
+            self.hang_up()
             if self.process is not None:
                 await self.process.wait()
             return
@@ -239,6 +252,9 @@ class ShellPty:
         # The tree too, even after a cgroup: root may move a process out of our cgroup, and
         # `systemd-run --scope` does; but an orphan always comes back to us (subreaper).
         await self._walk_and_kill(self.process.pid)
+        if last_output is not None:
+            last_output()
+        self.hang_up()
         self._reaper.reap()
         self._reaper.stop()
         _reap(self._orphans())  # ours to reap, or they stay as zombies
