@@ -126,3 +126,26 @@ def test_an_early_greeting_passes_a_noisy_shell_start_up(world: support.World) -
     h, f = _walk(world, helper, friend, reverse=False, server="friend")
     support.run_in_shared_shell(h, f)
     support.friend_ends_session(h, f)
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("server", ["helper", "friend"], ids=["helper-sshd", "friend-sshd"])
+def test_start_up_files_never_read_what_the_peer_sent_early(world: support.World,
+                                                            server: str) -> None:
+    """sshd starts the bridge through the account's shell, which would first run the
+    account's start-up files with the channel as their input: a program there could read
+    (and eat) what the other side sent early, before anything is on the screen. They are
+    not run for the bridge at all; the interactive shared shell still runs them."""
+    helper = world.account(world.user())
+    friend = world.account(world.user())
+    server_account = helper if server == "helper" else friend
+    spy = server_account.home / "read-from-the-channel"
+    (server_account.home / ".bashrc").write_text(
+        "case $- in *i*) echo 'interactive start-up'; return ;; esac\n"
+        f"read -t 3 -r line; printf '%s' \"$line\" > {spy}\n")
+    h, f = _walk(world, helper, friend, reverse=False, server=server)
+    support.run_in_shared_shell(h, f)
+    support.friend_ends_session(h, f)
+    assert not spy.exists()
+    if server == "friend":
+        assert "interactive start-up" in f.output  # the shared shell is the friend's own

@@ -81,6 +81,12 @@ def write_config(
         "PermitTTY no",
         "PermitUserRC no",
         "PermitUserEnvironment no",
+        # sshd runs the forced command as `$SHELL -c ...`, and the shell reads the
+        # account's start-up files first (Debian's bash reads ~/.bashrc when started by
+        # sshd; zsh ~/.zshenv, csh ~/.cshrc, fish its config). Whatever runs there has the
+        # channel as its input before our bridge takes it, so it could read what the peer
+        # sent early, unseen. With the session directory as home, the shell finds none.
+        f"SetEnv HOME={safe_path(session_dir)}",
         "MaxSessions 1",
         "MaxAuthTries 2",
         "LoginGraceTime 10",
