@@ -13,8 +13,9 @@ from remote_help.proto.errors import ProtocolError
 
 log = logging.getLogger(__name__)
 # The side whose channel comes from sshd's forced command writes this first. sshd starts
-# that command through the account's shell, whose start-up files (~/.bashrc) may print
-# before our bridge runs: the other side skips whatever precedes this line.
+# that command through the account's shell, whose start-up files (system-wide ones such as
+# /etc/bash.bashrc; the account's own are kept away, see tunnel/sshd.py) may print before
+# our bridge runs: the other side skips whatever precedes this line.
 PREAMBLE = b"\x00remote-help session stream 1\n"
 MAX_JUNK = 64 * 1024
 HIGH_WATER = 256 * 1024
