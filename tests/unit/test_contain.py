@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -146,7 +148,7 @@ def test_a_scope_wraps_the_shell_and_the_others_do_not() -> None:
 def test_a_folder_that_cannot_be_made_falls_back_to_the_walk(tmp_path: Path) -> None:
     """Not a cgroup file system: making the folder works, cgroup.procs is missing."""
     containment = contain.Containment(Plan(CGROUP, tmp_path))
-    containment.prepare()
+    asyncio.run(containment.prepare())
     assert containment.method == WALK
     assert containment.path is None
     assert list(tmp_path.iterdir()) == []
@@ -177,3 +179,16 @@ def test_units_handed_to_systemd_during_the_session_are_found() -> None:
              "Id=run-u4.timer\nTransient=yes\nInactiveExitTimestampMonotonic=0\n")
     assert contain.transient_since(shown, since=2.0) == ["run-u12.service"]
     assert contain.transient_since("", since=2.0) == []
+
+
+@pytest.mark.skipif(shutil.which("systemd-run") is None or Path("/run/systemd/system").exists(),
+                    reason="needs systemd-run on a machine whose PID 1 is not systemd")
+def test_a_scope_systemd_cannot_make_falls_back_to_the_next_method() -> None:
+    """systemd-run is installed, but no manager answers: no scope, and no failed shell."""
+    containment = contain.Containment(Plan(SCOPE))
+    asyncio.run(containment.prepare())
+    try:
+        assert containment.method in (CGROUP, WALK)
+    finally:
+        containment.abandon()
+    assert containment.path is None

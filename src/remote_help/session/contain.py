@@ -20,7 +20,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -175,8 +175,16 @@ class Containment:
     def description(self) -> str:
         return self.plan.description
 
-    def prepare(self) -> None:
-        """Make the cgroup folder; if that fails, fall back to the tree walk (and say so)."""
+    async def prepare(self) -> None:
+        """Make the cgroup folder, or check that systemd makes scopes; where that fails,
+        fall back to the next method (and say so)."""
+        if self.plan.method in (SCOPE, USER_SCOPE):
+            manager = ["--user"] if self.plan.method == USER_SCOPE else []
+            await _sweep_scopes(manager)
+            if not await _scopes_work(manager):
+                log.warning("containment: systemd-run %s--scope does not work here",
+                            "--user " if manager else "")
+                self.plan = choose(replace(facts(), systemd_booted=False))
         if self.plan.method == CGROUP and self.plan.parent is not None:
             sweep(self.plan.parent)
             folder = self.plan.parent / f"remote-help-{os.getpid()}-{secrets.token_hex(3)}"
@@ -192,6 +200,15 @@ class Containment:
                 self._found(folder)
         log.info("containment: %s%s", self.plan.method,
                  f" at {self.path}" if self.path else "")
+
+    def abandon(self) -> None:
+        """The shell could not be started: remove what ``prepare`` made."""
+        if self._procs >= 0:
+            os.close(self._procs)
+            self._procs = -1
+        if self.plan.method == CGROUP and self.path is not None:
+            _remove_tree(self.path)
+            self.path = None
 
     def command(self, argv: list[str]) -> list[str]:
         """The shell's command line: a systemd scope wraps it, the others leave it alone."""
@@ -362,6 +379,39 @@ def _remove_tree(folder: Path) -> None:
             path.rmdir()
         except OSError as exc:
             log.warning("containment: could not remove %s (%s)", path, exc)
+
+
+async def _scopes_work(manager: list[str]) -> bool:
+    """Whether this systemd manager makes us a scope (a user manager may not answer)."""
+    run = shutil.which("systemd-run")
+    if run is None:
+        return False
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            run, *manager, "--scope", "--quiet", "--collect", "--", "true",
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    except OSError:
+        return False
+    try:
+        return await asyncio.wait_for(proc.wait(), SUDO_WAIT) == 0
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+        return False
+
+
+async def _sweep_scopes(manager: list[str]) -> None:
+    """Scopes of ours whose program was killed: end what the helper left in them."""
+    listed = await _systemctl(*manager, "list-units", "--all", "--plain", "--no-legend",
+                              "remote-help-*.scope")
+    for line in listed.splitlines():
+        name = line.split()[0] if line.split() else ""
+        match = FOLDER.fullmatch(name.removesuffix(".scope"))
+        if match is not None and not _alive(int(match.group(1))):
+            log.info("containment: ending what a stopped session left in %s", name)
+            await _systemctl(*manager, "kill", "--signal=SIGKILL", "--", name)
 
 
 async def stop_handed_over(since: float) -> None:
