@@ -41,6 +41,25 @@ EOF_SENTENCE = r"(The other computer closed the connection|The connection was br
 CLOSED = "The connection from 127.0.0.1 was closed: "
 FRIEND_STOP = "The words did not match, so nothing was shared."  # after "STOP"
 HELPER_TOLD_STOP = "Your friend's screen said STOP: the words did not match"
+LEFT_EARLY = "left before you answered, so those words do not count."
+STILL_WAITING = "Still waiting for your {}."
+
+
+def interruptions(account: support.Account) -> int:
+    """How many unfinished checks this computer recorded (for the lockout)."""
+    path = account.state / "remote-help" / "checks.json"
+    return len(json.loads(path.read_text())) if path.exists() else 0
+
+
+def keeps_waiting(program: support.Program, other: str, said: str = LEFT_EARLY) -> None:
+    """A caller left before this person answered: said so, not counted, still waiting;
+    then the person stops waiting (Ctrl+C)."""
+    program.expect(re.escape(said))
+    program.expect(re.escape(STILL_WAITING.format(other)))
+    assert program.child.isalive()
+    program.send("\x03")
+    program.expect(re.escape(CANCELLED))
+    assert program.wait_exit() != 0
 
 
 def start_helper(world: support.World, account: support.Account | None = None,
@@ -86,17 +105,18 @@ def sweep_with_a_new_start(world: support.World, account: support.Account) -> No
 # -- killed peers and the lockout ------------------------------------------------------------
 
 @pytest.mark.root
-def test_three_killed_friends_pause_checking(world: support.World) -> None:
-    helper_account, friend_account = world.account(), world.account()
+def test_three_refused_checks_pause_checking(world: support.World) -> None:
+    """The helper's person answered n three times (the people saw the words differ)."""
+    helper_account = world.account()
     killed_at = time.time()
     for _ in range(3):
-        helper, friend, _words = to_the_code(world, helper_account, friend_account)
+        helper, friend, _words = to_the_code(world, helper_account)
         killed_at = time.time()
-        friend.child.kill(signal.SIGKILL)
-        assert friend.wait_exit() == 128 + signal.SIGKILL
-        helper.expect(re.escape(HELPER_INTERRUPTED))
+        helper.sendline("n")
         assert helper.wait_exit() != 0
-        fakes.assert_no_crash(helper)
+        assert friend.wait_exit() != 0
+        fakes.assert_no_crash(helper, friend)
+    assert interruptions(helper_account) == 3
 
     helper, port = start_helper(world, helper_account)
     match = helper.expect(PAUSED)
@@ -107,6 +127,36 @@ def test_three_killed_friends_pause_checking(world: support.World) -> None:
     allowed = {time.strftime("%H:%M", time.localtime(killed_at + lockout.LOCK + delta))
                for delta in (-60, 0, 60)}
     assert match.group(1) in allowed
+    fakes.assert_no_crash(helper)
+
+
+@pytest.mark.root
+def test_killed_friends_do_not_pause_the_waiting_helper(world: support.World) -> None:
+    """A caller killed at the code left before the helper answered: the helper says so
+    and keeps waiting, counting nothing (a stranger could do the same; weakness 6)."""
+    helper_account, friend_account = world.account(), world.account()
+    helper, port = start_helper(world, helper_account)
+    helper.expect("Waiting for your friend")
+    for _ in range(2):
+        friend = start_friend(world, port, friend_account)
+        helper.expect(support.CODE_LINE)
+        friend.expect("Type the five letters")
+        friend.child.kill(signal.SIGKILL)
+        assert friend.wait_exit() == 128 + signal.SIGKILL
+        helper.expect(re.escape(LEFT_EARLY))
+        helper.expect(re.escape(STILL_WAITING.format("friend")))
+        assert helper.child.isalive()
+    # The real friend still gets through: the third try is checked.
+    friend = start_friend(world, port)
+    match = helper.expect(support.CODE_LINE)
+    assert match is not None
+    friend.expect("Type the five letters")
+    friend.sendline(support.first_letters(match.group(1).split()))
+    friend.expect("CORRECT")
+    helper.sendline("y")
+    helper.expect("To end the session, press Ctrl\\+Alt\\+C or F10", timeout=30)
+    support.friend_ends_session(helper, friend)
+    assert interruptions(helper_account) == 0
     fakes.assert_no_crash(helper)
     # The killed friend could not clean up; its next start does.
     assert list(friend_account.runtime.rglob("session-*"))
@@ -171,9 +221,10 @@ def test_drops_at_each_step_against_the_waiting_helper(world: support.World) -> 
     assert caller.read()["t"] == "HELLO2"
     caller.reveal()
     helper.expect(support.CODE_LINE)
-    caller.close()  # dropped after REVEAL, while the people compare
-    helper.expect(re.escape(HELPER_INTERRUPTED))
-    assert helper.wait_exit() != 0
+    assert caller.read()["t"] == "REVEAL2"
+    caller.close()  # dropped while the people compare, before the helper answered
+    keeps_waiting(helper, "friend")
+    assert interruptions(helper.account) == 0
     fakes.assert_no_crash(helper)
 
 
@@ -184,14 +235,9 @@ def start_connecting(world: support.World, role: str, port: int) -> support.Prog
     return world.start(world.account(), "helper", "--reverse", "127.0.0.1", "--port", str(port))
 
 
-def fake_hello2(role: str) -> bytes:
-    return fakes.frame({"t": "HELLO2", "v": 1, "role": role, "pk": fakes.random_key(),
-                        "user": "bob", "has_sshd": True, "nonce": os.urandom(32).hex()})
-
-
 @pytest.mark.root
 @pytest.mark.parametrize("role", ["friend", "helper"])
-@pytest.mark.parametrize("step", ["connect", "HELLO", "HELLO2", "REVEAL"])
+@pytest.mark.parametrize("step", ["connect", "HELLO", "HELLO2", "REVEAL", "REVEAL2"])
 def test_drop_at_each_step_against_the_connecting_side(world: support.World, step: str,
                                                        role: str) -> None:
     """The real program connected (friend, or helper with --reverse); the fake listener
@@ -202,18 +248,24 @@ def test_drop_at_each_step_against_the_connecting_side(world: support.World, ste
     try:
         program = start_connecting(world, role, fake.port)
         sock = fake.accept()
+        listener = Handshake("L", Identity(other, fakes.random_key(), "bob", True))
+        listener.start()
         if step != "connect":
-            _raw, hello = fakes.read_frame(sock)
+            raw, hello = fakes.read_frame(sock)
             assert hello["t"] == "HELLO" and hello["role"] == role
-        if step in ("HELLO2", "REVEAL"):
-            sock.sendall(fake_hello2(other))
-        if step == "REVEAL":
-            _raw, reveal = fakes.read_frame(sock)
+            hello2 = listener.receive(raw, hello)
+        if step in ("HELLO2", "REVEAL", "REVEAL2"):
+            sock.sendall(hello2)
+        if step in ("REVEAL", "REVEAL2"):
+            raw, reveal = fakes.read_frame(sock)
             assert reveal["t"] == "REVEAL"
+            listener.receive(raw, reveal)
+        if step == "REVEAL2":
+            sock.sendall(listener.open())
         sock.close()
     finally:
         fake.close()
-    if step in ("connect", "HELLO"):
+    if step != "REVEAL2":  # the program does not know a code yet: nothing was checked
         program.expect(re.escape(DID_NOT_WORK) + EOF_SENTENCE)
     else:  # the program already knows a code: the check was interrupted
         program.expect(re.escape(FRIEND_INTERRUPTED if role == "friend"
@@ -276,8 +328,9 @@ def test_drops_against_the_waiting_friend_in_reverse_mode(world: support.World) 
         if not reveal:
             friend.expect(re.escape(CLOSED) + EOF_SENTENCE, timeout=5)
             assert friend.child.isalive()
-    friend.expect(re.escape(FRIEND_INTERRUPTED))
-    assert friend.wait_exit() != 0
+    # Left before the friend answered: a stranger could do that, so it is not counted.
+    keeps_waiting(friend, "helper")
+    assert interruptions(friend.account) == 0
     fakes.assert_no_crash(friend)
 
 
@@ -419,9 +472,11 @@ def test_ctrl_c_while_the_friend_types_interrupts_the_check(world: support.World
     helper, friend, _words = to_the_code(world)
     friend.send("\x03")
     friend.expect(re.escape(CANCELLED))
-    helper.expect(re.escape(HELPER_INTERRUPTED))
-    assert helper.wait_exit() != 0
     assert friend.wait_exit() != 0
+    # The friend's person acted: counted there. The helper's had not answered yet.
+    assert interruptions(friend.account) == 1
+    keeps_waiting(helper, "friend")
+    assert interruptions(helper.account) == 0
     fakes.assert_no_crash(helper, friend)
 
 
@@ -433,9 +488,10 @@ def test_wrong_code_says_stop_on_both_sides(world: support.World) -> None:
     friend.sendline(wrong)
     friend.expect("STOP")
     friend.expect(re.escape(FRIEND_STOP))
-    helper.expect(re.escape(HELPER_TOLD_STOP))
     assert friend.wait_exit() != 0
-    assert helper.wait_exit() != 0
+    # The helper is told, keeps waiting (the caller's word only), and stops: that counts.
+    keeps_waiting(helper, "friend", HELPER_TOLD_STOP)
+    assert interruptions(helper.account) == interruptions(friend.account) == 1
     assert "CORRECT" not in friend.output
     fakes.assert_no_crash(helper, friend)
 
@@ -480,6 +536,7 @@ def confirmed_with_a_fake_helper(world: support.World, has_sshd: bool,
     reader = frames.FrameReader()
     sock.sendall(handshake.receive(*fakes.read_frame(sock, reader)))
     handshake.receive(*fakes.read_frame(sock, reader))
+    sock.sendall(handshake.open())
     assert handshake.code is not None
     friend.expect("Type the five letters")
     friend.sendline(support.first_letters(sas.words(handshake.code)))
