@@ -102,10 +102,13 @@ class Xterm:
         self.window = self._xdotool("search", "--sync", "--onlyvisible", "--class",
                                     "xterm").split()[0]
 
-    def key(self, *keys: str) -> None:
-        """Keys pressed on the X keyboard, into xterm (no window manager: focus it)."""
+    def key(self, *keys: str) -> float:
+        """Keys pressed on the X keyboard, into xterm (no window manager: focus it);
+        returns when they were pressed."""
         self._xdotool("windowfocus", "--sync", self.window)
+        pressed = time.monotonic()
         self._xdotool("key", "--delay", "30", *keys)
+        return pressed
 
     def type(self, text: str) -> None:
         self._xdotool("windowfocus", "--sync", self.window)
@@ -203,8 +206,10 @@ def test_ctrl_alt_c_in_xterm_ends_the_session(world: support.World, mode: str, l
             friend_in_full_screen(term, helper)
         helper.expect(r"To end the session, press Ctrl\+Alt\+C or F10", timeout=30)
         time.sleep(0.5)  # the shell's prompt first
-        term.key("ctrl+alt+c")
+        pressed = term.key("ctrl+alt+c")
         term.wait_for("Help has ended", timeout=5)
+        took = time.monotonic() - pressed
+        assert took <= 1.0, f"Ctrl+Alt+C took {took:.2f} s to end it"
         helper.expect(support.FRIEND_ENDED_SEEN_BY_HELPER, timeout=5)
         if mode == "full-screen":
             term.key("q")  # the friend closes the ending screen
