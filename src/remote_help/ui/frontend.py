@@ -68,6 +68,7 @@ class UrwidFrontEnd:
     # -- step 4 --------------------------------------------------------------------------
 
     def listening(self, role: str, port: int, spoken: list[tuple[str, str]]) -> None:
+        self._fire(Event.UNPAIRED)  # again, after a caller left before the person answered
         other = "friend" if role == "helper" else "helper"
         lines: list[object] = [
             f"Waiting for your {other} to connect...",

@@ -401,12 +401,12 @@ def _left_early_text(role: str, who: str, cause: BaseException, barred: bool) ->
     if _says_stop(cause) and role == "helper":
         text = (f"Your friend's screen said STOP: the words did not match, so nothing was "
                 f"shared (the computer at {who} says so). If your friend saw STOP, someone "
-                "may be interfering: press Ctrl+C and call your friend back on a number "
-                "you know.")
+                "may be interfering: stop here and call your friend back on a number you "
+                "know.")
     elif _says_stop(cause):
         text = (f"Your helper stopped the check, so nothing was shared (the computer at "
-                f"{who} says so). If your helper did, hang up and call your helper back on "
-                "a number you know.")
+                f"{who} says so). If your helper did, stop here, hang up and call your "
+                "helper back on a number you know.")
     else:
         text = (f"The computer at {who} left before you answered, so those words do not "
                 "count.")

@@ -29,6 +29,7 @@ class Event(Enum):
     BACK = "back"
     CANCEL = "cancel"  # the person stops everything
     PAIRED = "paired"  # the other computer answered: there is a code to compare
+    UNPAIRED = "unpaired"  # a caller left before this person answered: waiting again
     VERIFIED = "verified"  # both people confirmed the code
     LIVE = "live"  # the shared session started
     ENDED = "ended"  # the shared session ended
@@ -53,6 +54,7 @@ TABLE: dict[tuple[Step, Event], Step] = {
     (Step.WAIT, Event.PAIRED): Step.VERIFY,
     (Step.WAIT, Event.BACK): Step.DETAILS,
     (Step.VERIFY, Event.VERIFIED): Step.SETUP,
+    (Step.VERIFY, Event.UNPAIRED): Step.WAIT,
     (Step.VERIFY, Event.BACK): Step.DETAILS,
     (Step.SETUP, Event.LIVE): Step.CONNECTED,
     (Step.SETUP, Event.BACK): Step.DETAILS,
