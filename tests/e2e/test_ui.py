@@ -23,12 +23,13 @@ WRAPPER = ('before=$(stty -g); "$@"; status=$?; after=$(stty -g); '
 
 
 def launch(tmux: Tmux, world: support.World, account: support.Account, *args: str,
-           term: str, lang: str) -> Pane:
+           term: str, lang: str, program: tuple[str, ...] = ("-m", "remote_help")) -> Pane:
+    """``program``: what the interpreter runs (a hostile helper's script, say)."""
     env = account.env(PYTHONPATH=str(support.program_source()), LANG=lang, TERM=term)
     # The second CI leg runs the programs on urwid 5 too, from its own venv.
     python = os.environ.get("REMOTE_HELP_TEST_PYTHON") or (
         support.SYSTEM_PYTHON if account.as_other_user else sys.executable)
-    argv = [python, "-m", "remote_help", *args]
+    argv = [python, *program, *args]
     if account.as_other_user:
         argv = ["runuser", "-u", account.name, "--", "env", "-i",
                 *(f"{k}={v}" for k, v in env.items()), *argv]
@@ -38,12 +39,13 @@ def launch(tmux: Tmux, world: support.World, account: support.Account, *args: st
 
 
 def connect(tmux: Tmux, world: support.World, term: str, lang: str,
-            friend_account: support.Account | None = None) -> tuple[Pane, Pane]:
+            friend_account: support.Account | None = None, *,
+            helper_program: tuple[str, ...] = ("-m", "remote_help")) -> tuple[Pane, Pane]:
     """Both people walk the wizard up to the shared terminal, with keystrokes only."""
     port = support.free_port()
     world.ports.append(port)
     helper = launch(tmux, world, world.account(), "helper", "--port", str(port),
-                    "--bind", "127.0.0.1", term=term, lang=lang)
+                    "--bind", "127.0.0.1", term=term, lang=lang, program=helper_program)
     friend = launch(tmux, world, friend_account or world.account(world.user()), "--port",
                     str(port), term=term, lang=lang)
     # Helper: the welcome, then what the friend must know, then waiting.

@@ -1,0 +1,68 @@
+"""Nothing behind the friend's back, with the friend in the full-screen UI (tmux) and a
+hostile helper (the real program, its session driven by a script: hostile_helper.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import support, tui
+from tests.e2e.test_ui import connect
+from tests.hostile.test_hidden import FLOOD, HOSTILE, mark
+from tests.tui import Pane, Tmux
+
+tmux = tui.tmux
+
+
+def hostile_panes(tmux: Tmux, world: support.World,
+                  steps: list[list[Any]]) -> tuple[Pane, Pane]:
+    script = world.base / f"script-{secrets.token_hex(3)}.json"
+    script.write_text(json.dumps(steps))
+    script.chmod(0o644)
+    return connect(tmux, world, "xterm-256color", "C.UTF-8",
+                   helper_program=(str(HOSTILE), str(script)))
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("tmux", [{"width": 100, "height": 30}], indirect=True)
+def test_a_command_behind_a_flood_and_two_interrupts_is_on_the_friends_screen(
+        world: support.World, tmux: Tmux) -> None:
+    proof: Path = mark(world)
+    command = f"touch {proof}; echo HIDDEN-$((6*7))"
+    steps = [["sleep", 2], ["stall", None], ["keys", FLOOD + "sleep 1000\r"], ["sleep", 5],
+             ["keys", "\x03"], ["sleep", 0.5], ["keys", command + "\r"], ["sleep", 0.5],
+             ["keys", "\x03"], ["sleep", 8], ["end", None]]
+    helper, friend = hostile_panes(tmux, world, steps)
+    friend.wait_for(command.replace("$", r"\$").replace("(", r"\(").replace(")", r"\)")
+                    .replace("*", r"\*"), timeout=30)
+    friend.wait_for(re.compile(r"^HIDDEN-42\s*$", re.MULTILINE), timeout=10)
+    # The status line (which the shell cannot reach) showed the helper's keys too.
+    friend.wait_for(r"Your helper typed: .*\[Ctrl\+C\]", timeout=5)
+    friend.wait_for("Your helper ended the session", timeout=30)
+    assert proof.exists()
+    friend.send("q")
+    helper.send("q")
+    friend.wait_for("EXITED 0")
+    helper.wait_for("EXITED")
+
+
+@pytest.mark.root
+def test_keys_the_shell_does_not_echo_are_on_the_friends_status_line(
+        world: support.World, tmux: Tmux) -> None:
+    proof = mark(world)
+    steps = [["sleep", 2], ["keys", "stty -echo; cat | sh\r"], ["sleep", 0.5],
+             ["keys", f"touch {proof}\r"], ["sleep", 6], ["keys", "\x04"], ["sleep", 0.5],
+             ["end", None]]
+    helper, friend = hostile_panes(tmux, world, steps)
+    friend.wait_for(rf"Your helper typed: .*{proof.name}\[Enter\]", timeout=30)
+    friend.wait_for("Your helper ended the session", timeout=30)
+    assert proof.exists()
+    friend.send("q")
+    helper.send("q")
+    friend.wait_for("EXITED 0")
+    helper.wait_for("EXITED")
