@@ -64,36 +64,11 @@ def _walk(world: support.World, helper: support.Account, friend: support.Account
     """Both people up to the live shared shell, the helper's program modified."""
     helper_args = ("--sshd", NO_SSHD) if server == "friend" else ()
     friend_args = ("--sshd", NO_SSHD) if server == "helper" else ()
-    port = support.free_port()
-    world.ports.append(port)
-    common = ("--port", str(port))
-    wrapper = _helper_wrapper(helper)
-    if not reverse:
-        h = world.start(helper, "helper", *common, "--bind", "127.0.0.1", *helper_args,
-                        shell_wrapper=wrapper)
-        h.expect("Waiting for your friend")
-        f = world.start(friend, "friend", "127.0.0.1", *common, *friend_args)
-        f.expect("Continue\\?")
-        f.sendline("y")
-    else:
-        f = world.start(friend, "friend", "--reverse", *common, "--bind", "127.0.0.1",
-                        *friend_args)
-        f.expect("Continue\\?")
-        f.sendline("y")
-        f.expect("Waiting for your helper")
-        h = world.start(helper, "helper", "--reverse", "127.0.0.1", *common, *helper_args,
-                        shell_wrapper=wrapper)
-    match = h.expect(support.CODE_LINE)
-    assert match is not None
-    f.expect("Type the five letters")
-    f.sendline(support.first_letters(match.group(1).split()))
-    f.expect("CORRECT")
-    h.expect(r"\[y/n\]")
-    h.sendline("y")
-    h.expect("To end the session, press Ctrl\\+Alt\\+C or F10", timeout=30)
+    h, f = support.walk_to_session(world, helper, friend, reverse=reverse,
+                                   helper_args=helper_args, friend_args=friend_args,
+                                   helper_wrapper=_helper_wrapper(helper))
     # The friend is told who is there: the helper's early greeting arrived.
-    f.expect("You are now connected to your helper, Early Bird \\(", timeout=30)
-    f.expect("To end help, press Ctrl\\+Alt\\+C")
+    assert "You are now connected to your helper, Early Bird (" in f.output
     return h, f
 
 
