@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from remote_help import lockout
+from remote_help.net import pairing
 from remote_help.proto import frames, sas
 from remote_help.proto.handshake import Handshake, Identity
 from tests import support
@@ -770,3 +771,37 @@ def test_no_state_directory_means_no_lock() -> None:
     for offset in (0, 1, 2):
         log.record_interrupted(T0 + offset)
     assert log.locked_until(T0 + 3) is None
+
+
+# -- checks a caller broke off before the waiting person answered ------------------------------
+
+def test_left_early_is_counted_per_source_and_per_wait() -> None:
+    left = lockout.LeftEarly()
+    for _ in range(lockout.LEFT_EARLY_PER_SOURCE - 1):
+        left.record("192.0.2.7")
+    assert not left.barred("192.0.2.7")
+    left.record("192.0.2.7")
+    assert left.barred("192.0.2.7") and not left.barred("192.0.2.8")
+    assert not left.exhausted
+    sources = [f"198.51.100.{i}" for i in range(lockout.LEFT_EARLY_PER_WAIT)]
+    for source in sources:
+        left.record(source)
+        # A man in the middle with many addresses still gets a bounded number of codes.
+        assert left.exhausted is (left.total >= lockout.LEFT_EARLY_PER_WAIT)
+    assert left.exhausted
+    assert lockout.LEFT_EARLY_PER_WAIT > lockout.LEFT_EARLY_PER_SOURCE * 3, \
+        "three stranger addresses must not be able to end a wait"
+
+
+@pytest.mark.parametrize(("address", "source"), [
+    ("192.0.2.7", "192.0.2.7"),
+    ("127.0.0.21", "127.0.0.21"),
+    ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+    ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+    ("2001:db8:1:3::1", "2001:db8:1:3::/64"),
+    ("fe80::1%eth0", "fe80::/64"),
+    ("not an address", "not an address"),
+])
+def test_a_source_is_an_ipv4_address_or_an_ipv6_64(address: str, source: str) -> None:
+    assert pairing.source_of(address) == source
+    assert pairing.source_of(pairing.describe(("::ffff:192.0.2.7", 1, 0, 0))) == "192.0.2.7"

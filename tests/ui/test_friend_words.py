@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from remote_help.proto.handshake import PeerAborted
 from remote_help.session.mux import Ending
 from remote_help.ui.chrome import TOO_SMALL
 from remote_help.ui.frontend import UrwidFrontEnd
@@ -50,7 +51,10 @@ def friend_screens() -> list[object]:
         ("lost", False), ("setup-failed", False), ("error", False))]
     failures = [controller._NO_SSHD["friend"], controller._REFUSED["friend"],
                 *controller._PEER_ABORTED["friend"].values(),
-                *(t.format(other="helper") for t in controller._ABORTED_EARLY.values())]
+                *(t.format(other="helper") for t in controller._ABORTED_EARLY.values()),
+                controller._TOO_MANY_LEFT["friend"],
+                *(controller._left_early_text("friend", "192.0.2.9", cause, barred)
+                  for cause in (PeerAborted("refused"), EOFError()) for barred in (False, True))]
     return [
         Welcome(None), Welcome("friend"), Role(),
         DetailsScreen(Choices("friend"), unavailable, addresses),
