@@ -9,6 +9,7 @@ be left, and "Help has ended" must be on the friend's screen within a second.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import pwd
 import secrets
@@ -103,10 +104,11 @@ def logged(account: support.Account) -> dict[str, str]:
 
 
 def containment_line(account: support.Account) -> str:
+    """What the friend's log says about the containment in force."""
     text = (account.runtime / "friend.log").read_text()
     lines = [line for line in text.splitlines() if "containment:" in line]
     assert lines, text[-2000:]
-    return lines[0]
+    return "\n".join(lines)
 
 
 # -- a delegated cgroup v2 subtree, as systemd gives a user, made by hand ----------------------
@@ -375,3 +377,158 @@ def test_what_a_killed_program_left_is_ended_when_it_next_starts(
     assert survivors("sleep 990101") == []
     assert not folders[0].exists()
     support.friend_ends_session(helper, friend)
+
+
+# -- a systemd user manager, on a machine whose PID 1 is not systemd ----------------------------
+#
+# systemd refuses to run as a user manager unless /run/systemd/system exists. In a private
+# mount namespace of this test (nothing propagates out), a tmpfs on /run/systemd with that
+# folder makes it run; the user's manager then lives in cgroups delegated to the user, as
+# systemd's own user@.service would have it, and the friend's program starts beside it.
+
+CLONE_NEWNS = 0x00020000
+SYSTEMD = Path("/lib/systemd/systemd")
+
+
+def _v1_named_systemd() -> Path | None:
+    """The name=systemd hierarchy of a hybrid system (systemd also keeps its units there)."""
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        if " - cgroup " in line and "name=systemd" in line.split(" - ")[1]:
+            return Path(line.split()[4])
+    return None
+
+
+@contextlib.contextmanager
+def private_systemd_dir() -> Iterator[None]:
+    """This test process (and what it starts) sees a /run/systemd/system; no one else."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    home = os.open("/proc/self/ns/mnt", os.O_RDONLY)
+    try:
+        assert libc.unshare(CLONE_NEWNS) == 0, os.strerror(ctypes.get_errno())
+        try:
+            subprocess.run(["mount", "--make-rprivate", "/"], check=True)
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "rh-test",
+                            "/run/systemd"], check=True)
+            Path("/run/systemd/system").mkdir()
+            yield
+        finally:
+            assert libc.setns(home, CLONE_NEWNS) == 0, os.strerror(ctypes.get_errno())
+    finally:
+        os.close(home)
+
+
+@contextlib.contextmanager
+def delegated_v1(user: str, name: str) -> Iterator[Path | None]:
+    """The same delegation in the name=systemd hierarchy, where there is one."""
+    top = _v1_named_systemd()
+    if top is None:
+        yield None
+        return
+    folder = top / name
+    folder.mkdir()
+    info = pwd.getpwnam(user)
+    for path in (folder, *folder.iterdir()):
+        os.chown(path, info.pw_uid, info.pw_gid)
+    try:
+        yield folder
+    finally:
+        for _ in range(100):
+            pids = [int(p) for tasks in folder.rglob("cgroup.procs")
+                    for p in tasks.read_text().split()]
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, 9)
+            if not pids:
+                break
+            time.sleep(0.05)
+        for path in sorted((p for p in folder.rglob("*") if p.is_dir()),
+                           key=lambda p: len(p.parts), reverse=True):
+            path.rmdir()
+        folder.rmdir()
+
+
+@contextlib.contextmanager
+def inside_all(*folders: Path | None) -> Iterator[None]:
+    """``inside`` for every hierarchy at once."""
+    homes = []
+    for folder in folders:
+        if folder is None:
+            continue
+        mount = folder.parent
+        own = next(line.split(":", 2)[2] for line in Path("/proc/self/cgroup").read_text()
+                   .splitlines() if _hierarchy_of(line, mount))
+        homes.append(mount / own.lstrip("/") / "cgroup.procs")
+        (folder / "cgroup.procs").write_text(str(os.getpid()))
+    try:
+        yield
+    finally:
+        for procs in homes:
+            procs.write_text(str(os.getpid()))
+
+
+def _hierarchy_of(line: str, mount: Path) -> bool:
+    """Whether a /proc/self/cgroup line is the hierarchy mounted at ``mount``."""
+    if MOUNT is not None and mount == MOUNT[0]:
+        return line.startswith("0::")
+    return ":name=systemd:" in line
+
+
+@contextlib.contextmanager
+def user_manager(account: support.Account) -> Iterator[None]:
+    """The friend's own systemd user manager, answering in their runtime directory."""
+    env = [f"{k}={v}" for k, v in account.env().items()]
+    manager = subprocess.Popen(
+        ["runuser", "-u", account.name, "--", "env", "-i", *env, str(SYSTEMD), "--user"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for((account.runtime / "systemd" / "private").exists,
+                 "the user manager answers")
+        yield
+    finally:
+        manager.terminate()
+        try:
+            manager.wait(10)
+        except subprocess.TimeoutExpired:
+            manager.kill()
+            manager.wait()
+
+
+def user_systemctl(account: support.Account, *args: str) -> str:
+    env = [f"{k}={v}" for k, v in account.env().items()]
+    return subprocess.run(
+        ["runuser", "-u", account.name, "--", "env", "-i", *env,
+         "systemctl", "--user", "--no-pager", *args],
+        capture_output=True, text=True, check=False).stdout
+
+
+@pytest.mark.root
+@needs_cgroup2
+@pytest.mark.skipif(not SYSTEMD.exists(), reason="systemd is not installed")
+def test_a_user_scope_and_what_was_handed_to_the_user_manager_end(
+        world: support.World) -> None:
+    """Where the friend's systemd user manager runs, the shell lives in a scope of its own;
+    programs the helper handed to that manager (`systemd-run --user`, with or without
+    --scope, a timer for later) end with the session too."""
+    user = world.user()
+    friend_account = world.account(user)
+    helper_account = world.account()
+    with (private_systemd_dir(), delegated_cgroup(user) as folder,
+          delegated_v1(user, folder.name) as v1, inside_all(folder, v1),
+          user_manager(friend_account)):
+        helper, friend = support.walk_to_session(world, helper_account, friend_account,
+                                                 extra_env=logged(friend_account))
+        support.run_in_shared_shell(helper, friend)
+        helper.send("systemd-run --user --quiet sleep 990111; "
+                    "(systemd-run --user --scope --quiet sleep 990112 &); "
+                    "systemd-run --user --quiet --on-active=300 sleep 990113; "
+                    "echo started-$((1+1))\r")
+        friend.expect("started-2")
+        wait_for(lambda: survivors("sleep 990111") and survivors("sleep 990112"),
+                 "the programs run")
+        assert "990113" in user_systemctl(friend_account, "list-units", "--all")
+        took = end_and_time(helper, friend)
+        assert survivors("99011") == []
+        assert "990113" not in user_systemctl(friend_account, "list-units", "--all")
+        assert took <= END_BUDGET, f"ending took {took:.2f} s"
+        line = containment_line(friend_account)
+        assert f"containment: user-scope at {folder}/" in line, line
