@@ -120,7 +120,8 @@ def test_ending_right_after_the_keys_leaves_nothing_unseen(world: support.World)
     the friend saw it; never a command that ran unseen."""
     for _ in range(3):
         proof = mark(world)
-        command = f"touch {proof}; echo RACE-$((6*7))"
+        # The output comes first: if the file exists, "RACE-42" was printed before.
+        command = f"echo RACE-$((6*7)); touch {proof}"
         steps = [["sleep", 1], ["keys", command + "\r"], ["end", None]]
         helper, friend = hostile_session(world, steps)
         finish(helper, friend)
@@ -217,3 +218,30 @@ def test_the_friends_password_is_shown_to_nobody(world: support.World) -> None:
     helper.child.close()
     assert "hunter2" not in friend.output
     assert "hunter2" not in helper.output
+
+
+@pytest.mark.root
+def test_a_helper_that_fell_behind_is_sent_the_current_screen(world: support.World) -> None:
+    """Once it reads again, a helper that fell behind gets the friend's screen as it is
+    now (not the megabytes it missed), and is told that output was skipped."""
+    steps = [["sleep", 1], ["stall", None],
+             ["keys", FLOOD + "clear; echo CURRENT-$((6*7)); sleep 1000\r"], ["sleep", 6],
+             ["read", None], ["sleep", 4], ["end", None]]
+    helper, friend = hostile_session(world, steps)
+    read_until(friend, "CURRENT-42\r\n")
+    helper.child.expect("some of your friend's output was skipped", timeout=30,
+                        searchwindowsize=WINDOW)
+    helper.child.expect("CURRENT-42", timeout=10, searchwindowsize=WINDOW)
+    finish(helper, friend)
+    skipped = helper.output.count("y")
+    assert skipped < 7_000_000, "the helper was sent the whole backlog"
+
+
+@pytest.mark.root
+def test_keys_sent_before_the_shell_starts_wait_for_it(world: support.World) -> None:
+    """Keys that arrive with the greeting, before the friend's shell runs, are typed
+    into it once it does (and seen), not dropped."""
+    steps = [["keys", "echo EARLY-$((6*7))\r"], ["sleep", 3], ["end", None]]
+    helper, friend = hostile_session(world, steps)
+    read_until(friend, "EARLY-42\r\n", timeout=20)
+    finish(helper, friend)

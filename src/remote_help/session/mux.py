@@ -247,7 +247,8 @@ class FriendSession(_Session):
                                     "The helper's computer sent something unexpected."))
 
     def _queue(self, data: bytes, *, helper: bool) -> None:
-        if not self._live or not data:
+        # Keys that come before the shell runs wait for it; after the end, none is taken.
+        if self._ended.done() or not data:
             return
         if self._to_pty and self._to_pty[-1][0] == helper:
             self._to_pty[-1][1].extend(data)
@@ -261,7 +262,7 @@ class FriendSession(_Session):
 
     def _flush_pty(self) -> None:
         master = self.pty.master
-        while self._to_pty and master >= 0:
+        while self._to_pty and master >= 0 and self._live:
             helper, keys = self._to_pty[0]
             if helper:
                 if self.view.busy:
