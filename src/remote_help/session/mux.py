@@ -269,8 +269,8 @@ class FriendSession(_Session):
                     break  # the friend's screen is behind: the helper's keys wait for it
                 self._drain()  # what the shell printed so far, before the helper's key lands
                 master = self.pty.master
-                if master < 0:
-                    break  # the shell ended meanwhile
+                if master < 0 or not self._live:
+                    break  # the shell ended meanwhile (its keys were dropped with it)
                 size = _up_to_interrupt(master, keys)
             else:
                 size = min(len(keys), 4096)
