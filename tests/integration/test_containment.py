@@ -262,20 +262,23 @@ def test_no_zombie_stays_during_a_minute_of_a_thousand_orphans(world: support.Wo
     helper.send("for i in $(seq 1000); do (sleep 0.01 &); sleep 0.04; done; "
                 "echo orphans-$((500+500))\r")
     seen: dict[int, int] = {}  # zombie -> how many looks in a row found it
-    most = 0
+    at_once = in_a_row = 0
     deadline = time.monotonic() + 100
     while "orphans-1000" not in friend.output[-200:]:
         assert time.monotonic() < deadline, "the thousand orphans never finished"
         zombies = zombie_children(program)
         seen = {pid: seen.get(pid, 0) + 1 for pid in zombies}
-        most = max([most, len(zombies), *seen.values()])
+        at_once = max(at_once, len(zombies))
+        in_a_row = max([in_a_row, *seen.values()])
         with contextlib.suppress(Exception):
             friend.child.expect_exact("orphans-1000", timeout=0.1)
             break
-    # A look can catch one in the instant between its death and its collection; a zombie
-    # that stays (seen twice, 0.1 s apart) or several at once would be a pile-up.
-    assert most <= 1, f"zombies piled up: at most {most} at once or in a row"
-    assert zombie_children(program) == set()
+    # A look can catch one in the instant between its death and its collection (and a
+    # busy machine may delay that by a look); a pile-up shows as many at once, or as one
+    # that stays for several looks, 0.1 s apart. Before: 999 at once.
+    assert at_once <= 2, f"{at_once} zombies at once"
+    assert in_a_row <= 2, f"a zombie stayed for {in_a_row} looks in a row"
+    wait_for(lambda: not zombie_children(program), "no zombie left", 0.5)
     end_and_time(helper, friend)
     reaped = [line for line in (friend_account.runtime / "friend.log").read_text().splitlines()
               if "orphans reaped during the session" in line]
