@@ -3,8 +3,9 @@ pressed on the X keyboard (xdotool), the helper watches on loopback.
 
 xterm's defaults (eightBitInput on, metaSendsEscape off) send Ctrl+Alt+C as the C1
 character: C2 83 in a UTF-8 locale, the byte 83 in the C locale; with metaSendsEscape it
-is ESC Ctrl+C. The friend ends the session with it in line mode and in full screen.
-CI installs xterm, xvfb, xdotool and x11-utils; without them these tests are skipped.
+is ESC Ctrl+C; with modifyOtherKeys, CSI 27;7;99~ or CSI 99;7u. The friend ends the
+session with each in line mode and in full screen. CI installs xterm, xvfb and xdotool;
+without them these tests are skipped.
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ def friend_in_line_mode(term: Xterm, helper: support.Program) -> None:
     term.key("Return")
     letters = code_letters(helper)
     term.wait_for("Type the five letters")
-    term.type(letters)
+    term.type(letters.lower())  # with modifyOtherKeys 2, Shift+letter is a sequence
     term.key("Return")
     helper.expect(r"\[y/n\]")
     helper.sendline("y")
@@ -188,6 +189,9 @@ XTERMS = {
     "defaults-utf8": ("C.UTF-8", ()),  # C2 83
     "defaults-c-locale": ("C", ()),  # 83
     "metaSendsEscape": ("C.UTF-8", METASENDSESCAPE),  # ESC 03
+    "modifyOtherKeys": ("C.UTF-8", ("-xrm", "XTerm*modifyOtherKeys: 2")),  # CSI 27;7;99~
+    "formatOtherKeys": ("C.UTF-8", ("-xrm", "XTerm*modifyOtherKeys: 2",
+                                    "-xrm", "XTerm*formatOtherKeys: 1")),  # CSI 99;7u
 }
 
 
