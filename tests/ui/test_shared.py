@@ -111,3 +111,41 @@ def test_the_helper_is_warned_when_its_window_is_smaller() -> None:
 def test_limits_are_what_the_design_says() -> None:
     assert pytest.approx(1 / 30) == shared.FRAME_INTERVAL
     assert shared.PENDING_LIMIT <= 1024 * 1024
+
+
+def test_the_helpers_keys_are_on_the_friends_status_line_and_go_after_a_while(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shared, "TYPED_SHOWN", 0.2)
+
+    async def body() -> None:
+        view = make("friend", [], [])
+        for _ in range(5):
+            view.helper_typed("ls -la[Enter]", echo=False)
+        view.helper_typed("secret-command[Enter]", echo=False)
+        status = b"".join(view.widget.render((80, 25), focus=True).text[:1]).decode()
+        assert status.startswith(" To end help, press Ctrl+Alt+C.  Your helper typed: ...")
+        assert status.rstrip().endswith("secret-command[Enter]")
+        assert "ter]" not in status.split("...")[1][:5]  # never half a key's name
+        await asyncio.sleep(0.4)
+        status = b"".join(view.widget.render((80, 25), focus=True).text[:1]).decode()
+        assert "Helping you: bob at 192.0.2.7" in status
+
+    run(body())
+
+
+def test_a_resync_starts_the_helpers_copy_again() -> None:
+    async def body() -> None:
+        friend = make("friend", [], [])
+        friend.show(b"\x1b[31mred\x1b[0m\r\n\x1b[?1hprompt$ ")
+        snapshot = friend.snapshot()
+        helper = make("helper", [], [])
+        helper.grid(80, 24)
+        helper.show(b"old junk \x1b[3")  # half a sequence when the helper fell behind
+        await asyncio.sleep(0.1)
+        helper.reset()
+        helper.show(snapshot)
+        await asyncio.sleep(0.1)
+        assert helper.screen.text_lines()[:2] == ["red", "prompt$"]
+        assert helper.screen.app_cursor_keys
+
+    run(body())

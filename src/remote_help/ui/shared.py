@@ -160,8 +160,8 @@ class SharedTerminal(StepScreen):
     def _status_text(self) -> None:
         end = keys.said(self.context, "end")
         if self.role == "friend" and self._helper_keys:
-            text = f" To end help, press {end}.   Your helper typed: "
-            text += self._helper_keys[-max(8, self._size[0] - len(text)):]
+            text = f" To end help, press {end}.  Your helper typed: "
+            text += _tail(self._helper_keys, max(8, self._size[0] - len(text)))
         elif self.role == "friend":
             text = f" To end help, press {end}.   Helping you: {self._who}"
         else:
@@ -232,6 +232,18 @@ class SharedTerminal(StepScreen):
                 timer.cancel()
         self._tick = self._typed_timer = None
         self._pending.clear()
+
+
+def _tail(keys: str, room: int) -> str:
+    """The end of the helper's keys in ``room`` characters, never starting inside a key's
+    name ("[Enter]"), with "..." where the start was cut."""
+    if len(keys) <= room:
+        return keys
+    cut = keys[len(keys) - room + 3 :]
+    bracket, close = cut.find("["), cut.find("]")
+    if close >= 0 and (bracket < 0 or close < bracket):
+        cut = cut[close + 1 :]  # the first key's name was cut in two
+    return "..." + cut
 
 
 class _Frame(urwid.WidgetWrap):  # type: ignore[misc]
