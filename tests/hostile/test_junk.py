@@ -422,35 +422,46 @@ def test_a_flood_from_one_address_does_not_lock_out_the_friend(world: support.Wo
 
 # -- strangers cannot lock the helper out (issue 8, weakness 6) ---------------------------
 
-JUNK_SOURCES = ("127.0.0.21", "127.0.0.22", "127.0.0.23")
+JUNK_SOURCES = ("127.0.0.21", "127.0.0.22", "127.0.0.23")  # complete the machine part
+NOISE_SOURCE = "127.0.0.24"  # never gets as far as the words: never ignored
 JUNK_KINDS = ("abort", "drop-after-code", "garbage", "stop", "drop-after-hello2",
-              "garbage-after-code", "drop")
+              "garbage-after-code", "drop", "bad-reveal")
+REACH_THE_WORDS = ("abort", "drop-after-code", "stop", "garbage-after-code")
 LEFT_EARLY = r"left before you answered|Your friend's screen said STOP"
 STILL_WAITING = "Still waiting for your friend."
 
 
-def junk_handshake(port: int, source: str, kind: str) -> bool:
-    """One stranger's connection; True when the helper showed its person the words (the
-    stranger then received REVEAL2, the only way to learn the helper's code)."""
+def junk_handshake(port: int, source: str, kind: str) -> str:
+    """One stranger's connection. Returns how far it got: 'shown' when the helper showed
+    its person the words (the stranger then received REVEAL2, the only way to learn the
+    helper's code), 'answered' when the helper took part in the handshake, 'ignored' when
+    it was closed unanswered, 'sent' otherwise."""
     try:
         caller = fakes.FakeCaller(port, source=source)
     except ConnectionRefusedError as exc:
         raise AssertionError("the helper stopped waiting: nothing listens any more") from exc
-    shown = False
+    status = "sent"
     with held([caller.sock]):
         try:
             if kind == "drop":
-                return False
+                return status
             if kind == "garbage":
                 caller.sock.sendall(os.urandom(40))
             else:
                 caller.hello()
+                status = "ignored"
                 if caller.read()["t"] != "HELLO2":
-                    return False  # turned away ('busy'): checked by the caller of this
+                    return "busy"  # turned away: checked by the caller of this
+                status = "answered"
                 if kind == "drop-after-hello2":
-                    return False
+                    return status
+                if kind == "bad-reveal":
+                    caller.reveal(nonce=os.urandom(32).hex())
+                    fakes.closed_by_peer(caller.sock, 5)
+                    return status
                 caller.reveal()
-                shown = caller.read()["t"] == "REVEAL2"
+                if caller.read()["t"] == "REVEAL2":
+                    status = "shown"
                 if kind == "abort":
                     caller.sock.sendall(fakes.frame({"t": "ABORT", "reason": "cancelled"}))
                 elif kind == "stop":  # a forged STOP: "the friend typed a wrong code"
@@ -458,11 +469,11 @@ def junk_handshake(port: int, source: str, kind: str) -> bool:
                 elif kind == "garbage-after-code":
                     caller.sock.sendall(b"\x00\x00\x00\x05hello")
                 else:
-                    return True  # closed by held(): dropped after the code
+                    return status  # closed by held(): dropped after the code
         except (OSError, EOFError):
-            return shown  # an ignored source is closed at once
+            return status  # an ignored source is closed at once
         fakes.closed_by_peer(caller.sock, 5)  # one after the other, not all at once
-    return shown
+    return status
 
 
 def interruptions(account: support.Account) -> int:
@@ -474,7 +485,7 @@ def interruptions(account: support.Account) -> int:
 def test_a_hundred_junk_handshakes_then_the_real_friend_at_the_first_try(
         world: support.World) -> None:
     """The issue's proof: 100 junk handshakes in a row (completing the machine part and
-    aborting, forging STOP, dropping, sending garbage) from three stranger computers; the
+    aborting, forging STOP, dropping, sending garbage) from four stranger computers; the
     real friend then connects and checks the code at the first try; nothing is locked."""
     log, env = log_env(world, "helper")
     account = world.account()
@@ -484,16 +495,25 @@ def test_a_hundred_junk_handshakes_then_the_real_friend_at_the_first_try(
                          extra_env=env)
     helper.expect("Waiting for your friend")
     started = time.monotonic()
-    shown = 0
+    outcomes: dict[str, int] = {}
     for i in range(100):
         kind = JUNK_KINDS[i % len(JUNK_KINDS)]
-        if junk_handshake(port, JUNK_SOURCES[i % len(JUNK_SOURCES)], kind):
-            shown += 1
+        source = JUNK_SOURCES[i % len(JUNK_SOURCES)] if kind in REACH_THE_WORDS \
+            else NOISE_SOURCE
+        status = junk_handshake(port, source, kind)
+        outcomes[status] = outcomes.get(status, 0) + 1
+        if status == "shown":
             helper.expect(support.CODE_LINE)
             helper.expect(LEFT_EARLY)
             helper.expect(re.escape(STILL_WAITING))
         assert helper.child.isalive(), f"junk {i} ({kind}) made the helper stop waiting"
     junk_seconds = time.monotonic() - started
+    shown = outcomes.get("shown", 0)
+    assert "busy" not in outcomes, "a stranger found the helper busy with another stranger"
+    # Junk that never gets as far as the words is answered every time, never ignored.
+    assert outcomes.get("answered", 0) == sum(
+        JUNK_KINDS[i % len(JUNK_KINDS)] in ("drop-after-hello2", "bad-reveal")
+        for i in range(100))
     # Each stranger saw the words at most LEFT_EARLY_PER_SOURCE times, then was ignored.
     assert shown == lockout.LEFT_EARLY_PER_SOURCE * len(JUNK_SOURCES), shown
     assert len(fakes.lines_matching(helper, support.CODE_LINE)) == shown
@@ -521,7 +541,7 @@ def test_a_hundred_junk_handshakes_then_the_real_friend_at_the_first_try(
     assert "busy with someone else" not in friend.output
     fakes.assert_no_crash(helper, friend)
     assert_log_clean(log)
-    print(f"100 junk handshakes in {junk_seconds:.1f} s; words shown {shown} times")
+    print(f"100 junk handshakes in {junk_seconds:.1f} s: {outcomes}")
 
 
 @pytest.mark.root
