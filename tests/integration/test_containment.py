@@ -535,3 +535,28 @@ def test_a_user_scope_and_what_was_handed_to_the_user_manager_end(
         assert took <= END_BUDGET, f"ending took {took:.2f} s"
         line = containment_line(friend_account)
         assert f"containment: user-scope at {folder}/" in line, line
+
+
+@pytest.mark.root
+@needs_cgroup2
+def test_without_cgroup_kill_a_frozen_cgroup_is_killed_member_by_member(
+        world: support.World) -> None:
+    """Kernels before 5.14 have no cgroup.kill: freeze (nothing forks meanwhile), kill
+    each member, thaw. Tried on a real cgroup with a forking program in it."""
+    assert MOUNT is not None
+    folder = MOUNT[0] / f"rh-test-{secrets.token_hex(3)}"
+    folder.mkdir()
+    try:
+        program = subprocess.Popen(
+            ["sh", "-c", f"echo $$ > {folder}/cgroup.procs; "
+             "while :; do sleep 990121 & sleep 0.01; done"], start_new_session=True)
+        wait_for(lambda: len(survivors("sleep 990121")) > 5, "the program forks")
+        assert contain._freeze_and_kill(folder)
+        program.wait(5)
+        wait_for(lambda: not contain.populated(folder), "the cgroup emptied", 2)
+        assert survivors("sleep 990121") == []
+    finally:
+        with contextlib.suppress(OSError):
+            (folder / "cgroup.kill").write_text("1")
+        wait_for(lambda: not contain.populated(folder), "the cgroup emptied", 2)
+        folder.rmdir()

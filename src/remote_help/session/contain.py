@@ -234,7 +234,9 @@ class Containment:
             return
         for _ in range(200):  # systemd-run moves itself into the scope before exec
             path = cgroup_of(pid)
-            if path is not None and path.endswith(".scope") and "remote-help-" in path:
+            if path is None:
+                break  # the shell is already gone
+            if path.endswith(".scope") and "remote-help-" in path:
                 self._found(self._mount[0] / path.lstrip("/"))
                 log.info("containment: %s at %s", self.plan.method, self.path)
                 return
@@ -264,7 +266,7 @@ class Containment:
         path = self.path
         if path is None:
             return False
-        if not self._kill(path):
+        if not await self._kill(path):
             log.warning("containment: could not end cgroup %s", path)
             return False
         emptied = await _emptied(path, reap)
@@ -274,7 +276,7 @@ class Containment:
             _remove_tree(path)
         return emptied
 
-    def _kill(self, path: Path) -> bool:
+    async def _kill(self, path: Path) -> bool:
         try:
             (path / "cgroup.kill").write_text("1")  # kernel 5.14 and later
             return True
@@ -282,19 +284,13 @@ class Containment:
             pass
         except OSError as exc:
             log.debug("cgroup.kill: %s", exc)
-            return self._systemctl_kill(path)
+            if self.plan.method not in (SCOPE, USER_SCOPE):
+                return False
+            # A scope whose folder we may not write: ask systemd to end it.
+            user = ["--user"] if self.plan.method == USER_SCOPE else []
+            await _systemctl(*user, "kill", "--signal=SIGKILL", "--", path.name)
+            return True
         return _freeze_and_kill(path)
-
-    def _systemctl_kill(self, path: Path) -> bool:
-        """A scope whose folder we may not write: ask systemd to end it."""
-        if self.plan.method not in (SCOPE, USER_SCOPE):
-            return False
-        user = ["--user"] if self.plan.method == USER_SCOPE else []
-        result = subprocess.run(
-            ["systemctl", *user, "kill", "--signal=SIGKILL", path.name],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            timeout=5, check=False)
-        return result.returncode == 0
 
 
 async def _emptied(path: Path, reap: Callable[[], None]) -> bool:
