@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from remote_help.plain.terminal import FRIEND_END_KEYS, HELPER_END_KEYS
 from remote_help.plain.terminal import EndKeys as PlainEndKeys
@@ -166,3 +170,30 @@ def test_line_mode_ends_on_xterms_default_forms(charset: str, form: bytes) -> No
     assert PlainEndKeys(FRIEND_END_KEYS, charset).feed(b"ls" + form + b"rm") == (b"ls", True)
     assert PlainEndKeys(HELPER_END_KEYS, charset).feed(form) == (b"", True)
     assert PlainEndKeys(HELPER_END_KEYS, charset).feed(b"\x1b[21~") == (b"", True)
+
+
+def _split(data: bytes, cuts: list[int]) -> list[bytes]:
+    points = sorted({min(c, len(data)) for c in cuts} | {0, len(data)})
+    return [data[a:b] for a, b in itertools.pairwise(points)]
+
+
+@given(st.text().filter(lambda t: "\x83" not in t and "\x1b" not in t),
+       st.lists(st.integers(0, 400), max_size=8))
+def test_any_text_passes_unchanged_however_it_is_split(text: str, cuts: list[int]) -> None:
+    data = text.encode()
+    keys = EndKeys()
+    passed = [keys.feed(piece) for piece in _split(data, cuts)]
+    assert b"".join(p for p, _ in passed) == data
+    assert not any(ended for _, ended in passed)
+
+
+@given(st.text().filter(lambda t: "\x83" not in t and "\x1b" not in t),
+       st.sampled_from(sorted(EVERY_FORM.values())), st.lists(st.integers(0, 400), max_size=8))
+def test_text_then_the_key_ends_however_it_is_split(text: str, form: bytes,
+                                                    cuts: list[int]) -> None:
+    data = text.encode()
+    keys = EndKeys()
+    passed = [keys.feed(piece) for piece in _split(data + form + b"rm -rf ~\r", cuts)]
+    shown = b"".join(p for p, _ in passed)
+    assert any(ended for _, ended in passed)
+    assert shown in (data, data + b"\x1b", data + b"\x1b[")  # Esc goes on at once

@@ -13,6 +13,7 @@ Shift may be held too (CSI 27;8;67~): terminals without these modes cannot tell 
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterator
 
 ESC = 0x1B
@@ -30,12 +31,15 @@ _SHIFT, _ALT, _CTRL, _CAPS_LOCK, _NUM_LOCK = 1, 2, 4, 64, 128
 _IGNORED = _SHIFT | _CAPS_LOCK | _NUM_LOCK  # still Ctrl+Alt+C with these; not with Super
 _KEY_CODES = (ord("c"), ord("C"), CTRL_C)  # the letter, shifted or locked, or its control
 _MAX_CSI = 40  # longer than any end key: such a sequence is passed on, never held
+# The bytes an end key can start with, by character set: everything between goes on as is.
+_STARTS = {UTF8: re.compile(rb"[\x1b\xc2\x83]"), EIGHT_BIT: re.compile(rb"[\x1b\x83]"),
+           NO_C1: re.compile(rb"\x1b")}
 
 
 def c1_form(encoding: str) -> str:
     """How Ctrl+Alt+C's 8-bit form can arrive in the terminal's ``encoding``."""
     name = encoding.lower().replace("-", "").replace("_", "")
-    if name in ("utf8", "utf8mb4"):
+    if name == "utf8":
         return UTF8
     try:
         pending = codecs.getincrementaldecoder(encoding)().decode(b"\x83", final=False)
@@ -89,6 +93,7 @@ class EndKeys:
         self._continuations = 0  # UTF-8 continuation bytes owed by a character passed on
 
     def feed(self, data: bytes) -> tuple[bytes, bool]:
+        """What goes on to the shell, and whether an end key came."""
         passed = bytearray()
         found = False
         for chunk, end in self._tokens(data):
@@ -99,6 +104,7 @@ class EndKeys:
         return bytes(passed), found
 
     def translate(self, data: bytes) -> bytes:
+        """``data`` with every end key as ESC Ctrl+C."""
         out = bytearray()
         for chunk, end in self._tokens(data):
             out += PLAIN_FORM if end else chunk
@@ -111,12 +117,27 @@ class EndKeys:
         self._sent = self._held = b""
         i = 0
         while i < len(buf):
+            quiet = self._quiet(buf, i)
+            if quiet > i:
+                yield buf[max(i, skip):quiet], False
+                i = quiet
+                continue
             step, end, unfinished = self._token(buf, i)
             if unfinished:
                 yield self._keep(buf[i:], max(0, skip - i)), False
                 return
             yield (b"", True) if end else (buf[max(i, skip):i + step], False)
             i += step
+
+    def _quiet(self, buf: bytes, i: int) -> int:
+        """Where the bytes from ``i`` on may next start an end key (a pasted page is not
+        looked at byte by byte). In UTF-8 the last three bytes before it are, to know
+        whether an 83 there is part of a character."""
+        if self._continuations:
+            return i
+        found = _STARTS[self.charset].search(buf, i)
+        start = found.start() if found else len(buf)
+        return max(i, start - 3) if self.charset == UTF8 else start
 
     def _keep(self, tail: bytes, already: int) -> bytes:
         """Keep the unfinished sequence that ends a read; return what goes on now."""
