@@ -519,6 +519,9 @@ def test_a_hundred_junk_handshakes_then_the_real_friend_at_the_first_try(
     assert len(fakes.lines_matching(helper, support.CODE_LINE)) == shown
     for source in JUNK_SOURCES:
         assert f"Connections from {source} are ignored from now on." in helper.output
+    # Those later ones were dropped without a word on either screen: a line in the log.
+    ignored = re.findall(r"ignored a connection from (127\.0\.0\.2[123])", log.read_text())
+    assert len(ignored) >= outcomes.get("ignored", 0) and set(ignored) <= set(JUNK_SOURCES)
 
     friend = world.start(world.account(), "friend", "127.0.0.1", "--port", str(port))
     friend.expect("Continue\\?")
