@@ -21,7 +21,9 @@ import pytest
 from remote_help import lockout
 from remote_help.proto.handshake import VERSION as VERSION_NOW
 from tests import support
+from tests.e2e.test_ui import launch
 from tests.hostile import fakes
+from tests.tui import Tmux
 
 LOOPBACK = r"127\.0\.0\.\d+"  # each test 'computer' has a loopback address of its own
 CONNECTED = rf"A computer at {LOOPBACK} connected\. Checking it\.\.\."
@@ -611,3 +613,39 @@ def test_the_helper_names_nobody_before_the_words_are_shown(world: support.World
     assert interruptions(helper.account) == 0
     cancel(helper)
     fakes.assert_no_crash(helper)
+
+
+@pytest.mark.root
+def test_the_full_screen_helper_waits_again_after_a_stranger_left(world: support.World) -> None:
+    """Full screen: a stranger's words, then the stranger leaves: back at step 4 with a
+    plain sentence, and the next caller's words are shown at step 5 as usual."""
+    port = support.free_port()
+    world.ports.append(port)
+    account = world.account()
+    with Tmux(width=80, height=24) as tmux:
+        helper = launch(tmux, world, account, "helper", "--port", str(port), "--bind",
+                        "127.0.0.1", term="xterm-256color", lang="C.UTF-8")
+        helper.wait_for("Step 1 of 7")
+        helper.send("c")
+        helper.wait_for("What your friend must know")
+        helper.send("Enter")
+        helper.wait_for("Waiting for your friend to connect")
+        for round_ in range(2):
+            stranger = fakes.FakeCaller(port, source="127.0.0.51")
+            with held([stranger.sock]):
+                stranger.hello()
+                assert stranger.read()["t"] == "HELLO2"
+                stranger.reveal()
+                assert stranger.read()["t"] == "REVEAL2"
+                helper.wait_for("Step 5 of 7")
+                helper.wait_for("Read these five words to your friend")
+                if round_ == 0:
+                    stranger.sock.sendall(fakes.frame({"t": "ABORT", "reason": "cancelled"}))
+                    helper.wait_for("Step 4 of 7")
+                    helper.wait_for(r"left before you answered")
+                    helper.wait_for(r"Still waiting for your friend\.")
+        helper.wait_for("Step 4 of 7")  # the second one dropped
+        helper.send("q")
+        helper.wait_for("EXITED 1")
+        helper.wait_for("MODES RESTORED")
+    assert interruptions(account) == 0
