@@ -42,7 +42,7 @@ EOF_SENTENCE = r"(The other computer closed the connection|The connection was br
 CLOSED = "The connection from 127.0.0.1 was closed: "
 FRIEND_STOP = "The words did not match, so nothing was shared."  # after "STOP"
 HELPER_TOLD_STOP = "Your friend's screen said STOP: the words did not match"
-LEFT_EARLY = "left before you answered, so those words do not count."
+LEFT_EARLY = "left before you answered: forget those words, nothing was shared."
 STILL_WAITING = "Still waiting for your {}."
 
 

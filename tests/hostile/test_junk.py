@@ -649,3 +649,27 @@ def test_the_full_screen_helper_waits_again_after_a_stranger_left(world: support
         helper.wait_for("EXITED 1")
         helper.wait_for("MODES RESTORED")
     assert interruptions(account) == 0
+
+
+@pytest.mark.root
+def test_many_strangers_end_the_wait_and_that_counts_once(world: support.World) -> None:
+    """A man in the middle with many addresses gets a bounded number of the helper's codes:
+    past LEFT_EARLY_PER_WAIT in one wait the helper stops waiting, and that is one
+    interrupted check (three such within 15 minutes pause checking)."""
+    account = world.account()
+    port = support.free_port()
+    world.ports.append(port)
+    helper = world.start(account, "helper", "--port", str(port), "--bind", "127.0.0.1")
+    helper.expect("Waiting for your friend")
+    sources = [f"127.0.0.{60 + i}" for i in range(lockout.LEFT_EARLY_PER_WAIT)]
+    for i, source in enumerate(sources):
+        assert junk_handshake(port, source, "abort") == "shown"
+        helper.expect(support.CODE_LINE)
+        if i < len(sources) - 1:
+            helper.expect(re.escape(STILL_WAITING))
+    helper.expect(re.escape("Several computers connected and left before you answered, so "
+                            "this computer stopped waiting."))
+    assert helper.wait_exit() != 0
+    assert fakes.refused(port)
+    assert interruptions(account) == 1
+    fakes.assert_no_crash(helper)

@@ -262,18 +262,24 @@ class Journey:
                 await self._check(role, me, pairing, checks, forgiving=True)
             except LeftEarly as exc:
                 self._pairing = None
-                barred = listener.reopen(pairing)
-                log.info("check with %s broke off before our person answered: %s",
-                         pairing.peer_address, exc)
-                if listener.left_early.exhausted:
-                    checks.record_interrupted()
-                    raise Failure(_TOO_MANY_LEFT[role]) from None
+                text = self._caller_left(role, listener, pairing, exc, checks)
                 told_stop = told_stop or _says_stop(exc.cause)
                 self.front.listening(role, port, spoken)
-                self.front.event(_left_early_text(role, pairing.peer_address, exc.cause,
-                                                  barred))
+                self.front.event(text)
                 continue
             return pairing
+
+    def _caller_left(self, role: str, listener: Listener, pairing: Pairing, exc: LeftEarly,
+                     checks: lockout.CheckLog) -> str:
+        """Count a caller that left early against its source; stop waiting past the
+        limit of one wait (that counts toward the lock). Returns what the person reads."""
+        barred = listener.reopen(pairing)
+        log.info("check with %s broke off before our person answered: %s",
+                 pairing.peer_address, exc)
+        if listener.left_early.exhausted:
+            checks.record_interrupted()
+            raise Failure(_TOO_MANY_LEFT[role]) from None
+        return _left_early_text(role, pairing.peer_address, exc.cause, barred)
 
     async def _next_caller(self, role: str, listener: Listener, deadline: float) -> Pairing:
         left = deadline - asyncio.get_running_loop().time()
@@ -408,8 +414,8 @@ def _left_early_text(role: str, who: str, cause: BaseException, barred: bool) ->
                 f"{who} says so). If your helper did, stop here, hang up and call your "
                 "helper back on a number you know.")
     else:
-        text = (f"The computer at {who} left before you answered, so those words do not "
-                "count.")
+        text = (f"The computer at {who} left before you answered: forget those words, "
+                "nothing was shared.")
     if barred:
         text += f" Connections from {who} are ignored from now on."
     return text + f" Still waiting for your {other}."
