@@ -37,7 +37,9 @@ CONTROLS = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\
                       r"|\x1b[()][0-9A-Za-z]"
                       r"|\x1b[=>78M]|[\x00-\x08\x0b-\x1f\x7f]")
 # The program runs in a wrapper that records how it ended, for the test to read.
-WRAPPER = '"$@"; echo "$?" > "$RH_STATUS"'
+# The wrapper outlives an interrupt (ESC Ctrl+C before the session), which the program still
+# gets: a signal the shell traps is back to its default in the programs it starts.
+WRAPPER = 'trap : INT; "$@"; echo "$?" > "$RH_STATUS"'
 METASENDSESCAPE = ("-xrm", "XTerm*metaSendsEscape: true")
 
 
@@ -219,3 +221,26 @@ def test_ctrl_alt_c_in_xterm_ends_the_session(world: support.World, mode: str, l
             term.key("q")  # the friend closes the ending screen
         assert term.exit_status() == 0
         assert helper.wait_exit() == 0
+
+
+@pytest.mark.parametrize(("lang", "xterm_args"), XTERMS.values(), ids=XTERMS.keys())
+@pytest.mark.parametrize("mode", ["line", "full-screen"])
+def test_ctrl_alt_c_in_xterm_stops_before_the_session(world: support.World, mode: str,
+                                                      lang: str,
+                                                      xterm_args: tuple[str, ...]) -> None:
+    """At the first question ("You can end it at any time by pressing Ctrl+Alt+C")."""
+    # A line-mode question is read when the line ends; CSI 99;7u ends in "u", a letter
+    # people type, so that form stops it only once Enter is pressed (docs/decisions.md).
+    keys = ["ctrl+alt+c"]
+    if mode == "line" and "XTerm*formatOtherKeys: 1" in xterm_args:
+        keys.append("Return")
+    args = ["friend", "127.0.0.1", "--port", str(support.free_port())]
+    with x_display() as display, \
+            xterm(display, world, world.account(), lang, xterm_args,
+                  *args, *(["--plain"] if mode == "line" else [])) as term:
+        term.wait_for("Only continue if YOU phoned someone you know.")
+        pressed = term.key(*keys)
+        assert term.exit_status() == 1
+        took = time.monotonic() - pressed
+        term.wait_for("Cancelled. Nothing was shared.", timeout=1)
+        assert took <= 1.0, f"Ctrl+Alt+C took {took:.2f} s to stop it"

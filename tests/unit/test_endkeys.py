@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import os
+import termios
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from remote_help.plain.frontend import LineInput
 from remote_help.plain.terminal import FRIEND_END_KEYS, HELPER_END_KEYS
 from remote_help.plain.terminal import EndKeys as PlainEndKeys
 from remote_help.term.keys import EIGHT_BIT, NO_C1, UTF8, EndKeys, c1_form
+from remote_help.wizard.controller import Cancelled
 
 # What terminals send for Ctrl+Alt+C (xterm's measured under Xvfb: see term/keys.py).
 EVERY_FORM = {
@@ -197,3 +202,30 @@ def test_text_then_the_key_ends_however_it_is_split(text: str, form: bytes,
     shown = b"".join(p for p, _ in passed)
     assert any(ended for _, ended in passed)
     assert shown in (data, data + b"\x1b", data + b"\x1b[")  # Esc goes on at once
+
+
+@pytest.mark.parametrize("form", [b"\xc2\x83", b"\x83"], ids=["utf8", "8bit"])
+def test_xterms_ctrl_alt_c_stops_a_line_mode_question_without_enter(form: bytes) -> None:
+    """Before the session the terminal is in line mode: 83 must end the line at once."""
+    master, slave = os.openpty()
+
+    async def answers() -> tuple[str, BaseException | None]:
+        lines = LineInput(slave)
+        os.write(master, b"yes\r")
+        first = await lines.readline()
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.1, os.write, master, b"n" + form)  # and no Enter
+        try:
+            await asyncio.wait_for(lines.readline(), 5)
+        except (Cancelled, TimeoutError) as exc:
+            return first, exc
+        return first, None
+
+    try:
+        first, stopped = asyncio.run(answers())
+        assert first == "yes"
+        assert isinstance(stopped, Cancelled)
+        assert termios.tcgetattr(slave)[6][termios.VEOL] == b"\0"  # as it was
+    finally:
+        os.close(master)
+        os.close(slave)

@@ -17,6 +17,7 @@ from remote_help.plain.terminal import (
     EndKeys,
     PlainView,
     RawMode,
+    end_key_ends_line,
 )
 from remote_help.proto import sas
 from remote_help.proto.session import Hello
@@ -32,10 +33,12 @@ class LineInput:
     def __init__(self, fd: int = 0) -> None:
         self.fd = fd
         self._buffer = bytearray()
+        self._end_keys = EndKeys(FRIEND_END_KEYS)  # Ctrl+Alt+C stops here too
 
     async def readline(self) -> str:
         while b"\n" not in self._buffer:
-            await self._readable()
+            with end_key_ends_line(self.fd):
+                await self._readable()
             try:
                 chunk = os.read(self.fd, 4096)
             except BlockingIOError:
@@ -43,6 +46,9 @@ class LineInput:
             except OSError:
                 chunk = b""
             if not chunk:
+                raise Cancelled
+            chunk, ended = self._end_keys.feed(chunk)
+            if ended:
                 raise Cancelled
             self._buffer += chunk.replace(b"\r", b"\n")
         line, _, rest = bytes(self._buffer).partition(b"\n")

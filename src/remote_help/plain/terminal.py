@@ -10,7 +10,7 @@ import select
 import termios
 import time
 import tty
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from remote_help.aio import FdWatch
@@ -56,6 +56,29 @@ class EndKeys(term_keys.EndKeys):
         """``charset``: how the 8-bit form arrives; by default from the locale."""
         super().__init__(charset=charset or term_keys.c1_form(terminal_encoding()),
                          f10="f10" in which)
+
+
+@contextlib.contextmanager
+def end_key_ends_line(fd: int) -> Iterator[None]:
+    """While a line is typed, Ctrl+Alt+C ends it at once, so it can stop the journey
+    without Enter: xterm's 8-bit form ends in 83 (C2 83 in UTF-8), modifyOtherKeys' in
+    "~" (no answer has one); ESC Ctrl+C interrupts by itself. CSI u ends in "u", a letter
+    people type: that form counts only once Enter is pressed."""
+    try:
+        saved = termios.tcgetattr(fd)
+        changed = [*saved[:6], list(saved[6])]
+        for index, end in ((termios.VEOL, term_keys.C1_CTRL_ALT_C), (termios.VEOL2, 0x7E)):
+            if changed[6][index] in (b"\0", 0):  # unless the person chose their own
+                changed[6][index] = bytes([end])
+        termios.tcsetattr(fd, termios.TCSANOW, changed)
+    except termios.error:  # not a terminal: lines as they come
+        yield
+        return
+    try:
+        yield
+    finally:
+        with contextlib.suppress(termios.error):
+            termios.tcsetattr(fd, termios.TCSANOW, saved)
 
 
 BACKLOG_LIMIT = 256 * 1024  # bytes waiting for a slow terminal before we stop taking more
