@@ -42,7 +42,7 @@ class Key:
         return WIZARD in self.where and screen not in (SESSION_FRIEND, SESSION_HELPER)
 
 
-CTRL_ALT_C = "meta ctrl c"
+CTRL_ALT_C = "meta ctrl c"  # every form terminals send arrives as this (ui/keyboard.py)
 
 KEYS: tuple[Key, ...] = (
     Key("stop", (CTRL_ALT_C,), "Ctrl+Alt+C", "Stop at once; nothing more is shared",
