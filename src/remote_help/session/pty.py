@@ -283,7 +283,10 @@ class ShellPty:
     def _tree(self, shell: int) -> tuple[set[int], set[int]]:
         """Live processes to kill (the shell's tree and orphans that came to us), and
         every orphan child of ours, live or zombie, to reap."""
-        tree = descendants(shell) | {shell}
+        # Once asyncio collected the shell, its pid may be someone else's: its children
+        # came to us anyway, so they are among the orphans.
+        alive = self.process is not None and self.process.returncode is None
+        tree = descendants(shell) | {shell} if alive else set()
         orphans = self._orphans()
         for pid in set(orphans):
             tree |= descendants(pid)
