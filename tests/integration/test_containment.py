@@ -506,7 +506,8 @@ def user_systemctl(account: support.Account, *args: str) -> str:
 
 @pytest.mark.root
 @needs_cgroup2
-@pytest.mark.skipif(not SYSTEMD.exists(), reason="systemd is not installed")
+@pytest.mark.skipif(not SYSTEMD.exists() or not Path("/run/systemd").is_dir(),
+                    reason="systemd is not installed")
 def test_a_user_scope_and_what_was_handed_to_the_user_manager_end(
         world: support.World) -> None:
     """Where the friend's systemd user manager runs, the shell lives in a scope of its own;
