@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from remote_help.session.keylog import describe, has_controls
@@ -19,11 +19,13 @@ from remote_help.session.keylog import describe, has_controls
     (b"\x1b[200~rm -rf /\x1b[201~", "[paste:rm -rf /]"),
     (b"\xc3\xa9t\xc3\xa9", "été"),
     (b"\xe2\x80\xaeabc", "?abc"),  # a right-to-left override is not passed on
+    (b"\x1b\x00\x1b\x7f", "[Esc][Ctrl+@][Esc][Backspace]"),  # Esc before a control
 ])
 def test_keys_in_words(keys: bytes, words: str) -> None:
     assert describe(keys) == words
 
 
+@settings(max_examples=2000)
 @given(st.binary(max_size=200))
 def test_nothing_described_can_act_on_a_terminal(keys: bytes) -> None:
     words = describe(keys)

@@ -16,8 +16,10 @@ _NAMED = {
     "\x1b[5~": "[Page Up]", "\x1b[6~": "[Page Down]", "\x1b[200~": "[paste:",
     "\x1b[201~": "]",
 }
-# One key: a CSI or SS3 sequence, ESC and one character, or one character.
-_KEY = re.compile(r"\x1b\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]|\x1bO.|\x1b.|.", re.DOTALL)
+# One key: a CSI or SS3 sequence, ESC and one printable character (Alt+key), or one
+# character (ESC before a control is the Esc key, then that control).
+_KEY = re.compile(r"\x1b\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]|\x1bO[\x20-\x7e]"
+                  r"|\x1b[^\x00-\x1f\x7f]|.", re.DOTALL)
 # Characters a screen must never receive from the helper as they are: other controls,
 # C1, and invisible formatting (bidi overrides, zero-width, separators).
 _INVISIBLE = re.compile("[\x80-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e"
