@@ -287,8 +287,21 @@ def test_nan_and_infinity_are_rejected(body: bytes) -> None:
 
 def test_decode_body_accepts_ordinary_objects() -> None:
     value: dict[str, Any] = {"t": "HELLO", "v": 1, "x": [True, None, 1.5, "é"]}
-    assert frames.decode_body(json.dumps(value).encode()) == value
-    assert frames.decode_body(b' { "a" : 1 } ') == {"a": 1}
+    assert frames.decode_body(frames.canonical(value)) == value
+
+
+@pytest.mark.parametrize("body", [
+    b' {"a":1}', b'{"a": 1}', b'{"a":1} ', b'{"a":1}\n',  # spaces
+    b'{"b":1,"a":2}',  # key order
+    b'{"a":1,"a":1}', b'{"a":2,"a":1}',  # repeated keys
+    b'{"\\u0061":1}', b'{"a":"\\u00E9"}', b'{"a":"\xc3\xa9"}',  # other escapes, raw UTF-8
+    b'{"a":1e0}', b'{"a":1.50}', b'{"a":01}', b'{"a":-0}',  # other numbers
+])
+def test_only_the_one_spelling_of_a_body_is_accepted(body: bytes) -> None:
+    """The words come from the frames' bytes: a man in the middle who could respell a
+    message could try spellings until both people's words agree (found by a review)."""
+    with pytest.raises(ProtocolError, match="not written as agreed|not readable"):
+        frames.decode_body(body)
 
 
 def test_every_error_is_a_protocol_error_with_a_plain_sentence() -> None:

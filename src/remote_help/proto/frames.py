@@ -17,9 +17,14 @@ MAX_FRAME = 4096
 MAX_FRAMES = 8
 
 
+def canonical(message: dict[str, Any]) -> bytes:
+    """The one spelling of a body: compact, ASCII only, keys sorted."""
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=True, sort_keys=True).encode()
+
+
 def encode(message: dict[str, Any]) -> bytes:
     """One frame: the header and the compact JSON body."""
-    body = json.dumps(message, separators=(",", ":"), ensure_ascii=True, sort_keys=True).encode()
+    body = canonical(message)
     if len(body) > MAX_FRAME:
         raise ValueError(f"frame of {len(body)} bytes exceeds {MAX_FRAME}")
     return HEADER.pack(len(body)) + body
@@ -33,6 +38,11 @@ def decode_body(body: bytes) -> dict[str, Any]:
         raise ProtocolError("The other computer sent a message that is not readable.") from exc
     if not isinstance(value, dict):
         raise ProtocolError("The other computer sent a message of the wrong shape.")
+    # The words are made from the bytes of the frames. If one message could be spelled in
+    # many ways (spaces, key order, escapes, repeated keys), a man in the middle could try
+    # spellings until both people's words agree; so only the one spelling is accepted.
+    if canonical(value) != body:
+        raise ProtocolError("The other computer sent a message that is not written as agreed.")
     return value
 
 
