@@ -134,13 +134,13 @@ def test_ending_right_after_the_keys_leaves_nothing_unseen(world: support.World)
 @pytest.mark.root
 def test_keys_faster_than_the_friends_terminal_can_draw(world: support.World) -> None:
     """The friend's own terminal falls behind (here: nobody reads it for 4 s) while the
-    helper floods, interrupts, runs a command and interrupts again: the helper's keys
-    wait for the friend's screen, and the friend sees the command."""
+    helper floods, interrupts and runs a command: the helper's keys wait for the friend's
+    screen (they are not lost), and the friend sees the command and what it printed."""
     proof = mark(world)
     command = f"touch {proof}; echo FAST-$((6*7))"
     steps = [["sleep", 1], ["keys", "head -c 3000000 /dev/zero | tr '\\0' y; sleep 1000\r"],
-             ["sleep", 0.2], ["keys", "\x03"], ["keys", command + "\r"], ["sleep", 0.1],
-             ["keys", "\x03"], ["sleep", 8], ["end", None]]
+             ["sleep", 0.2], ["keys", "\x03"], ["keys", command + "\r"], ["sleep", 8],
+             ["end", None]]
     helper, friend = hostile_session(world, steps)
     time.sleep(4)  # the friend's terminal is not read: its program must not read the shell
     finish(helper, friend)
@@ -245,3 +245,20 @@ def test_keys_sent_before_the_shell_starts_wait_for_it(world: support.World) -> 
     helper, friend = hostile_session(world, steps)
     read_until(friend, "EARLY-42\r\n", timeout=20)
     finish(helper, friend)
+
+
+@pytest.mark.root
+def test_a_storm_of_interrupt_keys_does_not_hold_up_the_end(world: support.World) -> None:
+    """64 KiB of Ctrl+C in one message: each is written alone after reading the pty, a
+    few at a time, so the friend's Ctrl+Alt+C still ends it within a second."""
+    steps = [["sleep", 1], ["keys", "\x03" * 65536], ["sleep", 60]]
+    helper, friend = hostile_session(world, steps)
+    time.sleep(2)
+    started = time.monotonic()
+    friend.send("\x1b\x03")  # Ctrl+Alt+C
+    read_until(friend, support.ENDED_BY_FRIEND, timeout=30)
+    elapsed = time.monotonic() - started
+    assert elapsed <= 1.0, f"Ctrl+Alt+C took {elapsed:.2f} s"
+    assert friend.wait_exit() == 0
+    helper.child.expect(pexpect.EOF, timeout=30, searchwindowsize=WINDOW)
+    helper.child.close()

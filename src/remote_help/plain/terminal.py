@@ -154,7 +154,8 @@ class PlainView:
     def _show_typed(self) -> None:
         self._typed_timer = None
         if self._typed:
-            self._say(f"\r\n[remote-help] Your helper typed: {self._typed}\r\n")
+            # In the terminal's own colours, whatever colours the shell left set.
+            self._say(f"\x1b[0m\r\n[remote-help] Your helper typed: {self._typed}\r\n")
             self._typed = ""
 
     def size(self) -> tuple[int, int]:
@@ -179,11 +180,15 @@ class PlainView:
         self._write(self._text_filter.feed(data))
 
     def _write(self, data: bytes) -> None:
-        self._backlog += data
-        self._flush()
-
-    def _flush(self) -> None:
         was_busy = self.busy
+        self._backlog += data
+        self._flush(was_busy)
+
+    def _flush(self, was_busy: bool | None = None) -> None:
+        """Write what the terminal takes now; ``on_drained`` only when it was busy before
+        the bytes that were just added (never from inside a ``show``)."""
+        if was_busy is None:
+            was_busy = self.busy
         while self._backlog:
             try:
                 written = os.write(self.fd, self._backlog[:65536])

@@ -13,8 +13,10 @@ import errno
 import fcntl
 import logging
 import os
+import select
 import struct
 import termios
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -29,6 +31,9 @@ log = logging.getLogger(__name__)
 HELLO_DEADLINE = 30.0
 READ_CHUNK = 64 * 1024
 MAX_HELD_KEYS = 64 * 1024  # the helper's keys waiting before its stream is paused
+WRITES_PER_TURN = 64  # writes into the pty before keys and output get their turn again
+END_DRAIN_TIME = 0.5  # seconds, at most, to read what the ended shell left on the pty
+END_DRAIN_BYTES = 8 * 1024 * 1024
 
 
 class View(Protocol):
@@ -172,6 +177,7 @@ class FriendSession(_Session):
         self._writing = FdWatch("write", self._flush_pty)
         self._live = False  # the shell runs and its output may be read
         self._helper_behind = False  # the helper's copy of the output is being dropped
+        self._flushing = False
 
     async def run(self, rfd: int, wfd: int, *, lead: bool) -> Ending:
         try:
@@ -196,7 +202,7 @@ class FriendSession(_Session):
             self._live = False
             self._set_reading(False)
             self._set_writing(False)
-            await self.pty.terminate(self._drain)
+            await self.pty.terminate(self._drain_to_the_end)
             self.channel.close()
 
     def _stop_now(self) -> None:
@@ -210,7 +216,7 @@ class FriendSession(_Session):
         self._held = 0
 
     async def _after_end(self) -> None:
-        await self.pty.terminate(self._drain)
+        await self.pty.terminate(self._drain_to_the_end)
 
     def _goodbye_patience(self) -> float:
         if self._helper_behind or not self.channel.writable:
@@ -261,45 +267,64 @@ class FriendSession(_Session):
         self._flush_pty()
 
     def _flush_pty(self) -> None:
-        master = self.pty.master
-        while self._to_pty and master >= 0 and self._live:
+        if self._flushing:
+            return  # called again from inside (the view drained while we read): the outer
+            # loop carries on with the queue as it is now
+        self._flushing = True
+        typed = bytearray()  # the helper's keys written now, shown to the friend once
+        echo = True
+        try:
+            echo = self._write_keys(typed)
+        finally:
+            self._flushing = False
+        if typed:
+            self._show_typed(bytes(typed), echo)
+        if self._held <= MAX_HELD_KEYS // 2:
+            self.channel.resume_reading()
+
+    def _write_keys(self, typed: bytearray) -> bool:
+        """Write queued keys into the pty, at most WRITES_PER_TURN writes (the rest on the
+        next turn of the loop, so keys are handled in between); the helper's keys only
+        while the friend's view keeps up, each interrupt key alone and after the pty was
+        read. Returns whether the terminal echoed the helper's keys itself."""
+        echo = True
+        for _ in range(WRITES_PER_TURN):
+            master = self.pty.master
+            if not self._to_pty or master < 0 or not self._live:
+                self._set_writing(False)
+                return echo
             helper, keys = self._to_pty[0]
             if helper:
                 if self.view.busy:
-                    break  # the friend's screen is behind: the helper's keys wait for it
+                    self._set_writing(False)  # the friend's screen is behind: keys wait
+                    return echo
                 self._drain()  # what the shell printed so far, before the helper's key lands
-                master = self.pty.master
-                if master < 0 or not self._live:
-                    break  # the shell ended meanwhile (its keys were dropped with it)
-                size = _up_to_interrupt(master, keys)
+                if not self._live or not self._to_pty or self._to_pty[0][1] is not keys:
+                    continue  # the shell ended, or the queue changed while we read
+                size, echo = _next_helper_write(master, keys)
             else:
                 size = min(len(keys), 4096)
             try:
                 written = os.write(master, keys[:size])
             except BlockingIOError:
-                break
+                self._set_writing(True)
+                return echo
             except OSError:
                 self._to_pty.clear()
                 self._held = 0
-                break
+                continue
             if helper:
                 self._held -= written
-                self._show_typed(master, bytes(keys[:written]))
+                typed += keys[:written]
             del keys[:written]
             if not keys:
                 self._to_pty.pop(0)
-        if self._held <= MAX_HELD_KEYS // 2:
-            self.channel.resume_reading()
-        blocked = bool(self._to_pty) and not (self._to_pty[0][0] and self.view.busy)
-        self._set_writing(blocked)
+        self._set_writing(True)  # more next turn
+        return echo
 
-    def _show_typed(self, master: int, keys: bytes) -> None:
+    def _show_typed(self, keys: bytes, echo: bool) -> None:
         """Every key the helper sends is visible to the friend: while the shell does not
         echo (a password prompt, or ``stty -echo``), and for every control key."""
-        try:
-            echo = bool(termios.tcgetattr(master)[3] & termios.ECHO)
-        except termios.error:
-            echo = False
         if not echo or keylog.has_controls(keys):
             self.view.helper_typed(keylog.describe(keys), echo=echo)
 
@@ -330,7 +355,9 @@ class FriendSession(_Session):
             self._update_reading()
 
     def _drain(self) -> None:
-        """Read what the pty holds now (and not what the shell goes on printing meanwhile)."""
+        """Read what the pty holds now, not what the shell goes on printing meanwhile:
+        what it counts as waiting, and a little more (the kernel counts only part of what
+        is on its way), until nothing is there."""
         master = self.pty.master
         if master < 0:
             return
@@ -338,8 +365,13 @@ class FriendSession(_Session):
             waiting = struct.unpack("i", fcntl.ioctl(master, termios.FIONREAD, b"\0" * 4))[0]
         except OSError:
             return
-        while waiting > 0 and self._read_once(min(waiting, READ_CHUNK)):
-            waiting -= READ_CHUNK
+        budget = waiting + READ_CHUNK
+        while budget > 0 and self._read_once(READ_CHUNK):
+            budget -= READ_CHUNK
+
+    def _drain_to_the_end(self) -> None:
+        """After the shell's processes were ended: everything they left in the pty."""
+        read_to_the_end(self.pty.master, self.view.show)
 
     def _read_once(self, size: int) -> bool:
         """One read of the shell's output: shown to the friend, streamed to the helper.
@@ -374,6 +406,31 @@ class FriendSession(_Session):
         self.channel.send(sp.TermOut(data))
 
 
+def read_to_the_end(master: int, show: Callable[[bytes], None]) -> int:
+    """Read the pty until it says no process holds it any more (or nothing comes for a
+    moment), bounded in time and bytes in case one outlived the end; return the bytes."""
+    deadline = time.monotonic() + END_DRAIN_TIME
+    taken = 0
+    while master >= 0 and taken < END_DRAIN_BYTES and time.monotonic() < deadline:
+        try:
+            ready, _, _ = select.select([master], [], [], 0.05)
+        except (OSError, ValueError):
+            break
+        if not ready:
+            break  # quiet for a while: all that was written has been read
+        try:
+            data = os.read(master, READ_CHUNK)
+        except BlockingIOError:
+            continue
+        except OSError:
+            break  # EIO: no process holds the terminal any more
+        if not data:
+            break
+        taken += len(data)
+        show(data)
+    return taken
+
+
 def keep_output_on_interrupt(master: int) -> None:
     """NOFLSH: an interrupt (Ctrl+C) no longer makes the terminal discard output the
     friend's side has not read yet. Belt and braces: the pty is also read before any of
@@ -384,20 +441,29 @@ def keep_output_on_interrupt(master: int) -> None:
         termios.tcsetattr(master, termios.TCSANOW, attrs)
 
 
-def _up_to_interrupt(master: int, keys: bytearray) -> int:
-    """How many of ``keys`` to write before reading the pty again: up to and including
-    the first key that makes the terminal send a signal (which may discard output)."""
+def _next_helper_write(master: int, keys: bytearray) -> tuple[int, bool]:
+    """How many of the helper's ``keys`` to write now, and whether the terminal echoes.
+
+    An interrupt key (Ctrl+C, Ctrl+\\, Ctrl+Z: they may make the terminal discard output)
+    is written alone, after the keys before it, and the pty is read before each write. The
+    pty's NOFLSH is set again if something (``stty sane``, ``reset``) cleared it."""
     try:
         attrs = termios.tcgetattr(master)
     except termios.error:
-        return len(keys)
+        return min(len(keys), 4096), False
+    echo = bool(attrs[3] & termios.ECHO)
     if not attrs[3] & termios.ISIG:
-        return min(len(keys), 4096)
+        return min(len(keys), 4096), echo
+    if not attrs[3] & termios.NOFLSH:
+        keep_output_on_interrupt(master)
     specials = attrs[6]
     stops = [keys.find(specials[i]) for i in (termios.VINTR, termios.VQUIT, termios.VSUSP)
              if isinstance(specials[i], bytes) and specials[i] != b"\0"]
     found = [i for i in stops if i >= 0]
-    return min(found) + 1 if found else min(len(keys), 4096)
+    if not found:
+        return min(len(keys), 4096), echo
+    first = min(found)
+    return (first if first > 0 else 1), echo
 
 
 class HelperSession(_Session):

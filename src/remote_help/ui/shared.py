@@ -111,12 +111,12 @@ class SharedTerminal(StepScreen):
         if self._typed_timer is not None:
             self._typed_timer.cancel()
         self._typed_timer = asyncio.get_running_loop().call_later(TYPED_SHOWN, self._typed_gone)
-        self._status_text()
+        self._status_text(layout=False)
 
     def _typed_gone(self) -> None:
         self._typed_timer = None
         self._helper_keys = ""
-        self._status_text()
+        self._status_text(layout=False)
 
     def connected(self, peer: Hello) -> None:
         who = f"{self._peer_user} at {self._peer_address}"
@@ -157,7 +157,8 @@ class SharedTerminal(StepScreen):
         self._who = f"{user} at {address}"
         self._status_text()
 
-    def _status_text(self) -> None:
+    def _status_text(self, *, layout: bool = True) -> None:
+        """The status lines' words; ``layout``: the warning line may have come or gone."""
         end = keys.said(self.context, "end")
         if self.role == "friend" and self._helper_keys:
             text = f" To end help, press {end}.  Your helper typed: "
@@ -168,7 +169,8 @@ class SharedTerminal(StepScreen):
             text = f" {end} ends the session.   Your friend: {self._who}"
         self._status.set_text(text)
         self._warn.set_text(f" {self._warning}" if self._warning else "")
-        self._layout()
+        if layout:
+            self._layout()
         self._redraw()
 
     def _layout(self) -> None:
