@@ -44,6 +44,11 @@ def test_a_command_behind_a_flood_and_two_interrupts_is_on_the_friends_screen(
     # The status line (which the shell cannot reach) showed the helper's keys too.
     friend.wait_for(r"Your helper typed: .*\[Ctrl\+C\]", timeout=5)
     friend.wait_for("Your helper ended the session", timeout=30)
+    # What happened just before the end stays in view: what the helper typed, and the
+    # shared terminal's last rows.
+    friend.wait_for("The last things your helper typed:")
+    friend.wait_for(re.escape(f"[Ctrl+C]{command}[Enter]"))
+    friend.wait_for(re.compile(r"The shared terminal when help ended:(.|\n)*HIDDEN-42"))
     assert proof.exists()
     friend.send("q")
     helper.send("q")

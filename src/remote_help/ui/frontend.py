@@ -47,6 +47,7 @@ class UrwidFrontEnd:
         self._wait_screen: Wait | None = None
         self._result: Result | None = None
         self.stopped_at_check = False  # the friend's screen said STOP
+        self._last_words: tuple[list[str], list[str]] = ([], [])  # for the end page
 
     def _fire(self, event: Event) -> None:
         if self.stage.flow.can(event):
@@ -150,11 +151,14 @@ class UrwidFrontEnd:
         try:
             return await session.run(tunnel.rfd, tunnel.wfd, lead=tunnel.lead)
         finally:
+            self._last_words = shared.last_words()
             shared.close()
 
     def ended(self, role: str, text: str) -> None:
         self._fire(Event.ENDED)
-        self.stage.show(Ended(text))
+        rows, typed = self._last_words
+        self._last_words = ([], [])
+        self.stage.show(Ended(text, rows, typed if role == "friend" else []))
 
 
 def _resolver(future: asyncio.Future[T]) -> Callable[[T], None]:

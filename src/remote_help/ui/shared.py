@@ -23,6 +23,9 @@ FEED_SLICE = 64 * 1024  # bytes parsed at a time
 FEED_BUDGET = 0.02  # seconds of parsing per frame before keys get their turn again
 PENDING_LIMIT = 256 * 1024  # bytes waiting to be parsed before the shell is paused
 TYPED_SHOWN = 10.0  # seconds the helper's last keys stay on the friend's status line
+TYPED_KEPT = 4000  # characters of the helper's keys kept for the "Help has ended" page
+LAST_ROWS = 6  # rows of the shared terminal shown on the "Help has ended" page
+LAST_TYPED = 4  # lines the helper typed, shown there too
 
 
 class _Sized(urwid.WidgetWrap):  # type: ignore[misc]
@@ -58,6 +61,7 @@ class SharedTerminal(StepScreen):
         self._peer_user = self._peer_address = ""
         self._warning = ""
         self._helper_keys = ""  # the helper's last keys, in words (the friend's side)
+        self._typed_log = ""  # all of them (the last TYPED_KEPT characters), for the end
         self._typed_timer: asyncio.TimerHandle | None = None
         self._status = urwid.Text("", wrap="clip")
         self._warn = urwid.Text("", wrap="clip")
@@ -108,6 +112,7 @@ class SharedTerminal(StepScreen):
         """The helper's keys, on the friend's status line (the line the shell cannot
         reach), kept for a few seconds after the last one."""
         self._helper_keys = (self._helper_keys + text)[-200:]
+        self._typed_log = (self._typed_log + text)[-TYPED_KEPT:]
         if self._typed_timer is not None:
             self._typed_timer.cancel()
         self._typed_timer = asyncio.get_running_loop().call_later(TYPED_SHOWN, self._typed_gone)
@@ -227,6 +232,20 @@ class SharedTerminal(StepScreen):
             self._schedule()
         if was_busy and not self.busy:
             self.on_drained()
+
+    def last_words(self) -> tuple[list[str], list[str]]:
+        """For the "Help has ended" page: the shared terminal's last rows with text, once
+        everything the shell printed is on it (the end reads the pty to the last byte),
+        and the lines the helper typed (the friend's side; as words, never the friend's)."""
+        if self._pending:
+            self.screen.feed(bytes(self._pending))
+            self._pending.clear()
+        rows = self.screen.text_lines()
+        while rows and not rows[-1]:
+            rows.pop()
+        typed = [line for line in self._typed_log.replace("[Enter]", "[Enter]\n").split("\n")
+                 if line][-LAST_TYPED:]
+        return rows[-LAST_ROWS:], typed
 
     def close(self) -> None:
         for timer in (self._tick, self._typed_timer):

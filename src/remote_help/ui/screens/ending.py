@@ -15,10 +15,20 @@ class Ended(StepScreen):
     context = keys.ENDED
     title = "Help has ended"
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, rows: list[str] | None = None,
+                 typed: list[str] | None = None) -> None:
+        """``rows``: the shared terminal's last rows; ``typed``: the helper's last typed
+        lines (the friend's side), so what happened just before the end is seen too."""
         super().__init__()
         self.text = text
-        self.widget = page([text, "", ["Press ", ("key", "Q"), " to close remote-help."]])
+        lines: list[Any] = [text, "", ["Press ", ("key", "Q"), " to close remote-help."]]
+        if typed:
+            lines += ["", "The last things your helper typed:",
+                      *[f"  {line}" for line in typed]]
+        if rows:
+            lines += ["", "The shared terminal when help ended:",
+                      *[f"  {row}" for row in rows]]
+        self.widget = page(lines)
 
     def hints(self) -> list[str]:
         return ["close"]
