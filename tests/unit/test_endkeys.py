@@ -229,3 +229,16 @@ def test_xterms_ctrl_alt_c_stops_a_line_mode_question_without_enter(form: bytes)
     finally:
         os.close(master)
         os.close(slave)
+
+
+def test_esc_then_ctrl_c_a_moment_later_is_two_keys() -> None:
+    """Found by review: a friend who presses Esc, then Ctrl+C to stop something, did not
+    mean Ctrl+Alt+C."""
+    now = [100.0]
+    keys = EndKeys(clock=lambda: now[0])
+    assert keys.feed(b"\x1b") == (b"\x1b", False)
+    now[0] += 1.0
+    assert keys.feed(b"\x03") == (b"\x03", False)
+    assert keys.feed(b"\x1b") == (b"\x1b", False)
+    now[0] += 0.01  # the same key press, split across two reads
+    assert keys.feed(b"\x03") == (b"", True)

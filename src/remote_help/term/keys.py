@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 ESC = 0x1B
 CTRL_C = 0x03
@@ -72,6 +73,11 @@ def csi_is_end_key(params: bytes, final: int, *, f10: bool) -> bool:
     return f10 and final == ord("~") and fields == [b"21"]
 
 
+# One key press split across two reads arrives within this many seconds; an Esc pressed
+# before a later Ctrl+C is two keys, not Ctrl+Alt+C.
+SPLIT_WINDOW = 0.05
+
+
 class EndKeys:
     """Finds the end keys in the bytes a person types, read by read.
 
@@ -84,10 +90,13 @@ class EndKeys:
     held until the next read, since they mean nothing to anyone until they are complete.
     """
 
-    def __init__(self, *, charset: str = UTF8, f10: bool = False) -> None:
+    def __init__(self, *, charset: str = UTF8, f10: bool = False,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.charset = charset
         self.f10 = f10
         self.ended = False
+        self._clock = clock
+        self._sent_at = 0.0
         self._sent = b""  # the start of an unfinished sequence that has already gone on
         self._held = b""  # the rest of it, not passed yet
         self._continuations = 0  # UTF-8 continuation bytes owed by a character passed on
@@ -112,6 +121,8 @@ class EndKeys:
 
     def _tokens(self, data: bytes) -> Iterator[tuple[bytes, bool]]:
         """(bytes to pass, False) and (b"", True) for each end key, in order."""
+        if self._sent and self._clock() - self._sent_at > SPLIT_WINDOW:
+            self._sent = b""  # Esc pressed a while ago, not half of Ctrl+Alt+C
         buf = self._sent + self._held + data
         skip = len(self._sent)  # those bytes went on already: never twice
         self._sent = self._held = b""
@@ -142,7 +153,7 @@ class EndKeys:
     def _keep(self, tail: bytes, already: int) -> bytes:
         """Keep the unfinished sequence that ends a read; return what goes on now."""
         if tail in (b"\x1b", b"\x1b["):  # Esc, Alt+[: a person is waiting for these
-            self._sent = tail
+            self._sent, self._sent_at = tail, self._clock()
             return tail[already:]
         self._sent, self._held = tail[:already], tail[already:]
         return b""
