@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
 import os
 import re
 import select
@@ -43,7 +42,8 @@ def raw_frame(body: bytes) -> bytes:
 
 
 def frame(message: dict[str, Any]) -> bytes:
-    return raw_frame(json.dumps(message, separators=(",", ":")).encode())
+    """A frame spelled as the program spells frames (the only spelling it accepts)."""
+    return raw_frame(frames.canonical(message))
 
 
 def commit_hex(pk: str, user: str, has_sshd: bool, role: str, nonce: bytes, *,

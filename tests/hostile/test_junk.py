@@ -652,10 +652,10 @@ def test_the_full_screen_helper_waits_again_after_a_stranger_left(world: support
 
 
 @pytest.mark.root
-def test_many_strangers_end_the_wait_and_that_counts_once(world: support.World) -> None:
+def test_many_strangers_end_the_wait_without_locking(world: support.World) -> None:
     """A man in the middle with many addresses gets a bounded number of the helper's codes:
-    past LEFT_EARLY_PER_WAIT in one wait the helper stops waiting, and that is one
-    interrupted check (three such within 15 minutes pause checking)."""
+    past LEFT_EARLY_PER_WAIT in one wait the helper stops waiting; that does not count
+    toward the lock (a stranger could lock the helper out with a few addresses)."""
     account = world.account()
     port = support.free_port()
     world.ports.append(port)
@@ -671,5 +671,5 @@ def test_many_strangers_end_the_wait_and_that_counts_once(world: support.World) 
                             "this computer stopped waiting."))
     assert helper.wait_exit() != 0
     assert fakes.refused(port)
-    assert interruptions(account) == 1
+    assert interruptions(account) == 0
     fakes.assert_no_crash(helper)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import struct
 from collections.abc import Callable
@@ -300,7 +299,7 @@ def test_decode_body_accepts_ordinary_objects() -> None:
 def test_only_the_one_spelling_of_a_body_is_accepted(body: bytes) -> None:
     """The words come from the frames' bytes: a man in the middle who could respell a
     message could try spellings until both people's words agree (found by a review)."""
-    with pytest.raises(ProtocolError, match="not written as agreed|not readable"):
+    with pytest.raises(ProtocolError, match=r"not written as agreed|not readable"):
         frames.decode_body(body)
 
 

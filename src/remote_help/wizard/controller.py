@@ -272,12 +272,16 @@ class Journey:
     def _caller_left(self, role: str, listener: Listener, pairing: Pairing, exc: LeftEarly,
                      checks: lockout.CheckLog) -> str:
         """Count a caller that left early against its source; stop waiting past the
-        limit of one wait (that counts toward the lock). Returns what the person reads."""
+        limit of one wait. Returns what the person reads.
+
+        Ending the wait does not count toward the lock: that would let a stranger with a few
+        addresses lock the helper out, and it adds nothing against a man in the middle,
+        whose every batch of codes needs a fresh connection from the real caller, whose
+        side counts each one."""
         barred = listener.reopen(pairing)
         log.info("check with %s broke off before our person answered: %s",
                  pairing.peer_address, exc)
         if listener.left_early.exhausted:
-            checks.record_interrupted()
             raise Failure(_TOO_MANY_LEFT[role]) from None
         return _left_early_text(role, pairing.peer_address, exc.cause, barred)
 
