@@ -136,7 +136,9 @@ def test_ending_right_after_the_keys_leaves_nothing_unseen(world: support.World)
 
 
 @pytest.mark.root
-def test_keys_faster_than_the_friends_terminal_can_draw(world: support.World) -> None:
+@pytest.mark.parametrize(("server", "reverse"), ORIENTATIONS)
+def test_keys_faster_than_the_friends_terminal_can_draw(world: support.World, server: str,
+                                                        reverse: bool) -> None:
     """The friend's own terminal falls behind (here: nobody reads it for 4 s) while the
     helper floods, interrupts and runs a command: the helper's keys wait for the friend's
     screen (they are not lost), and the friend sees the command and what it printed."""
@@ -145,7 +147,7 @@ def test_keys_faster_than_the_friends_terminal_can_draw(world: support.World) ->
     steps = [["sleep", 1], ["keys", "head -c 3000000 /dev/zero | tr '\\0' y; sleep 1000\r"],
              ["sleep", 0.2], ["keys", "\x03"], ["keys", command + "\r"], ["sleep", 8],
              ["end", None]]
-    helper, friend = hostile_session(world, steps)
+    helper, friend = hostile_session(world, steps, server=server, reverse=reverse)
     time.sleep(4)  # the friend's terminal is not read: its program must not read the shell
     finish(helper, friend)
     assert proof.exists(), "the helper's keys were lost"
@@ -154,12 +156,14 @@ def test_keys_faster_than_the_friends_terminal_can_draw(world: support.World) ->
 
 
 @pytest.mark.root
-def test_a_helper_that_stops_reading_never_freezes_the_friend(world: support.World) -> None:
+@pytest.mark.parametrize(("server", "reverse"), ORIENTATIONS)
+def test_a_helper_that_stops_reading_never_freezes_the_friend(world: support.World, server: str,
+                                                              reverse: bool) -> None:
     """The helper stops reading for 60 s after a flood: a clock in the shell keeps ticking
     on the friend's screen, and the friend's Ctrl+Alt+C still ends it within a second."""
     clock = "while :; do date +tick-%s; sleep 1; done"
     steps = [["sleep", 1], ["stall", None], ["keys", FLOOD + clock + "\r"], ["sleep", 1000]]
-    helper, friend = hostile_session(world, steps)
+    helper, friend = hostile_session(world, steps, server=server, reverse=reverse)
     first = int(read_until(friend, r"tick-(\d+)\r\n").group(1))
     latest = first
     deadline = time.monotonic() + 60
