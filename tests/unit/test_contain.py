@@ -176,7 +176,12 @@ def test_units_handed_to_systemd_during_the_session_are_found() -> None:
     shown = ("Id=run-u12.service\nTransient=yes\nInactiveExitTimestampMonotonic=5000000\n\n"
              "Id=cups.service\nTransient=no\nInactiveExitTimestampMonotonic=6000000\n\n"
              "Id=run-u3.service\nTransient=yes\nInactiveExitTimestampMonotonic=1000000\n\n"
-             "Id=run-u4.timer\nTransient=yes\nInactiveExitTimestampMonotonic=0\n")
+             "Id=run-u4.timer\nTransient=yes\nInactiveExitTimestampMonotonic=0\n\n"
+             "Id=dbus-:1.2-org.freedesktop.portal.Desktop@0.service\nTransient=yes\n"
+             "InactiveExitTimestampMonotonic=7000000\n\n"
+             "Id=systemd-coredump@0-1-0.service\nTransient=yes\n"
+             "InactiveExitTimestampMonotonic=7000000\n")
+    # Only systemd-run's own names: the desktop's and the system's units are none of ours.
     assert contain.transient_since(shown, since=2.0) == ["run-u12.service"]
     assert contain.transient_since("", since=2.0) == []
 

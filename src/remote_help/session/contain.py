@@ -446,15 +446,22 @@ async def _transient_units_since(manager: list[str], since: float) -> list[str]:
 
 
 def transient_since(shown: str, since: float) -> list[str]:
-    """From ``systemctl show`` blocks: the transient units that started after ``since``."""
+    """From ``systemctl show`` blocks: the units ``systemd-run`` started after ``since``.
+
+    Only its own names (``run-...``): the desktop's and the system's transient units
+    (D-Bus activated services, ``systemd-coredump@``, package tools) are none of ours, and
+    stopping them could break the friend's computer. A helper who names a unit
+    (``systemd-run --unit=NAME``) hands it over like ``at`` or ``cron`` would: said in the
+    README, and typed in plain sight."""
     found = []
     for block in shown.split("\n\n"):
         props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
         started = props.get("InactiveExitTimestampMonotonic", "0")
-        if (props.get("Transient") == "yes" and started.isdigit()
+        name = props.get("Id", "")
+        if (props.get("Transient") == "yes" and started.isdigit() and name.startswith("run-")
                 and int(started) >= since * 1_000_000):
-            found.append(props.get("Id", ""))
-    return [name for name in found if name]
+            found.append(name)
+    return found
 
 
 async def _systemctl(*args: str) -> str:
