@@ -265,8 +265,8 @@ class ShellPty:
         await self.process.wait()
         log.info("shell ended (%s) in %.3f s; %d orphans reaped during the session",
                  self.containment.method, time.monotonic() - started, self._reaper.reaped)
-        await contain.stop_handed_over(self._since)
-        await contain.forget_sudo()
+        # Both at once: neither may hold up "Help has ended" more than it must.
+        await asyncio.gather(contain.stop_handed_over(self._since), contain.forget_sudo())
 
     async def _walk_and_kill(self, shell: int) -> None:
         """Kill the shell's tree and the orphans that came to us."""
