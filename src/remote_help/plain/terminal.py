@@ -11,15 +11,16 @@ import termios
 import time
 import tty
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from remote_help.aio import FdWatch
 from remote_help.locale_info import coerced_c_locale as _coerced_c_locale
 from remote_help.proto.sanitize import Sanitizer
 from remote_help.proto.session import Hello
 from remote_help.term import keys as term_keys
-from remote_help.ui.snapshot import redraw
-from remote_help.ui.vterm import Screen
+
+if TYPE_CHECKING:
+    from remote_help.ui.vterm import Screen
 
 # Ctrl+Alt+C in every form real terminals send it (see term/keys.py); the helper, F10 too.
 FRIEND_END_KEYS = frozenset({"ctrl+alt+c"})
@@ -84,6 +85,7 @@ def end_key_ends_line(fd: int) -> Iterator[None]:
 BACKLOG_LIMIT = 256 * 1024  # bytes waiting for a slow terminal before we stop taking more
 CLOSE_PATIENCE = 0.5  # seconds the last output may take to reach the terminal at the end
 TYPED_PAUSE = 1.0  # seconds after the helper's last hidden key before it is shown anyway
+COPY_BATCH = 256 * 1024  # bytes of output fed at once to the friend's emulated copy
 
 
 class PlainView:
@@ -106,8 +108,14 @@ class PlainView:
         self._writer = FdWatch("write", self._flush)
         self.on_drained: Callable[[], None] = lambda: None
         self._answers = answers
-        # The friend's side keeps an emulated copy of the screen, to catch a helper up.
-        self._copy = Screen(*self.size()) if answers else None
+        # The friend's side keeps an emulated copy of the screen, to catch a helper up. It is
+        # fed in large batches: the emulator skips what scrolls away within one batch.
+        self._copy: Screen | None = None
+        self._unparsed = bytearray()
+        if answers:
+            from remote_help.ui.vterm import Screen  # noqa: PLC0415  (not for --version)
+
+            self._copy = Screen(*self.size())
         self._typed = ""  # the helper's keys the shell did not echo, not shown yet
         self._typed_timer: asyncio.TimerHandle | None = None
 
@@ -123,11 +131,21 @@ class PlainView:
 
     def show(self, data: bytes) -> None:
         if self._copy is not None:
-            self._copy.feed(data)
+            self._unparsed += data
+            if len(self._unparsed) >= COPY_BATCH:
+                self._feed_copy()
         self._write(self._sanitizer.feed(data))
+
+    def _feed_copy(self) -> None:
+        if self._copy is not None and self._unparsed:
+            self._copy.feed(bytes(self._unparsed))
+        self._unparsed.clear()
 
     def snapshot(self) -> bytes:
         """The friend's screen as it is now, for a helper who fell behind."""
+        from remote_help.ui.snapshot import redraw  # noqa: PLC0415
+
+        self._feed_copy()
         return redraw(self._copy) if self._copy is not None else b""
 
     def reset(self) -> None:
@@ -168,6 +186,7 @@ class PlainView:
         size = max(1, min(cols, 1000)), max(1, min(rows, 1000))
         copy = getattr(self, "_copy", None)
         if copy is not None and (copy.cols, copy.rows) != size:
+            self._feed_copy()  # what came before the change, at the old size
             copy.resize(*size)
         return size
 
