@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,26 @@ def test_keys_the_shell_does_not_echo_are_on_the_friends_status_line(
     friend.wait_for("Your helper ended the session", timeout=30)
     assert proof.exists()
     friend.send("q")
+    helper.send("q")
+    friend.wait_for("EXITED 0")
+    helper.wait_for("EXITED")
+
+
+@pytest.mark.root
+def test_a_storm_of_interrupt_keys_does_not_hold_up_the_full_screen_end(
+        world: support.World, tmux: Tmux) -> None:
+    """64 KiB of Ctrl+C in one message held the friend's loop for seconds (each key redrew
+    the status line); the friend's Ctrl+Alt+C must still end it within about a second."""
+    steps = [["sleep", 2], ["keys", "\x03" * 65536], ["sleep", 60]]
+    helper, friend = hostile_panes(tmux, world, steps)
+    friend.wait_for(r"Your helper typed: .*\[Ctrl\+C\]", timeout=30)
+    started = time.monotonic()
+    friend.send("M-C-c")
+    friend.wait_for("Help has ended", timeout=30)
+    elapsed = time.monotonic() - started
+    assert elapsed <= 1.5, f"Ctrl+Alt+C took {elapsed:.2f} s"  # tmux's polling included
+    friend.send("q")
+    helper.wait_for("Your friend ended the session", timeout=30)
     helper.send("q")
     friend.wait_for("EXITED 0")
     helper.wait_for("EXITED")
