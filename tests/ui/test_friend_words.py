@@ -54,7 +54,8 @@ def friend_screens() -> list[object]:
                 *(t.format(other="helper") for t in controller._ABORTED_EARLY.values()),
                 controller._TOO_MANY_LEFT["friend"],
                 *(controller._left_early_text("friend", "192.0.2.9", cause, barred)
-                  for cause in (PeerAborted("refused"), EOFError()) for barred in (False, True))]
+                  for cause in (PeerAborted("refused"), EOFError(), controller.NoServer())
+                  for barred in (False, True))]
     return [
         Welcome(None), Welcome("friend"), Role(),
         DetailsScreen(Choices("friend"), unavailable, addresses),

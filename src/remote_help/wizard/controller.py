@@ -41,6 +41,10 @@ class Cancelled(Exception):
     """The person cancelled."""
 
 
+class NoServer(Exception):
+    """The caller has no SSH server, and neither have we: nothing could follow a check."""
+
+
 class LeftEarly(Exception):
     """The caller's side of the check broke off before this side's person answered."""
 
@@ -302,6 +306,8 @@ class Journey:
         self._pairing = pairing
         if _server_role(me, pairing.peer) is None:
             await pairing.abort("no-sshd")
+            if forgiving:  # any caller can say it has none: say why, and keep waiting
+                raise LeftEarly(NoServer())
             raise Failure(_NO_SSHD[role])
         try:
             await pairing.open()
@@ -408,7 +414,14 @@ def _left_early_text(role: str, who: str, cause: BaseException, barred: bool) ->
     The caller may be anyone, so what it says is reported, not believed: the person
     decides (and stopping now counts as an interrupted check)."""
     other = "friend" if role == "helper" else "helper"
-    if _says_stop(cause) and role == "helper":
+    if isinstance(cause, NoServer) and role == "helper":
+        text = (f"The computer at {who} could not be helped: neither computer has the SSH "
+                "server program. Install it on yours with: sudo apt install openssh-server "
+                "(the service can stay turned off).")
+    elif isinstance(cause, NoServer):
+        text = (f"The computer at {who} could not connect: your helper's computer is missing "
+                "a program. Your helper knows what to do.")
+    elif _says_stop(cause) and role == "helper":
         text = (f"Your friend's screen said STOP: the words did not match, so nothing was "
                 f"shared (the computer at {who} says so). If your friend saw STOP, someone "
                 "may be interfering: stop here and call your friend back on a number you "
