@@ -216,6 +216,8 @@ def main() -> int:
     finally:
         ref.close()
         shutil.rmtree(base, ignore_errors=True)
+        for copy in support.SOURCE_COPIES:  # the sources the programs ran from
+            shutil.rmtree(copy, ignore_errors=True)
     print(f"{'what':45} {'remote-help':>12} {'reference':>12} {'ratio':>7}")
     for name, ours, reference in rows:
         print(f"{name:45} {ours:12.4f} {reference:12.4f} {ours / reference:7.2f}")
