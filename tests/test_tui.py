@@ -222,6 +222,10 @@ def test_an_ended_program_keeps_its_screen_and_status(tmux: Tmux) -> None:
     assert done.wait_dead() == 3
     assert killed.wait_dead() == 128 + 15
     assert done.dead() and killed.dead()
+    # tmux may notice the end before it has read the last output (seen under load in CI):
+    # wait_for allows the same grace that every test's look at an ended program has.
+    done.wait_for(re.compile(r"\Abye$", re.MULTILINE))
+    killed.wait_for(re.compile(r"\Aouch$", re.MULTILINE))
     assert done.lines()[0] == "bye" and killed.lines()[0] == "ouch"
     assert not running.dead() and running.exit_status() is None
 
