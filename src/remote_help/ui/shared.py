@@ -93,9 +93,7 @@ class SharedTerminal(StepScreen):
 
     def snapshot(self) -> bytes:
         """The friend's screen as it is now, for a helper who fell behind."""
-        if self._pending:
-            self.screen.feed(bytes(self._pending))
-            self._pending.clear()
+        if self._parse_all():
             self._schedule()
         return redraw(self.screen)
 
@@ -233,13 +231,19 @@ class SharedTerminal(StepScreen):
         if was_busy and not self.busy:
             self.on_drained()
 
+    def _parse_all(self) -> bool:
+        """Parse what waits at once (not slice by slice); whether anything did."""
+        if not self._pending:
+            return False
+        self.screen.feed(bytes(self._pending))
+        self._pending.clear()
+        return True
+
     def last_words(self) -> tuple[list[str], list[str]]:
         """For the "Help has ended" page: the shared terminal's last rows with text, once
         everything the shell printed is on it (the end reads the pty to the last byte),
         and the lines the helper typed (the friend's side; as words, never the friend's)."""
-        if self._pending:
-            self.screen.feed(bytes(self._pending))
-            self._pending.clear()
+        self._parse_all()
         rows = self.screen.text_lines()
         while rows and not rows[-1]:
             rows.pop()
