@@ -28,6 +28,7 @@ NO_SSHD = "/nonexistent/sshd"
 WINDOW = 4096  # pexpect searches this much of the newest output, not megabytes of flood
 FLOOD = "head -c 8000000 /dev/zero | tr '\\0' y; "  # more than every buffer on the way
 HELPER_ENDED = "Your helper ended the session"
+LOST = "The connection was lost, so the session has ended"
 ORIENTATIONS = [
     pytest.param(server, reverse, id=f"{server}-sshd-{'reverse' if reverse else 'direct'}")
     for server in ("helper", "friend") for reverse in (False, True)
@@ -67,8 +68,11 @@ def mark(world: support.World) -> Path:
 
 
 def finish(helper: support.Program, friend: support.Program) -> None:
-    read_until(friend, HELPER_ENDED)
-    assert friend.wait_exit(timeout=30) == 0
+    """The hostile helper ends the session. A helper that stopped reading may lose its own
+    goodbye (its ssh gives up writing to it and closes first; seen once under load): then
+    the friend is told the connection was lost. Either way the friend is told it ended."""
+    ended = read_until(friend, f"({HELPER_ENDED}|{LOST})").group(1)
+    assert friend.wait_exit(timeout=30) == (0 if ended == HELPER_ENDED else 1)
     helper.child.expect(pexpect.EOF, timeout=30, searchwindowsize=WINDOW)
     helper.child.close()
 
