@@ -29,6 +29,14 @@ def hostile_panes(tmux: Tmux, world: support.World,
                    helper_program=(str(HOSTILE), str(script)))
 
 
+def both_close(helper: Pane, friend: Pane) -> None:
+    """After the helper ended it: both people press Q, and both programs exit."""
+    friend.send("q")
+    helper.send("q")
+    friend.wait_for("EXITED 0")
+    helper.wait_for("EXITED")
+
+
 @pytest.mark.root
 @pytest.mark.parametrize("tmux", [{"width": 100, "height": 30}], indirect=True)
 def test_a_command_behind_a_flood_and_two_interrupts_is_on_the_friends_screen(
@@ -51,10 +59,7 @@ def test_a_command_behind_a_flood_and_two_interrupts_is_on_the_friends_screen(
     friend.wait_for(re.escape(f"[Ctrl+C]{command}[Enter]"))
     friend.wait_for(re.compile(r"The shared terminal when help ended:(.|\n)*HIDDEN-42"))
     assert proof.exists()
-    friend.send("q")
-    helper.send("q")
-    friend.wait_for("EXITED 0")
-    helper.wait_for("EXITED")
+    both_close(helper, friend)
 
 
 @pytest.mark.root
@@ -68,10 +73,7 @@ def test_keys_the_shell_does_not_echo_are_on_the_friends_status_line(
     friend.wait_for(rf"Your helper typed: .*{proof.name}\[Enter\]", timeout=30)
     friend.wait_for("Your helper ended the session", timeout=30)
     assert proof.exists()
-    friend.send("q")
-    helper.send("q")
-    friend.wait_for("EXITED 0")
-    helper.wait_for("EXITED")
+    both_close(helper, friend)
 
 
 @pytest.mark.root
