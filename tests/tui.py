@@ -28,8 +28,9 @@ would trip ruff's F811 on every test that takes it), or in a conftest.py by
 Each pane is exactly ``width`` x ``height`` from its program's first instruction on, and
 adding a pane never resizes the others: the window starts wide, with a spare pane on the
 right, and each new pane is split off that spare. Its program gets exactly ``env`` plus
-``TERM``; the last screen it left stays readable after it exits (``remain-on-exit``; the
-line tmux adds under it is taken away, see ``ENDED``). The server and its socket go away
+``TERM``; the last screen it left stays readable after it exits (``remain-on-exit``, and a
+pipe that makes tmux read all its output first; the line tmux adds under it is taken
+away, see ``ENDED``). The server and its socket go away
 on ``close()``, at the end of the ``with`` block or of the test, whatever happened.
 While a test runs, ``tmux -L <Tmux.socket> attach`` shows the panes.
 
@@ -167,6 +168,11 @@ class Tmux:
                                f"not {self.width}x{self.height}")
         # The size is right before the program starts: it never sees another one.
         self.run("set-option", "-g", "default-terminal", term)
+        # tmux 3.3a closes a pane's terminal as soon as it collects the program's exit,
+        # dropping what the program wrote just before and tmux had not read yet; only a
+        # pane with a pipe waits until the terminal has nothing left to read
+        # (window_pane_destroy_ready). The pipe goes nowhere; it is there for that wait.
+        self.run("pipe-pane", "-t", pane_id, "exec cat > /dev/null")
         self.run("respawn-pane", "-k", "-t", pane_id, *command)
         return pane
 
