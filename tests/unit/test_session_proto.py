@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from remote_help.names import UNUSUAL
 from remote_help.proto import session
 from remote_help.proto.errors import ProtocolError
 from remote_help.proto.session import (
@@ -49,7 +50,7 @@ def hello_body(**changes: Any) -> dict[str, Any]:
 
 SAMPLES: list[session.Message] = [
     Hello("friend", "Alice", 80, 24),
-    Hello("helper", "Bob Müller 日本", 1000, 1, "shell"),
+    Hello("helper", "Bob Muller-Smith", 1000, 1, "shell"),
     TermOut(b"hello\r\n\x1b[31mred\x1b[0m"),
     TermOut(bytes(range(256))),
     TermIn(b"ls -l\r"),
@@ -352,11 +353,15 @@ def test_names_must_be_strings(name: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["A", "a" * 64, "Alice", "Bob Smith", "Zoë", "日本語", "Ali (at home)", "😀", "-x"]
+    ("name", "shown"),
+    [("A", "A"), ("a" * 64, "a" * 29 + "..."), ("Alice", "Alice"), ("Bob Smith", "Bob Smith"),
+     ("Zoë", "Zoe"), ("日本語", UNUSUAL), ("Ali (at home)", UNUSUAL), ("😀", UNUSUAL),
+     ("-x", "-x"), ("Bob Müller 日本", UNUSUAL)],
 )
-def test_ordinary_names_are_accepted(name: str) -> None:
+def test_ordinary_names_are_accepted_in_the_form_screens_show(name: str, shown: str) -> None:
+    """Accepted, and taken in as names.shown has it (tests/unit/test_names.py)."""
     assert decode_all(json_raw(Kind.HELLO, hello_body(name=name))) == [
-        Hello("friend", name, 80, 24)
+        Hello("friend", shown, 80, 24)
     ]
 
 

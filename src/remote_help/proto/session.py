@@ -13,12 +13,19 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
+from remote_help.names import shown
 from remote_help.proto.errors import ProtocolError
 
 HEADER = struct.Struct(">BI")
 MAX_PAYLOAD = 64 * 1024
 MAX_TEXT = 1024
 MAX_GRID = 1000
+# The largest grid the helper's copy of the friend's terminal takes (a friend's larger
+# window is shown in part). A full-HD screen in a small font is about 240x70 and a 4K one
+# in the default font about 480x135; 500x200 is 100,000 cells, a tenth of 1000x1000, so
+# one erase or fill costs at most that, and the copy stays a few MiB.
+HELPER_MAX_COLS = 500
+HELPER_MAX_ROWS = 200
 # Control characters and invisible formatting (bidi marks and overrides, zero-width
 # characters, line and paragraph separators) never reach a screen from the peer.
 _HIDDEN = re.compile(
@@ -43,7 +50,7 @@ class Kind(enum.IntEnum):
 @dataclass(frozen=True)
 class Hello:
     role: str  # "friend" or "helper"
-    name: str  # display name, already cleaned
+    name: str  # display name; from the peer, already in names.shown's form
     cols: int
     rows: int
     kind: str = "shell"
@@ -87,6 +94,11 @@ Message = Hello | TermOut | TermIn | Resize | Notice | Bye | Resync
 def clean_text(text: str, limit: int = MAX_TEXT) -> str:
     """Text from the peer made safe to show: no control or invisible formatting characters."""
     return _HIDDEN.sub("", text)[:limit]
+
+
+def helper_grid(cols: int, rows: int) -> tuple[int, int]:
+    """The part of the friend's grid the helper's copy keeps (see HELPER_MAX_COLS)."""
+    return min(cols, HELPER_MAX_COLS), min(rows, HELPER_MAX_ROWS)
 
 
 def valid_name(name: object) -> bool:
@@ -186,7 +198,9 @@ def _decode(kind: int, payload: bytes) -> Message:
     name = body["name"]
     if not valid_name(name):
         raise ProtocolError("The other computer sent a name that is not allowed.")
-    return Hello(body["role"], name, _grid(body["cols"]), _grid(body["rows"]), body["kind"])
+    # The peer's name is taken in here, once, in the form every screen may show.
+    return Hello(body["role"], shown(name), _grid(body["cols"]), _grid(body["rows"]),
+                 body["kind"])
 
 
 def _text(payload: bytes) -> str:
