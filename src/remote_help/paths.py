@@ -40,6 +40,10 @@ def runtime_base() -> Path:
             continue
         with contextlib.suppress(OSError):
             return _private_dir(path)
+    # The predictable /tmp name is taken (another user made it first, to block us): a
+    # fresh folder with a name nobody can guess instead, removed again at the end.
+    with contextlib.suppress(OSError):
+        return _fresh_base(Path(tmp))
     raise PathError("There is no safe place for temporary files (tried " +
                     ", ".join(str(p) for p in candidates) + ").")
 
@@ -51,11 +55,7 @@ def _private_dir(path: Path) -> Path:
     others only when sticky (/tmp). So root never works inside a user's directory
     ($XDG_RUNTIME_DIR kept by `su` or `sudo -E`).
     """
-    parent = os.lstat(path.parent)
-    if not stat.S_ISDIR(parent.st_mode) or parent.st_uid not in (os.geteuid(), 0):
-        raise OSError(f"{path.parent} is not a directory we can trust")
-    if parent.st_mode & 0o022 and not parent.st_mode & stat.S_ISVTX:
-        raise OSError(f"{path.parent} can be changed by others")
+    _check_parent(path.parent)
     with contextlib.suppress(FileExistsError):
         path.mkdir(mode=0o700)
     info = os.lstat(path)
@@ -68,6 +68,52 @@ def _private_dir(path: Path) -> Path:
     return path
 
 
+_fresh: Path | None = None  # this process's unpredictable base, made by _fresh_base
+FRESH_GRACE = 60.0  # seconds a fresh base of another start may stay empty before sweeping
+
+
+def _fresh_base(tmp: Path) -> Path:
+    """A new 0700 folder of ours in ``tmp`` with an unguessable name (one per process).
+
+    Ones left by a remote-help that was killed are swept first.
+    """
+    global _fresh  # noqa: PLW0603  (one per process, removed by remove_session_dir)
+    if _fresh is not None:
+        with contextlib.suppress(OSError):
+            return _private_dir(_fresh)
+        _fresh = None
+    _check_parent(tmp)
+    prefix = f"{APP}-{os.geteuid()}-"
+    for old in tmp.glob(prefix + "*"):
+        _sweep_fresh(old)
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=tmp))
+    if len(str(path)) > MAX_BASE:
+        path.rmdir()
+        raise OSError(f"{path} is too long for our sockets")
+    _fresh = path
+    return path
+
+
+def _sweep_fresh(base: Path) -> None:
+    """Empty a fresh base another start left, and remove it (never one in use)."""
+    with contextlib.suppress(OSError):
+        info = os.lstat(base)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+            return
+        sweep_stale(base)
+        if time.time() - info.st_mtime > FRESH_GRACE:
+            base.rmdir()  # only when empty: a live session keeps it
+
+
+def _check_parent(directory: Path) -> None:
+    """Raise OSError unless nobody else can swap what we make in ``directory``."""
+    parent = os.lstat(directory)
+    if not stat.S_ISDIR(parent.st_mode) or parent.st_uid not in (os.geteuid(), 0):
+        raise OSError(f"{directory} is not a directory we can trust")
+    if parent.st_mode & 0o022 and not parent.st_mode & stat.S_ISVTX:
+        raise OSError(f"{directory} can be changed by others")
+
+
 def make_session_dir() -> Path:
     """A fresh 0700 directory for one session's keys, configs and sockets."""
     base = runtime_base()
@@ -78,7 +124,13 @@ def make_session_dir() -> Path:
 
 
 def remove_session_dir(path: Path) -> None:
+    """Remove a session's directory, and the fresh base it was in once that is empty."""
+    global _fresh  # noqa: PLW0603
     shutil.rmtree(path, ignore_errors=True)
+    if _fresh is not None and path.parent == _fresh:
+        with contextlib.suppress(OSError):
+            _fresh.rmdir()
+            _fresh = None
 
 
 def sweep_stale(base: Path) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pwd
 import shutil
+import stat
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +76,40 @@ def test_no_terminal_and_no_input(tmp_path: support.Path) -> None:
                                     "an interactive terminal)")
     assert "Cancelled. Nothing was shared." in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def _fresh_folders(uid: int) -> list[Path]:
+    return sorted(Path("/tmp").glob(f"remote-help-{uid}-*"))
+
+
+@pytest.mark.root
+def test_another_user_cannot_block_the_tmp_fallback(world: support.World) -> None:
+    """Without XDG_RUNTIME_DIR the fallback is /tmp/remote-help-UID; another local user
+    who makes it first (open to all, to read or swap our files) does not stop a whole
+    session: the friend's side uses a fresh folder nobody can guess, only its own, and
+    removes it at the end. The other user's folder is refused and left alone."""
+    victim = world.account(world.user())
+    uid = pwd.getpwnam(victim.name).pw_uid
+    predictable = Path(f"/tmp/remote-help-{uid}")
+    attacker = world.user()
+    subprocess.run(["runuser", "-u", attacker, "--", "mkdir", "-m", "0777", str(predictable)],
+                   check=True)
+    world.cleanups.append(lambda: shutil.rmtree(predictable, ignore_errors=True))
+    before = _fresh_folders(uid)
+    helper, friend = support.walk_to_session(
+        world, world.account(), victim, extra_env={"XDG_RUNTIME_DIR": ""})
+    [fresh] = [p for p in _fresh_folders(uid) if p not in before]
+    info = fresh.lstat()
+    assert info.st_uid == uid
+    assert stat.S_ISDIR(info.st_mode)
+    assert info.st_mode & 0o777 == 0o700
+    assert len(fresh.name) >= len(f"remote-help-{uid}-") + 8  # mkdtemp's random part
+    assert [p.name[:8] for p in fresh.iterdir()] == ["session-"]
+    support.run_in_shared_shell(helper, friend)
+    support.friend_ends_session(helper, friend)
+    assert "Traceback" not in friend.output
+    assert not fresh.exists()  # nothing left behind
+    assert [p for p in _fresh_folders(uid) if p not in before] == []
+    taken = predictable.lstat()  # the other user's folder: refused, not touched
+    assert taken.st_uid == pwd.getpwnam(attacker).pw_uid
+    assert list(predictable.iterdir()) == []
