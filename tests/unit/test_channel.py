@@ -14,10 +14,11 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from remote_help.proto import session as sp
+from remote_help.session import mux
 from remote_help.session.channel import MAX_JUNK, PREAMBLE, Channel
 
 HELLO = sp.Hello("helper", "Early Bird", 100, 30)
-FRIEND_HELLO = sp.Hello("friend", "Friend", 80, 24)
+FRIEND_HELLO = sp.Hello("friend", "Alice", 80, 24)
 KEY = sp.TermIn(b"x")
 PATIENCE = 5.0
 
@@ -331,5 +332,185 @@ def test_both_sides_claiming_to_lead_is_refused_at_once() -> None:
         assert a.closed[0] and b.closed[0]
         for end in (a, b):
             end.channel.close()
+
+    run(test)
+
+
+# -- the helper's session against a hostile friend (issue 9, weaknesses 10 to 12) --------
+
+class HelperView:
+    """What a helper's screen was asked to do (the View a HelperSession drives)."""
+
+    def __init__(self, size: tuple[int, int] = (100, 30)) -> None:
+        self.window = size
+        self.shown = bytearray()
+        self.notices: list[str] = []
+        self.grids: list[tuple[int, int]] = []
+        self.resets = 0
+        self.busy = False
+        self.on_drained: Callable[[], None] = lambda: None
+        self.peer: sp.Hello | None = None
+
+    def show(self, data: bytes) -> None:
+        self.shown += data
+
+    def size(self) -> tuple[int, int]:
+        return self.window
+
+    def notice(self, text: str) -> None:
+        self.notices.append(text)
+
+    def connected(self, peer: sp.Hello) -> None:
+        self.peer = peer
+
+    def grid(self, cols: int, rows: int) -> None:
+        self.grids.append((cols, rows))
+
+    def snapshot(self) -> bytes:
+        return b""
+
+    def reset(self) -> None:
+        self.resets += 1
+        self.shown.clear()
+
+    def helper_typed(self, text: str, *, echo: bool) -> None:
+        raise AssertionError("only the friend's side is told what the helper typed")
+
+
+FRIEND = sp.Hello("friend", "Alice", 80, 24)
+
+
+async def helper_against(raw: Raw, view: HelperView) -> tuple[mux.HelperSession,
+                                                              asyncio.Task[mux.Ending]]:
+    """A HelperSession whose channel came from sshd (it leads), greeted by ``raw``."""
+    session = mux.HelperSession(view, "Bob")
+    task = asyncio.get_running_loop().create_task(
+        session.run(raw.to_channel_r, raw.from_channel_w, lead=True))
+    raw.write(sp.encode(FRIEND))
+    await until(lambda: view.peer is not None)
+    return session, task
+
+
+async def write_in_thread(raw: Raw, data: bytes) -> None:
+    """Write more than a pipe holds, without blocking the loop that reads it."""
+    await asyncio.get_running_loop().run_in_executor(None, raw.write, data)
+
+
+async def goodbye(session: mux.HelperSession, task: asyncio.Task[mux.Ending],
+                  raw: Raw) -> None:
+    session.end()
+    await asyncio.wait_for(task, PATIENCE)
+    raw.close()
+
+
+def test_the_friends_notice_is_never_shown_as_the_programs_words() -> None:
+    """Weakness 11: a NOTICE appeared on the helper's warning line as if the program said
+    it ("remote-help: Your friend ended the session. Press Q...")."""
+
+    async def test() -> None:
+        raw, view = Raw(), HelperView()
+        session, task = await helper_against(raw, view)
+        fake = "Your friend ended the session. Press Q to close remote-help."
+        raw.write(sp.encode(sp.Notice(fake)) + sp.encode(sp.TermOut(b"after")))
+        await until(lambda: b"after" in view.shown)
+        assert not any("ended" in notice for notice in view.notices), view.notices
+        assert session.notices_dropped == 1
+        await goodbye(session, task, raw)
+
+    run(test)
+
+
+def test_a_resize_storm_is_merged() -> None:
+    """Weakness 10: each RESIZE resized the helper's copy (and redrew its warning line);
+    20,000 of them must cost a handful, the last one counting."""
+
+    async def test() -> None:
+        raw, view = Raw(), HelperView((600, 300))
+        session, task = await helper_against(raw, view)
+        storm = b"".join(sp.encode(sp.Resize(40 + i % 400, 10 + i % 150))
+                         for i in range(20000))
+        await write_in_thread(raw, storm + sp.encode(sp.Resize(90, 25)))
+        await until(lambda: view.grids[-1] == (90, 25))
+        assert len(view.grids) < 200, f"{len(view.grids)} resizes for one storm"
+        await goodbye(session, task, raw)
+
+    run(test)
+
+
+def test_the_friends_grid_is_capped() -> None:
+    """Weakness 10: a 1000x1000 grid is a million cells to erase per ESC [ 2 J."""
+
+    async def test() -> None:
+        raw, view = Raw(), HelperView((600, 300))
+        session, task = await helper_against(raw, view)
+        raw.write(sp.encode(sp.Resize(1000, 1000)))
+        await until(lambda: len(view.grids) == 2)
+        assert view.grids == [(80, 24), (sp.HELPER_MAX_COLS, sp.HELPER_MAX_ROWS)]
+        assert (sp.HELPER_MAX_COLS, sp.HELPER_MAX_ROWS) == (500, 200)
+        assert view.notices[-1] == ("Your friend's screen is 1000x1000, larger than "
+                                    "remote-help shows: you see its top left 500x200. Ask "
+                                    "your friend to make it smaller.")
+        await goodbye(session, task, raw)
+
+    run(test)
+
+
+def test_the_same_size_warning_is_given_once() -> None:
+    """Weakness 12: in line mode each RESIZE printed "Make your window bigger" again."""
+
+    async def test() -> None:
+        raw, view = Raw(), HelperView((100, 30))
+        session, task = await helper_against(raw, view)
+        same = sp.encode(sp.Resize(200, 60))
+        for _ in range(50):
+            raw.write(same * 100)
+            await asyncio.sleep(0.001)
+        raw.write(sp.encode(sp.TermOut(b"after")))
+        await until(lambda: b"after" in view.shown)
+        assert view.notices == ["Make your window bigger: your friend's screen is 200x60, "
+                                "yours 100x30."]
+        await goodbye(session, task, raw)
+
+    run(test)
+
+
+def test_reading_stops_while_the_view_is_behind_whatever_the_message() -> None:
+    """Weakness 12: only TERM_OUT paused reading; RESIZE and NOTICE storms were taken in
+    (and printed) as fast as the friend sent them, 66 MB more memory in 20 s."""
+
+    async def test() -> None:
+        raw, view = Raw(), HelperView()
+        session, task = await helper_against(raw, view)
+        view.busy = True
+        storm = (sp.encode(sp.Resize(100, 30)) + sp.encode(sp.Notice("x" * 100))) * 20000
+        writing = asyncio.get_running_loop().create_task(write_in_thread(raw, storm))
+        await asyncio.sleep(1.0)
+        taken = session.notices_dropped
+        await asyncio.sleep(0.5)
+        assert session.notices_dropped == taken, "still reading while the view is behind"
+        assert taken < 5000, f"{taken} of 20000 taken in while the view was behind"
+        assert not writing.done()
+        view.busy = False
+        view.on_drained()
+        await asyncio.wait_for(writing, PATIENCE)
+        await until(lambda: session.notices_dropped == 20000)
+        await goodbye(session, task, raw)
+
+    run(test)
+
+
+def test_a_resync_storm_resets_the_copy_a_few_times_and_keeps_the_last_screen() -> None:
+    """Weakness 10: each RESYNC reset the helper's whole copy; a storm of them (5 bytes
+    each) is merged, and what follows the last one is what the helper sees."""
+
+    async def test() -> None:
+        raw, view = Raw(), HelperView()
+        session, task = await helper_against(raw, view)
+        storm = (sp.encode(sp.Resync()) + sp.encode(sp.TermOut(b"old"))) * 30000
+        await write_in_thread(raw, storm + sp.encode(sp.Resync())
+                              + sp.encode(sp.TermOut(b"the screen now")))
+        await until(lambda: view.shown == b"the screen now")
+        assert view.resets < 300, f"{view.resets} resets"
+        await goodbye(session, task, raw)
 
     run(test)

@@ -467,12 +467,28 @@ def _next_helper_write(master: int, keys: bytearray) -> tuple[int, bool]:
 
 
 class HelperSession(_Session):
-    """The helper's side: shows the friend's terminal, sends keys."""
+    """The helper's side: shows the friend's terminal, sends keys.
+
+    Everything that arrives here was chosen by the friend's program, which may be hostile
+    (a scammer's, or a compromised computer's). So a ``Notice`` is never shown (its words
+    would look like this program's own), the friend's grid is capped (``sp.helper_grid``),
+    repeated ``Resize`` and ``Resync`` messages are merged (only the last counts while the
+    earlier ones wait), and reading stops whenever the view is behind, whatever the
+    message: nothing the friend sends can pile up here.
+    """
 
     role = "helper"
 
+    def __init__(self, view: View, name: str) -> None:
+        super().__init__(view, name)
+        self._shown: tuple[tuple[int, int], tuple[int, int]] | None = None  # grid, window
+        self._size_due = False  # a new grid from the friend waits to be applied
+        self._redraw: bytearray | None = None  # output after a Resync, until it is applied
+        self._due: asyncio.Handle | None = None
+        self.notices_dropped = 0
+
     async def run(self, rfd: int, wfd: int, *, lead: bool) -> Ending:
-        self.view.on_drained = self.channel.resume_reading
+        self.view.on_drained = self._resume
         try:
             await self._start(rfd, wfd, lead)
             cols, rows = self.view.size()
@@ -483,6 +499,9 @@ class HelperSession(_Session):
                 self._check_size()
             return await self._wait_end()
         finally:
+            if self._due is not None:
+                self._due.cancel()
+                self._due = None
             self.channel.close()
 
     def key_input(self, data: bytes) -> None:
@@ -494,14 +513,27 @@ class HelperSession(_Session):
         self._check_size()
 
     def _check_size(self) -> None:
+        """Follow the friend's grid, and say (once per change) when our window is too small
+        for it or it is larger than we show."""
         if self.peer is None:
             return
-        self.view.grid(self.peer.cols, self.peer.rows)
-        cols, rows = self.view.size()
-        if cols < self.peer.cols or rows < self.peer.rows:
+        grid = sp.helper_grid(self.peer.cols, self.peer.rows)
+        mine = self.view.size()
+        if (grid, mine) == self._shown:
+            return  # nothing changed: no new work, no new words
+        self._shown = (grid, mine)
+        self.view.grid(*grid)
+        cols, rows = mine
+        theirs = f"{self.peer.cols}x{self.peer.rows}"
+        if grid != (self.peer.cols, self.peer.rows):
             self.view.notice(
-                f"Make your window bigger: your friend's screen is "
-                f"{self.peer.cols}x{self.peer.rows}, yours {cols}x{rows}."
+                f"Your friend's screen is {theirs}, larger than remote-help shows: you see "
+                f"its top left {grid[0]}x{grid[1]}. Ask your friend to make it smaller."
+            )
+        elif cols < grid[0] or rows < grid[1]:
+            self.view.notice(
+                f"Make your window bigger: your friend's screen is {theirs}, "
+                f"yours {cols}x{rows}."
             )
 
     def _on_message(self, message: sp.Message) -> None:
@@ -510,18 +542,21 @@ class HelperSession(_Session):
                 self.peer = message
                 self._hello.set()
             case sp.TermOut(data) if self.peer is not None:
-                self.view.show(data)
-                if self.view.busy:  # our terminal is behind: let SSH hold the rest
-                    self.channel.pause_reading()
+                if self._redraw is not None:
+                    self._redraw += data  # drawn once the reset before it is applied
+                else:
+                    self.view.show(data)
             case sp.Resize(cols, rows) if self.peer is not None:
                 self.peer = sp.Hello("friend", self.peer.name, cols, rows)
-                self._check_size()
+                self._size_due = True
+                self._apply_soon()
             case sp.Resync() if self.peer is not None:
-                self.view.reset()
-                self.view.notice("Your connection fell behind, so some of your friend's "
-                                 "output was skipped. This is their screen now.")
-            case sp.Notice(text):
-                self.view.notice(text)
+                self._redraw = bytearray()  # what came before is redrawn by what follows
+                self._apply_soon()
+            case sp.Notice():
+                # The friend's program may write anything here, "Your friend ended the
+                # session" included: shown on our own lines it would read as ours.
+                self.notices_dropped += 1
             case sp.Bye(reason):
                 if reason == "helper-ended":  # the friend cannot speak for us
                     reason = "friend-ended"
@@ -529,3 +564,31 @@ class HelperSession(_Session):
             case _:
                 self._finish(Ending("error", False,
                                     "The friend's computer sent something unexpected."))
+        if self.view.busy:  # our terminal is behind: let SSH hold the rest
+            self.channel.pause_reading()
+
+    def _apply_soon(self) -> None:
+        """Merge: a new grid or a redraw is applied once, after the messages read so far,
+        and nothing more is read until it was."""
+        self.channel.pause_reading()
+        if self._due is None:
+            self._due = asyncio.get_running_loop().call_soon(self._apply)
+
+    def _apply(self) -> None:
+        self._due = None
+        if self._ended.done():
+            return
+        if self._size_due:
+            self._size_due = False
+            self._check_size()
+        if self._redraw is not None:
+            redraw, self._redraw = bytes(self._redraw), None
+            self.view.reset()
+            self.view.notice("Your connection fell behind, so some of your friend's "
+                             "output was skipped. This is their screen now.")
+            self.view.show(redraw)
+        self._resume()
+
+    def _resume(self) -> None:
+        if self._due is None and not self.view.busy:
+            self.channel.resume_reading()
