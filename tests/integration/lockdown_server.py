@@ -157,6 +157,8 @@ def main(argv: list[str]) -> int:
     sshd = "/usr/sbin/sshd"
     events = open(os.path.join(session_dir, "events.jsonl"), "a", buffering=1)  # noqa: SIM115
     log_path = os.path.join(session_dir, "sshd.log")
+    # The real config logs errors only; the tests read the refusals it logs at VERBOSE.
+    verbose = ["-o", "LogLevel=VERBOSE"] if argv[1] == "locked" else []
     procs: list[subprocess.Popen[bytes]] = []
     held: list[tuple[socket.socket, list[int]]] = []
 
@@ -230,7 +232,7 @@ def main(argv: list[str]) -> int:
                 conn, _ = tcp.accept()
                 with open(log_path, "ab") as log:
                     proc = subprocess.Popen(
-                        [sshd, "-i", "-e", "-f", config],
+                        [sshd, "-i", "-e", *verbose, "-f", config],
                         stdin=conn.fileno(), stdout=conn.fileno(), stderr=log,
                         env={"PATH": "/usr/bin:/bin:/usr/sbin:/sbin",
                              "HOME": os.path.expanduser("~")},

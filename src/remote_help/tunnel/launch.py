@@ -90,20 +90,44 @@ async def _accept_own(listener: socket.socket, what: str, procs: list[asyncio.su
     return conn
 
 
-_TELLING = ("error", "fatal", "denied", "refused", "failed", "closed", "reset", "invalid",
-            "timeout", "timed out", "disconnect", "not allowed", "permission")
+# What a line of sshd's or ssh's log means, in our own words. The lines themselves are
+# never shown: the other side chooses parts of them (a refused request's target, what its
+# program printed), and a quoted "To fix this, run: curl ..." would read as our advice.
+_MEANINGS = (
+    ("host key verification failed", "the other computer's key is not the one you checked"),
+    ("permission denied", "the other computer did not accept this computer's key"),
+    ("connection refused", "the other computer refused the connection"),
+    ("timed out", "the other computer stopped answering"),
+    ("timeout", "the other computer stopped answering"),
+    ("connection reset", "the connection was cut"),
+    ("broken pipe", "the connection was cut"),
+    ("connection closed", "the other computer closed the connection"),
+    ("disconnect", "the other computer closed the connection"),
+    ("no such file", "a program or file the SSH program needs is missing"),
+    ("fatal", "the SSH program stopped with an error"),
+    ("error", "the SSH program reported an error"),
+)
+LOG_TAIL = 16 * 1024  # bytes of a log read to find out what went wrong
+
+
+def log_tail(log: Path, size: int = LOG_TAIL) -> str:
+    """The last ``size`` bytes of sshd's or ssh's log (capped anyway: sshd.LOG_LIMIT)."""
+    try:
+        with log.open("rb") as file:
+            file.seek(max(0, file.seek(0, os.SEEK_END) - size))
+            return file.read(size).decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def meaningful_log_line(log: Path) -> str:
-    """The last line of sshd's or ssh's log that says what went wrong, for the helper."""
-    try:
-        lines = [line.strip() for line in log.read_text(errors="replace").splitlines()]
-    except OSError:
-        return "no log"
-    lines = [line for line in lines if line and not line.startswith("debug")]
-    telling = [line for line in lines if any(word in line.lower() for word in _TELLING)]
-    chosen = (telling or lines or ["no reason given"])[-1]
-    return chosen[:200]
+    """What sshd's or ssh's log says went wrong, in our words (its last telling line)."""
+    lines = [line.strip().lower() for line in log_tail(log).splitlines()]
+    for line in reversed([line for line in lines if line and not line.startswith("debug")]):
+        for words, meaning in _MEANINGS:
+            if words in line:
+                return meaning
+    return "no reason given"
 
 
 async def serve(conn: socket.socket, session_dir: Path, me: keys.KeyPair, peer: Identity,

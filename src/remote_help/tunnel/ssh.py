@@ -8,6 +8,7 @@ from pathlib import Path
 
 from remote_help.tunnel.common import PEER_ALIAS, open_log, safe_path
 from remote_help.tunnel.keys import KeyPair
+from remote_help.tunnel.sshd import cap_files
 
 
 def write_known_hosts(session_dir: Path, peer_key: str) -> Path:
@@ -56,6 +57,7 @@ def command(
         "ServerAliveInterval": "15",
         "ServerAliveCountMax": "4",
         "ConnectTimeout": "30",
+        "Compression": "no",
         "LogLevel": "ERROR",
         "User": peer_user,
     }
@@ -70,8 +72,11 @@ async def start(argv: list[str], stdin: int, stdout: int, log: Path) -> asyncio.
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "USER", "LOGNAME")}
     log_fd = open_log(log)
     try:
+        # The log is capped: the other side's program could write to it without end
+        # (what its side of the channel prints as errors lands here).
         return await asyncio.create_subprocess_exec(
-            *argv, stdin=stdin, stdout=stdout, stderr=log_fd, env=env
+            *argv, stdin=stdin, stdout=stdout, stderr=log_fd, env=env,
+            preexec_fn=cap_files,  # two system calls in the child, no locks
         )
     finally:
         os.close(log_fd)

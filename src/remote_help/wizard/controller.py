@@ -140,7 +140,7 @@ class Journey:
             if log.isEnabledFor(logging.DEBUG):
                 for name in ("sshd.log", "ssh.log"):
                     with contextlib.suppress(OSError):
-                        log.debug("%s:\n%s", name, (self.session_dir / name).read_text())
+                        log.debug("%s:\n%s", name, launch.log_tail(self.session_dir / name))
             paths.remove_session_dir(self.session_dir)
         if self._privsep_dir is not None:
             with contextlib.suppress(OSError):
