@@ -39,6 +39,11 @@ ACTION_EVENTS = {
 }
 BRACKETED_PASTE_ON = b"\x1b[?2004h"
 BRACKETED_PASTE_OFF = b"\x1b[?2004l"
+# Autowrap off while we run: a character the real terminal draws wider than we counted
+# then never scrolls the screen (and our status line with it) up a row.
+AUTOWRAP_OFF = b"\x1b[?7l"
+AUTOWRAP_ON = b"\x1b[?7h"
+REWRITE_EVERY = 1.0  # seconds: during a session the whole screen is written again
 
 
 class App:
@@ -66,6 +71,8 @@ class App:
         self._terminal_gone = False
         self._settling = False  # a step was chosen; its screen is not shown yet
         self._typed_ahead: list[str] = []
+        self._rewrite: asyncio.TimerHandle | None = None
+        self._rewritten = 0.0
 
     # -- the stage the screens and the front end use ------------------------------------
 
@@ -112,6 +119,60 @@ class App:
         if self.main is not None:
             self.main.draw_screen()
 
+    def _in_session(self) -> bool:
+        return self.current.context in (keys.SESSION_FRIEND, keys.SESSION_HELPER)
+
+    def _draw_screen(self, draw: Any) -> None:
+        """urwid's drawing, wrapped: in a session, the status line is written again every
+        time (urwid skips rows it believes unchanged, and the real terminal may have moved
+        them), and the whole screen at least every REWRITE_EVERY seconds; a drawing that
+        fails never leaves a session running unseen."""
+        try:
+            if self._in_session() and self.main is not None:
+                self._forget_rows(self.main.screen)
+            draw()
+        except Exception as exc:
+            try:
+                termios.tcgetattr(0)
+            except termios.error:
+                raise exc from None  # the terminal went away: handled where that is
+            self._cannot_draw(exc)
+
+    def _forget_rows(self, screen: Any) -> None:
+        now = asyncio.get_running_loop().time()
+        if now - self._rewritten >= REWRITE_EVERY:
+            self._rewritten = now
+            screen.screen_buf = None  # both urwid versions then write every row
+            return
+        for rows in (getattr(screen, "screen_buf", None), getattr(screen, "_drawn_rows", None)):
+            if rows:
+                rows[0] = None  # never equal to a row: written again
+        if self._rewrite is None:
+            self._rewrite = asyncio.get_running_loop().call_later(REWRITE_EVERY,
+                                                                  self._rewrite_all)
+
+    def _rewrite_all(self) -> None:
+        self._rewrite = None
+        if self.main is not None and self._in_session():
+            self._rewritten = 0.0
+            self.main.draw_screen()
+
+    def _cannot_draw(self, exc: Exception) -> None:
+        """The screen could not be drawn: a session ends (its helper's keys held first);
+        elsewhere the program stops in order, as after any unexpected error."""
+        log.error("drawing the screen failed", exc_info=exc)
+        screen = self.current
+        stop = getattr(screen, "cannot_draw", None)
+        if self._in_session() and callable(stop) and self._crash is None:
+            stop()
+            return
+        if self._crash is None:
+            self._crash = exc
+            if self._choice is not None and not self._choice.done():
+                self._choice.set_exception(exc)
+            elif self._journey is not None:
+                self._journey.cancel()
+
     def screen_size(self) -> tuple[int, int]:
         if self.main is None:
             return 80, 24
@@ -146,11 +207,13 @@ class App:
         self.main = urwid.MainLoop(self.top, PALETTE, screen=screen, handle_mouse=False,
                                    event_loop=urwid.AsyncioEventLoop(loop=loop))
         self.main.start()
+        original = self.main.draw_screen
+        self.main.draw_screen = lambda: self._draw_screen(original)
         # Ctrl+C, Ctrl+Z, Ctrl+\, Ctrl+S are keys for the shared shell, not signals for us.
         screen.tty_signal_keys("undefined", "undefined", "undefined", "undefined",
                                "undefined")
         with contextlib.suppress(OSError):
-            os.write(1, BRACKETED_PASTE_ON)
+            os.write(1, BRACKETED_PASTE_ON + AUTOWRAP_OFF)
         task = asyncio.current_task()
         previous = loop.get_exception_handler()
 
@@ -174,8 +237,11 @@ class App:
     async def _stop(self) -> None:
         await _cancel(self._journey)
         if self.main is not None:
+            if self._rewrite is not None:
+                self._rewrite.cancel()
+                self._rewrite = None
             with contextlib.suppress(OSError):
-                os.write(1, BRACKETED_PASTE_OFF)
+                os.write(1, BRACKETED_PASTE_OFF + AUTOWRAP_ON)
             with contextlib.suppress(Exception):
                 self.main.stop()
             self.main = None

@@ -89,22 +89,32 @@ class Top(urwid.WidgetWrap):  # type: ignore[misc]
                                urwid.AttrMap(self._stop, "stop")]),
         )
         self._small = urwid.Filler(urwid.Text("\n".join(TOO_SMALL), align="center"))
+        self._own_size = True  # False: the body says what a window too small shows
         super().__init__(self._frame)
 
     def show(self, body: urwid.Widget, header: str, key_markup: list[Any],
              stop: str, *, chrome: bool = True) -> None:
-        """``chrome=False``: the body draws its own status lines (the shared terminal)."""
+        """``chrome=False``: the body draws its own status lines (the shared terminal), and
+        says itself what shows in a window too small for it."""
         self._header.set_text(f" remote-help   {header}" if header else " remote-help")
         self._keys.set_text(key_markup or " ")
         self._stop.set_text(f" {stop}")
         self._frame.body = body
         self._w = self._frame if chrome else body
+        self._own_size = chrome
         self._invalidate()
 
     def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
         cols, rows = size
-        if cols < MIN_COLS or rows < MIN_ROWS:
-            return self._small.render(size, focus)
+        if self._own_size and (cols < MIN_COLS or rows < MIN_ROWS):
+            if cols <= 0 or rows <= 0:
+                return urwid.SolidCanvas(" ", max(cols, 0), max(rows, 0))
+            canvas = urwid.CompositeCanvas(urwid.Text(TOO_SMALL[1]).render((cols,)))
+            if rows >= len(TOO_SMALL) + 2:
+                canvas = self._small.render(size, focus)
+            else:
+                canvas.pad_trim_top_bottom(0, rows - canvas.rows())
+            return canvas
         return super().render(size, focus)
 
     def keypress(self, size: tuple[int, int], key: str) -> str | None:

@@ -4,6 +4,7 @@ connected and how to end it. Implements the session's ``View``."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -11,8 +12,9 @@ from typing import Any
 import urwid
 
 from remote_help.proto.session import Hello
+from remote_help.term.width import shown
 from remote_help.ui import keys
-from remote_help.ui.chrome import StepScreen
+from remote_help.ui.chrome import MIN_COLS, MIN_ROWS, StepScreen
 from remote_help.ui.palette import line_chars
 from remote_help.ui.snapshot import redraw
 from remote_help.ui.termview import TerminalView
@@ -26,6 +28,12 @@ TYPED_SHOWN = 10.0  # seconds the helper's last keys stay on the friend's status
 TYPED_KEPT = 4000  # characters of the helper's keys kept for the "Help has ended" page
 LAST_ROWS = 6  # rows of the shared terminal shown on the "Help has ended" page
 LAST_TYPED = 4  # lines the helper typed, shown there too
+SMALL_FRIEND = "Your helper is connected. Make this window bigger, or press {end} to end."
+SMALL_HELPER = "Your friend is connected. Make this window bigger, or press {end} to end."
+CANNOT_DRAW = ("Your screen could not be drawn, so your helper's keys were stopped and "
+               "help is ending.")
+
+log = logging.getLogger(__name__)
 
 
 class _Sized(urwid.WidgetWrap):  # type: ignore[misc]
@@ -57,6 +65,8 @@ class SharedTerminal(StepScreen):
         self.resized: Callable[[], None] = lambda: None
         self.screen = Screen(*self._size, answer=self._answer if role == "friend" else None)
         self.view = TerminalView(self.screen, self._typed, colors=colors, ascii_only=not utf8)
+        self.view.on_failure = self._cannot_draw
+        self._small = False  # the window is too small to show the session (see _Guard)
         self._who = "Connecting..."
         self._peer_user = self._peer_address = ""
         self._warning = ""
@@ -66,7 +76,7 @@ class SharedTerminal(StepScreen):
         self._status = urwid.Text("", wrap="clip")
         self._warn = urwid.Text("", wrap="clip")
         self._holder = urwid.WidgetPlaceholder(urwid.SolidFill(" "))
-        self.widget = self._holder
+        self.widget = _Guard(self._holder, self)
         self._pending = bytearray()
         self._tick: asyncio.TimerHandle | None = None
         self._last_frame = 0.0
@@ -78,6 +88,11 @@ class SharedTerminal(StepScreen):
 
     @property
     def busy(self) -> bool:
+        """True while the session must wait: output is behind, or (the friend's side)
+        the friend cannot see it (a window too small, a screen that cannot be drawn).
+        The friend's session holds the helper's keys and stops reading the shell."""
+        if self.view.failed or (self._small and self.role == "friend"):
+            return True
         return len(self._pending) >= PENDING_LIMIT
 
     def show(self, data: bytes) -> None:
@@ -170,8 +185,8 @@ class SharedTerminal(StepScreen):
             text = f" To end help, press {end}.   Helping you: {self._who}"
         else:
             text = f" {end} ends the session.   Your friend: {self._who}"
-        self._status.set_text(text)
-        self._warn.set_text(f" {self._warning}" if self._warning else "")
+        self._status.set_text(shown(text))
+        self._warn.set_text(shown(f" {self._warning}") if self._warning else "")
         if layout:
             self._layout()
         self._redraw()
@@ -205,6 +220,43 @@ class SharedTerminal(StepScreen):
         if self.role == "friend":
             self.screen.resize(*self._size)
         self.resized()
+
+    # -- when the session cannot be seen ------------------------------------------------
+
+    def too_small(self, small: bool) -> None:
+        """The window became too small to show the session, or big enough again (from
+        drawing: what follows happens once the drawing is over)."""
+        if small == self._small:
+            return
+        self._small = small
+        if not small:
+            asyncio.get_running_loop().call_soon(self._visible_again)
+
+    def _visible_again(self) -> None:
+        if not self.busy:
+            self.on_drained()  # the helper's keys held meanwhile go to the shell now
+        self._redraw()
+
+    def small_text(self) -> str:
+        end = keys.said(self.context, "end")
+        return (SMALL_FRIEND if self.role == "friend" else SMALL_HELPER).format(end=end)
+
+    def cannot_draw(self) -> None:
+        """The screen could not be drawn (the app found it, outside the shared view)."""
+        if not self.view.failed:
+            self.view.failed = True
+            self._cannot_draw()
+
+    def _cannot_draw(self) -> None:
+        """Drawing the shared terminal failed: the person could no longer see what
+        happens, so the helper's keys are held (``busy``) and the session ends."""
+        log.error("the shared terminal cannot be drawn: ending the session")
+        self._warning = CANNOT_DRAW
+        asyncio.get_running_loop().call_soon(self._end_unseen)
+
+    def _end_unseen(self) -> None:
+        self._status_text()
+        self.end()
 
     def _schedule(self) -> None:
         if self._tick is not None:
@@ -269,6 +321,28 @@ def _tail(keys: str, room: int) -> str:
     if close >= 0 and (bracket < 0 or close < bracket):
         cut = cut[close + 1 :]  # the first key's name was cut in two
     return "..." + cut
+
+
+class _Guard(urwid.WidgetWrap):  # type: ignore[misc]
+    """The session, or in a window too small for it, who is connected and what to do,
+    in whatever space there is (down to one cell)."""
+
+    def __init__(self, session: urwid.Widget, owner: SharedTerminal) -> None:
+        super().__init__(session)
+        self._owner = owner
+
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+        cols, rows = size
+        small = cols < MIN_COLS or rows < MIN_ROWS
+        self._owner.too_small(small)
+        if not small:
+            return super().render(size, focus)
+        if cols <= 0 or rows <= 0:
+            return urwid.SolidCanvas(" ", max(cols, 0), max(rows, 0))
+        text = urwid.AttrMap(urwid.Text(self._owner.small_text()), "status")
+        canvas = urwid.CompositeCanvas(text.render((cols,)))
+        canvas.pad_trim_top_bottom(0, rows - canvas.rows())
+        return canvas
 
 
 class _Frame(urwid.WidgetWrap):  # type: ignore[misc]

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import urwid
 
+from remote_help.term import width as term_width
 from remote_help.ui import vterm
+
+log = logging.getLogger(__name__)
+SPECS_KEPT = 1024  # colour combinations remembered; the shell chooses them (16.9 million)
+CANNOT_DRAW = "The shared screen cannot be drawn here. Help is ending."
 
 _NAMES16 = ("black", "dark red", "dark green", "brown", "dark blue", "dark magenta",
             "dark cyan", "light gray", "dark gray", "light red", "light green", "yellow",
@@ -105,6 +111,8 @@ class TerminalView(urwid.Widget):  # type: ignore[misc]
         self._specs: dict[vterm.Attr, urwid.AttrSpec] = {}
         self._cached: tuple[tuple[int, ...], urwid.Canvas] | None = None
         self._pasting = False
+        self.failed = False  # drawing raised once: the caller must stop the session
+        self.on_failure: Callable[[], None] = lambda: None
 
     # -- drawing -----------------------------------------------------------------------
 
@@ -114,7 +122,15 @@ class TerminalView(urwid.Widget):  # type: ignore[misc]
         key = (screen.generation, cols, rows, int(focus), screen.cols, screen.rows)
         if self._cached is not None and self._cached[0] == key:
             return self._cached[1]
-        canvas = self._draw(cols, rows, focus)
+        if self.failed:
+            return _message(CANNOT_DRAW, cols, rows)
+        try:
+            canvas = self._draw(cols, rows, focus)
+        except Exception:  # a screen that stays as it was would hide what goes on
+            log.exception("the shared screen cannot be drawn at %dx%d", cols, rows)
+            self.failed = True
+            self.on_failure()
+            return _message(CANNOT_DRAW, cols, rows)
         self._cached = (key, canvas)
         return canvas
 
@@ -173,13 +189,17 @@ class TerminalView(urwid.Widget):  # type: ignore[misc]
             run, width = _cut(run, room)
         if attr & vterm.HIDDEN:
             return " " * width, width
-        if self._ascii_only and not run.isascii():
+        if run.isascii():
+            return run, width
+        if self._ascii_only:
             return _ascii(run), width
-        return run, width
+        return term_width.shown(run), width
 
     def _spec(self, attr: vterm.Attr) -> urwid.AttrSpec:
         spec = self._specs.get(attr)
         if spec is None:
+            if len(self._specs) >= SPECS_KEPT:
+                self._specs.clear()
             spec = self._specs[attr] = attr_spec(attr, self._colors)
         return spec
 
@@ -211,6 +231,15 @@ class TerminalView(urwid.Widget):  # type: ignore[misc]
     def mouse_event(self, size: tuple[int, int], event: str,  # noqa: PLR0917 (urwid's)
                     button: int, col: int, row: int, focus: bool) -> bool:
         return False
+
+
+def _message(text: str, cols: int, rows: int) -> urwid.Canvas:
+    """Plain words in whatever space there is, down to nothing."""
+    if cols <= 0 or rows <= 0:
+        return urwid.SolidCanvas(" ", max(cols, 0), max(rows, 0))
+    canvas = urwid.CompositeCanvas(urwid.Text(text).render((cols,)))
+    canvas.pad_trim_top_bottom(0, rows - canvas.rows())
+    return canvas
 
 
 def _cut(run: str, room: int) -> tuple[str, int]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import codecs
 import re
-import unicodedata
+import sys
 from collections.abc import Callable
 from typing import ClassVar
+
+from remote_help.term import width as term_width
 
 # An attribute is one int: the foreground in bits 0-8 and the background in bits 9-17
 # (0 = the terminal's default, else palette index + 1), then one bit per style flag.
@@ -34,8 +36,21 @@ MAX_NUMBER = 65535
 MAX_CACHED_RUN = 256  # characters of a run of SGRs whose effect is remembered
 MAX_CELL = 8  # code points in one cell: a character and its combining marks
 
-_TEXT = re.compile(r"[\x20-\x7e\r\n]+")
-_PRINTABLE = re.compile(r"[^\x00-\x1f\x7f-\x9f]+")
+# The parser's work is counted in cost units, so that a budget bounds the time it takes
+# whatever the bytes (see Screen.feed): a cell written, blanked, moved or allocated by a
+# list operation counts 1, a character read counts 1, and each step taken one at a time
+# in Python (a sequence, a row, a line, a character of non-ASCII text) counts STEP more.
+# Measured at 250x80, a unit then costs 3-20 ns whatever is parsed (bench/render.py).
+STEP = 32
+UNLIMITED = sys.maxsize
+TEXT_RUN = 65536  # characters of ASCII text and newlines taken as one run (lines that
+# scroll away within a run are never drawn)
+PIECE = 4096  # characters of one line written at once, before the budget is checked
+PRINT_RUN = 1024  # characters of other text written one at a time, as one step
+STYLE_RUN = 64  # SGRs and charset designations taken as one run
+
+_TEXT = re.compile(rf"[\x20-\x7e\r\n]{{1,{TEXT_RUN}}}")
+_PRINTABLE = re.compile(rf"[^\x00-\x1f\x7f-\x9f]{{1,{PRINT_RUN}}}")
 _NEWLINE = re.compile(r"[\r\n]")
 # A whole sequence: a run of SGRs and G0/G1 designations (group 1; ncurses draws with
 # "ESC [39;49m ESC (B ESC [m" between every two words), any other CSI (2-4), ESC with
@@ -43,7 +58,7 @@ _NEWLINE = re.compile(r"[\r\n]")
 # the slow path, which ignores them the same way.
 _STYLE = rf"\x1b\[([0-9;:]{{0,{MAX_PARAMS}}})m|\x1b([()])([0B])"
 _SEQUENCE = re.compile(
-    rf"((?:\x1b\[[0-9;:]{{0,{MAX_PARAMS}}}m|\x1b[()][0B])+)|\x1b(?:"
+    rf"((?:\x1b\[[0-9;:]{{0,{MAX_PARAMS}}}m|\x1b[()][0B]){{1,{STYLE_RUN}}})|\x1b(?:"
     rf"\[([\x30-\x3f]{{0,{MAX_PARAMS}}})([\x20-\x2f]{{0,{MAX_INTERMEDIATES}}})([\x40-\x7e])"
     rf"|([\x20-\x2f]{{1,{MAX_INTERMEDIATES}}})([\x30-\x7e])"
     r"|([\x30-\x4f\x51-\x57\x59\x5a\x5c\x60-\x6a\x6c-\x7e]))")
@@ -64,18 +79,12 @@ _widths: dict[str, int] = {}
 
 def char_width(ch: str) -> int:
     """Cells taken by one character: 0 (combining), 1, or 2 (East Asian wide); -1 for
-    format characters (bidi overrides, line separators...), which are never shown."""
+    format characters (bidi overrides, line separators...), which are never shown. A
+    character whose width the tables disagree on takes glibc's (term/width.py); the view
+    draws it as that many placeholders."""
     width = _widths.get(ch)
     if width is None:
-        category = unicodedata.category(ch)
-        if ch in _JOINERS or unicodedata.combining(ch) or category in ("Mn", "Me"):
-            width = 0
-        elif category in ("Cf", "Zl", "Zp", "Cc", "Cs"):
-            width = -1
-        elif unicodedata.east_asian_width(ch) in ("W", "F"):
-            width = 2
-        else:
-            width = 1
+        width = term_width.cells(ch)
         if len(_widths) >= _CACHE_LIMIT:
             _widths.clear()
         _widths[ch] = width
@@ -149,6 +158,10 @@ class Screen:
     Only harmless queries are answered (device attributes, status, cursor position), and
     only when ``answer`` is given; every string (titles, clipboard, colour queries, DCS) is
     swallowed without being stored.
+
+    The work is counted (see STEP), and ``feed`` can stop when a budget is spent: whatever
+    the shell prints, the caller gets control back after a bounded amount of work, and
+    the rest is parsed on the next call as if it had never stopped.
     """
 
     def __init__(self, cols: int, rows: int, *,
@@ -158,6 +171,10 @@ class Screen:
         self._answer = answer
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self.generation = 0
+        self._todo = ""  # text fed and decoded but not parsed yet (a budget ran out) ...
+        self._at = 0  # ... from this index on
+        self.cost = 0  # the cost units the last feed spent
+        self._limit = UNLIMITED
         self._reset()
 
     # -- state -------------------------------------------------------------------------
@@ -193,6 +210,7 @@ class Screen:
         self.alternate = False
 
     def _blank_grid(self) -> tuple[list[list[str]], list[list[Attr]]]:
+        self.cost += self.rows * (self.cols + STEP)
         return ([[" "] * self.cols for _ in range(self.rows)],
                 [[DEFAULT] * self.cols for _ in range(self.rows)])
 
@@ -215,8 +233,10 @@ class Screen:
         return self._attr
 
     def reset(self) -> None:
-        """Back to power-on, also forgetting any half-received character or sequence."""
+        """Back to power-on, also forgetting any half-received character or sequence and
+        whatever was not parsed yet."""
         self._decoder.reset()
+        self._todo, self._at = "", 0
         self._reset()
         self.generation += 1
 
@@ -243,16 +263,59 @@ class Screen:
 
     # -- input -------------------------------------------------------------------------
 
-    def feed(self, data: bytes) -> None:
-        """Take bytes from the shell, in any chunking."""
-        text = self._decoder.decode(data)
-        if not text:
-            return
+    def feed(self, data: bytes, budget: int | None = None) -> bool:
+        """Take bytes from the shell, in any chunking; whether all of them are parsed.
+
+        With a ``budget`` (cost units, see STEP), parsing stops once it is spent, after a
+        whole operation (one sequence, character or line; the costliest, a whole screen,
+        is about rows x (cols + STEP)), and the rest waits for the next call, which may
+        bring no new bytes (``feed(b"", budget)``). Stopping changes nothing: any budgets,
+        the same screen as one unlimited feed."""
+        text = self._decoder.decode(data) if data else ""
+        i = 0
+        if self._at < len(self._todo):
+            if text:
+                text = self._todo[self._at:] + text
+            else:
+                text, i = self._todo, self._at
+        self._todo, self._at = "", 0
+        self.cost = 0
+        end = len(text)
+        if i >= end:
+            return True
+        limit = UNLIMITED if budget is None else max(1, budget)
+        self._limit = limit
         handlers = self._HANDLERS
-        i, end = 0, len(text)
-        while i < end:
-            i = handlers[self._state](self, text, i)
-        self.generation += 1
+        start = i
+        try:
+            while i < end and self.cost < limit:
+                state = self._state
+                j = handlers[state](self, text, i)
+                if state != GROUND:  # the ground state counts its own
+                    self.cost += j - i + 1
+                i = j
+        finally:
+            self._limit = UNLIMITED
+            if i < end:
+                self._todo, self._at = text, i
+            if i > start:
+                self.generation += 1
+        return i >= end
+
+    @property
+    def behind(self) -> bool:
+        """Bytes were fed that are not parsed yet (the last budget ran out)."""
+        return self._at < len(self._todo)
+
+    def unparsed(self) -> bytes:
+        """What was fed and is not on the screen yet, as bytes that take a parser which
+        has drawn this screen (and is in its ground state) exactly where this one is:
+        the sequence or string begun, the text not parsed yet, half a character."""
+        prefix = {ESCAPE: "\x1b" + self._inter, CSI: "\x1b[" + self._params + self._inter,
+                  CSI_IGNORE: "\x1b[ 0", OSC: "\x1b]", DCS: "\x1bP", DCS_ESCAPE: "\x1bP\x1b",
+                  }.get(self._state, "")
+        buffered: bytes = self._decoder.getstate()[0]
+        return (prefix + self._todo[self._at:]).encode() + buffered
 
     def resize(self, cols: int, rows: int) -> None:
         """Change the grid size, keeping the text above the cursor (no reflow)."""
@@ -287,23 +350,26 @@ class Screen:
     # -- the parser's states -----------------------------------------------------------
 
     def _ground(self, s: str, i: int) -> int:
-        """Text, controls and whole escape sequences, until a sequence is cut short."""
+        """Text, controls and whole escape sequences, until a sequence is cut short or
+        the budget is spent."""
         end = len(s)
+        limit = self._limit
         while i < end:
             c = s[i]
             if " " <= c <= "~" or c in "\r\n":
                 m = _TEXT.match(s, i)
                 assert m is not None
                 run = m.group()
-                if "\n" in run or "\r" in run:
-                    self._text(run)
+                if len(run) > PIECE or "\n" in run or "\r" in run:
+                    j = i + self._text(run)
                 else:
                     self._ascii(run)
-                i = m.end()
+                    j = m.end()
             elif c == "\x1b":
                 m = _SEQUENCE.match(s, i)
                 if m is None:  # cut short, or a string: one character at a time
                     self._state, self._inter = ESCAPE, ""
+                    self.cost += 1 + STEP
                     return i + 1
                 kind = m.lastindex
                 if kind == 1:
@@ -312,17 +378,21 @@ class Screen:
                     self._csi(*m.group(2, 3, 4))
                 else:
                     self._esc(m.group(5) or "", m.group(6) or m.group(7))
-                i = m.end()
+                j = m.end()
             elif c < " " or c == "\x7f":
                 self._control(c)
-                i += 1
+                j = i + 1
             elif c < "\xa0":
-                i += 1  # C1 controls arrive as UTF-8 here and are never executed
+                j = i + 1  # C1 controls arrive as UTF-8 here and are never executed
             else:
                 m = _PRINTABLE.match(s, i)
                 assert m is not None
                 self._print(m.group())
-                i = m.end()
+                j = m.end()
+            self.cost += j - i + STEP
+            i = j
+            if self.cost >= limit:
+                break
         return i
 
     def _styles(self, run: str) -> None:
@@ -440,47 +510,60 @@ class Screen:
 
     # -- printing ----------------------------------------------------------------------
 
-    def _text(self, run: str) -> None:
-        """Printable ASCII with CR and LF, the bulk of most output."""
-        if "\n" in run:
-            run = self._skip_scrolled(run)
-        pos = 0
-        for m in _NEWLINE.finditer(run):
-            start = m.start()
-            if start > pos:
-                self._ascii(run[pos:start])
-            if run[start] == "\r":
+    def _text(self, run: str) -> int:
+        """Printable ASCII with CR and LF, the bulk of most output; how much of ``run``
+        was done (less than all of it when the budget ran out, after a line or a piece
+        of one)."""
+        pos = self._skip_scrolled(run) if "\n" in run else 0
+        size, limit = len(run), self._limit
+        search = _NEWLINE.search
+        while pos < size:
+            m = search(run, pos)
+            stop = size if m is None else m.start()
+            if stop > pos:
+                if stop - pos > PIECE:  # a long line, in pieces
+                    stop = pos + PIECE
+                    self._ascii(run[pos:stop])
+                    pos = stop
+                    self.cost += STEP
+                    if self.cost + pos >= limit:
+                        return pos
+                    continue
+                self._ascii(run[pos:stop])
+                pos = stop
+                if m is None:
+                    break
+            if run[pos] == "\r":
                 self._x, self._wrap = 0, False
             else:
                 self._linefeed()
-            pos = start + 1
-        if pos < len(run):
-            self._ascii(run[pos:])
-        else:
             self._last = None
+            pos += 1
+            self.cost += STEP
+            if self.cost + pos >= limit:
+                return pos
+        return size
 
-    def _skip_scrolled(self, run: str) -> str:
+    def _skip_scrolled(self, run: str) -> int:
         """Drop the lines of ``run`` that would scroll off the top before it ends.
 
         With the whole screen as scroll region and at least 2*rows line feeds, the cursor
         is on the bottom row when the rows-th last line feed comes, and the rows-1 line
         feeds after it scroll away everything above: the screen then holds only what
         follows that line feed, drawn from a blank screen (blank in the current
-        background, as scrolling would leave it).
+        background, as scrolling would leave it). Returns where to go on from.
         """
         rows = self.rows
         if self._top != 0 or self._bottom != rows - 1 or run.count("\n") < 2 * rows:
-            return run
+            return 0
         cut = len(run)
         for _ in range(rows):
             cut = run.rfind("\n", 0, cut)
         if not (self.newline_mode or run[cut - 1] == "\r"):
-            return run
-        blank = self._attr & BG_MASK
-        self._chars = [[" "] * self.cols for _ in range(rows)]
-        self._attrs = [[blank] * self.cols for _ in range(rows)]
+            return 0
+        self._blank_rows(0, rows)
         self._x, self._y, self._wrap = 0, rows - 1, False
-        return run[cut + 1:]
+        return cut + 1
 
     def _ascii(self, text: str) -> None:
         """Printable ASCII at the cursor, wrapping at the right margin."""
@@ -536,6 +619,7 @@ class Screen:
 
     def _print(self, run: str) -> None:
         """Printable text with non-ASCII characters, one character at a time."""
+        self.cost += len(run) * STEP
         ascii_last = run[-1] <= "~"
         if self._graphics:
             run = run.translate(_DEC_GRAPHICS)
@@ -570,7 +654,9 @@ class Screen:
     def _repeat(self, count: int) -> None:
         """REP, like tmux: an ASCII character printed just before, never past the line."""
         if self._last is not None and not self._wrap:
-            self._ascii(self._last * min(count, self.cols - self._x))
+            count = min(count, self.cols - self._x)
+            self.cost += count
+            self._ascii(self._last * count)
 
     # -- controls ----------------------------------------------------------------------
 
@@ -622,6 +708,7 @@ class Screen:
             x += 1
             while x < last and not self._tabs[x]:
                 x += 1
+        self.cost += x - self._x
         self._x = min(x, last)
 
     def _back_tab(self, count: int) -> None:
@@ -632,6 +719,7 @@ class Screen:
             x -= 1
             while x > 0 and not self._tabs[x]:
                 x -= 1
+        self.cost += self._x - x
         self._x, self._wrap = max(x, 0), False
 
     def _shift(self, gl: int) -> None:
@@ -640,18 +728,15 @@ class Screen:
 
     # -- scrolling and editing ---------------------------------------------------------
 
-    def _blank_row(self) -> tuple[list[str], list[Attr]]:
-        return [" "] * self.cols, [self._attr & BG_MASK] * self.cols
-
     def _scroll_up(self, count: int, top: int | None = None) -> None:
         top = self._top if top is None else top
         bottom = self._bottom
         count = min(count, bottom - top + 1)
         if top == 0 and count == 1 and bottom == self.rows - 1:
             del self._chars[0], self._attrs[0]
-            chars, attrs = self._blank_row()
-            self._chars.append(chars)
-            self._attrs.append(attrs)
+            self._chars.append([" "] * self.cols)
+            self._attrs.append([self._attr & BG_MASK] * self.cols)
+            self.cost += self.cols + STEP
             return
         del self._chars[top:top + count], self._attrs[top:top + count]
         self._insert_rows(bottom - count + 1, count)
@@ -664,10 +749,21 @@ class Screen:
         self._insert_rows(top, count)
 
     def _insert_rows(self, at: int, count: int) -> None:
-        for _ in range(count):
-            chars, attrs = self._blank_row()
-            self._chars.insert(at, chars)
-            self._attrs.insert(at, attrs)
+        """Blank rows (in the current background) inserted before row ``at``, the rows
+        below moving down (and off the grid's end: the caller removed as many)."""
+        blank, cols = self._attr & BG_MASK, self.cols
+        self._chars[at:at] = [[" "] * cols for _ in range(count)]
+        self._attrs[at:at] = [[blank] * cols for _ in range(count)]
+        self.cost += count * (cols + STEP) + self.rows
+
+    def _blank_rows(self, start: int, end: int) -> None:
+        """Rows start..end-1 blank in the current background: new rows, which is much
+        cheaper than blanking each cell of the old ones."""
+        if start < end:
+            blank, cols = self._attr & BG_MASK, self.cols
+            self._chars[start:end] = [[" "] * cols for _ in range(end - start)]
+            self._attrs[start:end] = [[blank] * cols for _ in range(end - start)]
+            self.cost += (end - start) * (cols + STEP)
 
     def _split_wide(self, chars: list[str], x: int) -> None:
         """Blank a wide character cut in two at column ``x``."""
@@ -683,6 +779,7 @@ class Screen:
         self._split_wide(chars, end)
         chars[start:end] = [" "] * (end - start)
         attrs[start:end] = [self._attr & BG_MASK] * (end - start)
+        self.cost += end - start + STEP
 
     def _erase_line(self, mode: int) -> None:
         x = self.cols if self._wrap else self._x
@@ -696,15 +793,12 @@ class Screen:
     def _erase_display(self, mode: int) -> None:
         if mode == 0:
             self._erase_line(0)
-            for y in range(self._y + 1, self.rows):
-                self._erase(y, 0, self.cols)
+            self._blank_rows(self._y + 1, self.rows)
         elif mode == 1:
-            for y in range(self._y):
-                self._erase(y, 0, self.cols)
+            self._blank_rows(0, self._y)
             self._erase_line(1)
         elif mode == 2:
-            for y in range(self.rows):
-                self._erase(y, 0, self.cols)
+            self._blank_rows(0, self.rows)
 
     def _insert_cells(self, chars: list[str], attrs: list[Attr], x: int, count: int) -> None:
         cols = self.cols
@@ -715,6 +809,7 @@ class Screen:
         if chars[cols] == "":
             chars[cols - 1] = " "
         del chars[cols:], attrs[cols:]
+        self.cost += cols + STEP
 
     def _delete_cells(self, count: int) -> None:
         x, cols = self._x, self.cols
@@ -725,6 +820,7 @@ class Screen:
         del chars[x:x + count], attrs[x:x + count]
         chars.extend([" "] * count)
         attrs.extend([self._attr & BG_MASK] * count)
+        self.cost += cols + STEP
 
     def _insert_lines(self, count: int) -> None:
         if self._top <= self._y <= self._bottom:
@@ -800,6 +896,7 @@ class Screen:
 
     def _align(self) -> None:
         """DECALN: the screen filled with E, margins reset, cursor home."""
+        self.cost += self.rows * (self.cols + STEP)
         self._chars = [["E"] * self.cols for _ in range(self.rows)]
         self._attrs = [[DEFAULT] * self.cols for _ in range(self.rows)]
         self._top, self._bottom = 0, self.rows - 1

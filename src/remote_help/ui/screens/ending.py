@@ -6,6 +6,7 @@ from typing import Any
 
 import urwid
 
+from remote_help.term.width import shown
 from remote_help.ui import keys
 from remote_help.ui.banner import banner
 from remote_help.ui.chrome import StepScreen, page
@@ -24,10 +25,10 @@ class Ended(StepScreen):
         lines: list[Any] = [text, "", ["Press ", ("key", "Q"), " to close remote-help."]]
         if typed:
             lines += ["", "The last things your helper typed:",
-                      *[f"  {line}" for line in typed]]
+                      *[shown(f"  {line}") for line in typed]]
         if rows:
             lines += ["", "The shared terminal when help ended:",
-                      *[f"  {row}" for row in rows]]
+                      *[shown(f"  {row}") for row in rows]]
         self.widget = page(lines)
 
     def hints(self) -> list[str]:
