@@ -13,7 +13,7 @@ import time
 import traceback
 from typing import TYPE_CHECKING
 
-from remote_help import __version__, paths
+from remote_help import __version__, paths, settings
 from remote_help.net.transport import DEFAULT_PORT
 from remote_help.plain.frontend import PlainFrontEnd
 from remote_help.tunnel.sshd import DEFAULT_SSHD
@@ -93,9 +93,27 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_intermixed_args(argv)
     _setup_logging()
     options = options_from(args, p)
+    # The settings file as it is now: whatever changes it while we run (the helper's
+    # shell runs as this user) is put back at the end, when the helper is gone.
+    settings.remember()
+    try:
+        return _main(args, options)
+    finally:
+        paths.release()
+        if settings.restore_if_changed():
+            with contextlib.suppress(OSError):  # the window may be gone
+                _say(SETTINGS_PUT_BACK)
+
+
+def _main(args: argparse.Namespace, options: Options) -> int:
     if not args.plain:
         full_screen = _full_screen_caps()
         if full_screen is not None:
+            try:
+                _settle_settings(asks_reverse=args.role is None)
+            except KeyboardInterrupt:
+                _say("\nCancelled. Nothing was shared.")
+                return EXIT_FAILED
             return _run_full_screen(options, full_screen)
     front = PlainFrontEnd(wait=options.wait)
     try:
@@ -103,6 +121,44 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         front.say("\nCancelled. Nothing was shared.")
         return EXIT_FAILED
+
+
+SETTINGS_PUT_BACK = ("remote-help: its settings were changed while it ran (perhaps from the "
+                     "shared terminal), so they were put back as they were.")
+
+
+def _settle_settings(*, asks_reverse: bool) -> None:
+    """Before the full screen: settings changed outside this program are shown and asked
+    about, and so is waiting for the helper to connect; never taken silently. Line-mode
+    starts use no settings, so they ask nothing."""
+    found = settings.outside()
+    if found is not None:
+        yes = _ask(settings.changed_outside_words(found))
+        settings.decide(found, use=yes)
+    saved = settings.load()
+    if asks_reverse and saved.reverse:
+        yes = _ask(settings.reverse_words())
+        if not yes:
+            settings.decide(saved, use=True, reverse=False)
+
+
+def _ask(lines: list[str]) -> bool:
+    """A yes-or-no question on the terminal, before the full screen starts; no answer
+    (not a terminal, or its input ended) is no."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return False
+    _say("")
+    for line in lines:
+        _say(line)
+    while True:
+        try:
+            answer = input("Press Y for yes or N for no, then Enter: ").strip().lower()
+        except EOFError:
+            return False
+        if answer in ("y", "yes"):
+            return True
+        if answer in ("n", "no"):
+            return False
 
 
 def _full_screen_caps() -> Caps | None:

@@ -133,6 +133,15 @@ def remove_session_dir(path: Path) -> None:
             _fresh = None
 
 
+def release() -> None:
+    """At the very end: remove this process's fresh base if nothing is left in it."""
+    global _fresh  # noqa: PLW0603
+    if _fresh is not None:
+        with contextlib.suppress(OSError):
+            _fresh.rmdir()
+            _fresh = None
+
+
 def sweep_stale(base: Path) -> None:
     """Remove session directories left by a remote-help that was killed."""
     for entry in base.glob("session-*"):

@@ -1,14 +1,30 @@
-"""Next time's defaults: the answers of the last successful connection, kept leniently."""
+"""Next time's defaults: the answers of the last successful connection, kept leniently.
+
+During a session the helper's shell runs as the friend's user, so it can rewrite this
+file; by next time it could point the friend at another address, or make them wait for
+anyone to connect. Three defences (docs/decisions.md, "settings the helper could change"):
+
+- what this program writes carries a check (a digest of the values); ``load`` gives only
+  values whose check holds. Anything else (changed by hand, by another program, by a
+  helper's script that did not copy the check) is ``outside``: shown and asked about
+  before it is used (cli.py), never taken silently.
+- a check anyone can compute stops only careless changes; so the program remembers the
+  file as it was at its start (or as it last saved it) and, at its end, when the helper is
+  gone, puts it back if it changed (``restore_if_changed``).
+- the riskiest value, "the helper connects to me" (this computer waits for anyone), is
+  asked about at the start even when the check holds (cli.py).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
 import stat
 import tempfile
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from remote_help.net.addresses import valid_address
@@ -20,6 +36,8 @@ NAME = "settings.json"
 TEMP_PREFIX = ".settings-"
 TEMP_SUFFIX = ".tmp"
 ROLES = ("helper", "friend")
+CHECK = "check"  # the key of the digest in the file
+CHECK_FORMAT = b"remote-help settings 1\n"
 
 
 @dataclass(frozen=True)
@@ -47,20 +65,62 @@ def config_path() -> Path | None:
 
 
 def load(path: Path | None = None) -> Settings:
-    """The saved settings, defaults for whatever is missing or wrong. Never raises.
-
-    Each field is kept only if it is valid on its own, so one damaged value does not
-    cost the others; unknown keys are ignored.
-    """
+    """The settings this program saved, defaults if the file is missing or was changed
+    outside it (``outside`` has those values, to ask about). Never raises."""
     path = path if path is not None else config_path()
     if path is None:
         return Settings()
     data = _read_json(path)
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not _checked(data):
         return Settings()
+    return _parse(data)
+
+
+def outside(path: Path | None = None) -> Settings | None:
+    """The usable values of a file this program did not write as it is, else None.
+
+    None too when there is nothing worth asking about (no file, only damage, defaults).
+    """
+    path = path if path is not None else config_path()
+    if path is None:
+        return None
+    data = _read_json(path)
+    if not isinstance(data, dict) or _checked(data):
+        return None
+    found = _parse(data)
+    return None if found == Settings() else found
+
+
+def parse(path: Path) -> Settings:
+    """What the file says, checked or not: each field valid on its own, else its default.
+
+    One damaged value does not cost the others; unknown keys are ignored. Never raises.
+    """
+    data = _read_json(path)
+    return _parse(data) if isinstance(data, dict) else Settings()
+
+
+def _parse(data: dict[str, object]) -> Settings:
     good = {f.name: data[f.name] for f in fields(Settings)
             if f.name in data and valid(f.name, data[f.name])}
-    return Settings(**good)
+    return Settings(**good)  # type: ignore[arg-type]
+
+
+def _checked(data: dict[str, object]) -> bool:
+    """Whether ``data`` is exactly what ``save`` writes: every field valid, the check right."""
+    defaults = asdict(Settings())
+    names = set(defaults)
+    if set(data) != names | {CHECK}:
+        return False
+    if not all(valid(n, data[n]) or (data[n] == defaults[n] and type(data[n]) is type(
+            defaults[n])) for n in names):
+        return False
+    return data[CHECK] == _digest({n: data[n] for n in names})
+
+
+def _digest(values: dict[str, object]) -> str:
+    canonical = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return "sha256:" + hashlib.sha256(CHECK_FORMAT + canonical.encode()).hexdigest()
 
 
 def _read_json(path: Path) -> object:
@@ -71,8 +131,9 @@ def _read_json(path: Path) -> object:
     except OSError:
         return None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+            return None  # not ours: root's after `sudo` kept HOME, or another user's
         chunks: list[bytes] = []
         size = 0
         while size <= MAX_SIZE and (chunk := os.read(fd, MAX_SIZE + 1 - size)):
@@ -109,16 +170,26 @@ def save(settings: Settings, path: Path | None = None) -> bool:
     if path is None:
         return False
     try:
-        text = json.dumps(asdict(settings), indent=1) + "\n"
+        values = asdict(settings)
+        text = json.dumps(values | {CHECK: _digest(values)}, indent=1) + "\n"
     except (TypeError, ValueError):  # not a value JSON can hold: a programming error
         log.exception("settings not saved")
         return False
+    if not _write(path, text.encode()):
+        return False
+    if path in _remembered:
+        _remembered[path] = text.encode()
+    return True
+
+
+def _write(path: Path, content: bytes) -> bool:
+    """Put ``content`` at ``path`` atomically (see ``save``); False if not possible."""
     temp: str | None = None
     try:
         _make_private_dirs(path.parent)
         fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
             f.flush()
             os.fsync(f.fileno())
         os.replace(temp, path)
@@ -163,3 +234,99 @@ def _fsync_directory(directory: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+# -- what is asked before values are used -------------------------------------------------
+
+def changed_outside_words(found: Settings) -> list[str]:
+    """The question about values this program did not write, in plain words."""
+    lines = ["remote-help remembers a few answers from the last time it was used here.",
+             "They were changed by something other than remote-help (perhaps by someone",
+             "using this computer during a help session). They now say:"]
+    if found.role == "friend":
+        lines.append("  - This computer is the one that needs help.")
+    elif found.role == "helper":
+        lines.append("  - This computer is the helper's.")
+    if found.address:
+        lines.append(f"  - The helper's address is {found.address}")
+    if found.reverse:
+        lines.append("  - The helper connects to this computer: it waits for them.")
+    if not found.screen_sharing:
+        lines.append("  - The screen is not shared.")
+    if found.firewall:
+        lines.append("  - remote-help may change the firewall.")
+    lines.append("Use these answers? If you are not sure, press N.")
+    return lines
+
+
+def reverse_words() -> list[str]:
+    """The question asked at every start that would wait for the helper to connect."""
+    return ["Last time, the helper connected to this computer: it waited for them.",
+            "Do the same this time? If you are not sure, press N (you can still",
+            "choose it later, if your helper asks you to)."]
+
+
+def decide(found: Settings, *, use: bool, reverse: bool | None = None,
+           path: Path | None = None) -> bool:
+    """Save the person's answer: ``found`` as it is (``reverse`` changed if given), or,
+    when not to be used, only which role this computer had. False if it could not be saved.
+    """
+    kept = found if use else Settings(role=found.role)
+    if reverse is not None:
+        kept = replace(kept, reverse=reverse)
+    return save(kept, path)
+
+
+# -- the end-of-session check -------------------------------------------------------------
+
+_remembered: dict[Path, bytes | None] = {}  # the file as we last knew it (None: absent)
+
+
+def remember(path: Path | None = None) -> None:
+    """Note the file as it is now, to put it back at the end if something else changes it."""
+    path = path if path is not None else config_path()
+    if path is not None:
+        _remembered[path] = _read_bytes(path)
+
+
+def restore_if_changed() -> bool:
+    """Put every remembered file back as this program last knew it, if it changed since
+    (after a session: the helper's shell could write it). True if one was put back."""
+    restored = False
+    for path, content in list(_remembered.items()):
+        now = _read_bytes(path)
+        if now == content:
+            continue
+        log.info("settings changed outside remote-help: put back")
+        if content is None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)  # the link itself, never what it points to
+                restored = True
+            continue
+        restored = _write(path, content) or restored
+    return restored
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    """The file's bytes (at most MAX_SIZE + 1), None when there is none; for something
+    that is not a regular file of ours, a marker no real file compares equal to."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return b"\0unreadable"
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+            return b"\0not a file of ours"
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_SIZE and (chunk := os.read(fd, MAX_SIZE + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return b"\0unreadable"
+    finally:
+        os.close(fd)

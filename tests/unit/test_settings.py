@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -78,23 +79,25 @@ def test_missing_file_gives_defaults(tmp_path: Path) -> None:
 def test_damaged_files_give_defaults(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "settings.json"
     path.write_bytes(content)
+    assert settings.parse(path) == Settings()
     assert settings.load(path) == Settings()
+    assert settings.outside(path) is None  # nothing worth asking about
 
 
 def test_a_partial_file_keeps_what_it_has(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text('{"role": "helper"}')
-    assert settings.load(path) == Settings(role="helper")
+    assert settings.parse(path) == Settings(role="helper")
 
 
 def test_good_fields_survive_bad_ones(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"role": "boss", "address": "192.0.2.9", "reverse": "yes",
                                 "firewall": True, "unknown": [1, 2], "screen_sharing": 0}))
-    assert settings.load(path) == Settings(address="192.0.2.9", firewall=True)
+    assert settings.parse(path) == Settings(address="192.0.2.9", firewall=True)
     path.write_text(json.dumps({"role": ["friend"], "address": None, "reverse": 1,
                                 "screen_sharing": False}))
-    assert settings.load(path) == Settings(screen_sharing=False)
+    assert settings.parse(path) == Settings(screen_sharing=False)
 
 
 @pytest.mark.parametrize("address", ["192.0.2.7", "2001:db8::1", "fe80::1%eth0",
@@ -102,7 +105,7 @@ def test_good_fields_survive_bad_ones(tmp_path: Path) -> None:
 def test_addresses_the_friend_could_have_typed_are_kept(tmp_path: Path, address: str) -> None:
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"address": address}))
-    assert settings.load(path).address == address
+    assert settings.parse(path).address == address
 
 
 @pytest.mark.parametrize("address", [
@@ -113,16 +116,16 @@ def test_addresses_the_friend_could_have_typed_are_kept(tmp_path: Path, address:
 def test_invalid_addresses_are_dropped(tmp_path: Path, address: str) -> None:
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"address": address, "role": "friend"}))
-    assert settings.load(path) == Settings(role="friend")
+    assert settings.parse(path) == Settings(role="friend")
 
 
 def test_the_size_limit_is_exact(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     body = b'{"role": "friend"}'
     path.write_bytes(body + b" " * (settings.MAX_SIZE - len(body)))
-    assert settings.load(path) == Settings(role="friend")
+    assert settings.parse(path) == Settings(role="friend")
     path.write_bytes(body + b" " * (settings.MAX_SIZE - len(body) + 1))
-    assert settings.load(path) == Settings()
+    assert settings.parse(path) == Settings()
 
 
 def test_a_fifo_at_the_name_does_not_hang(tmp_path: Path) -> None:
@@ -268,3 +271,135 @@ def test_read_only_home_is_no_error(tmp_path: Path) -> None:
         assert names(path.parent) == ["settings.json"]
         assert settings.save(FRIEND, home / "elsewhere" / "settings.json") is False
         assert names(home) == ["remote-help"]
+
+
+# -- changed outside remote-help (the helper's shell runs as the friend's user) ----------
+
+EVIL = Settings(role="friend", address="203.0.113.66", reverse=True)
+
+
+def forged(values: Settings) -> str:
+    """What a helper's script that copied our check would write."""
+    body = asdict(values)
+    return json.dumps(body | {"check": settings._digest(body)})
+
+
+@pytest.fixture
+def remembered() -> Iterator[None]:
+    """restore_if_changed looks at every remembered file: none from another test."""
+    settings._remembered.clear()
+    yield
+    settings._remembered.clear()
+
+
+def test_what_this_program_saves_carries_a_check(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    assert settings.save(FRIEND, path)
+    assert json.loads(path.read_text())["check"].startswith("sha256:")
+    assert settings.load(path) == FRIEND
+    assert settings.outside(path) is None
+
+
+@pytest.mark.parametrize("change", ["by hand", "value in place", "extra key", "old format"])
+def test_a_file_changed_outside_is_not_used_but_offered(tmp_path: Path, change: str) -> None:
+    path = tmp_path / "settings.json"
+    assert settings.save(FRIEND, path)
+    data = json.loads(path.read_text())
+    if change == "by hand":
+        path.write_text(json.dumps(asdict(EVIL)))
+    elif change == "value in place":  # the check of the friend's values kept
+        path.write_text(json.dumps(data | {"address": "203.0.113.66"}))
+    elif change == "extra key":
+        path.write_text(json.dumps(data | {"bind": "0.0.0.0"}))
+    else:  # written by an earlier remote-help, before the check: asked about once
+        del data["check"]
+        path.write_text(json.dumps(data))
+    assert settings.load(path) == Settings()  # never used silently
+    found = settings.outside(path)
+    assert found is not None
+    words = "\n".join(settings.changed_outside_words(found))
+    assert "changed by something other than remote-help" in words
+    if change in ("by hand", "value in place"):
+        assert "203.0.113.66" in words
+    if change == "by hand":
+        assert "The helper connects to this computer: it waits for them." in words
+    assert words.isascii()
+
+
+def test_the_answer_no_keeps_only_the_role(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps(asdict(EVIL)))
+    found = settings.outside(path)
+    assert found == EVIL
+    assert settings.decide(found, use=False, path=path)
+    assert settings.load(path) == Settings(role="friend")
+    assert settings.outside(path) is None  # asked once
+
+
+def test_the_answer_yes_makes_them_ours(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps(asdict(EVIL)))
+    assert settings.decide(EVIL, use=True, path=path)
+    assert settings.load(path) == EVIL
+    assert settings.decide(EVIL, use=True, reverse=False, path=path)
+    assert settings.load(path) == Settings(role="friend", address="203.0.113.66")
+
+
+def test_a_change_during_the_session_is_put_back_at_the_end(
+        tmp_path: Path, remembered: None) -> None:
+    """Even a helper's script that copied the check: the program, still running when the
+    helper is gone, puts back what it last saved, byte for byte."""
+    path = tmp_path / "remote-help" / "settings.json"
+    assert settings.save(Settings(role="friend", address="192.0.2.7"), path)
+    settings.remember(path)  # the program starts
+    assert settings.save(FRIEND, path)  # the session began: next time's defaults
+    ours = path.read_bytes()
+    path.write_text(forged(EVIL))  # the helper's shell
+    assert settings.load(path) == EVIL  # a forged check alone would pass ...
+    assert settings.restore_if_changed()  # ... so the end puts ours back
+    assert path.read_bytes() == ours
+    assert settings.load(path) == FRIEND
+    assert names(path.parent) == ["settings.json"]
+    assert settings.restore_if_changed() is False  # nothing more to do
+
+
+def test_a_file_made_during_the_session_is_removed_at_the_end(
+        tmp_path: Path, remembered: None) -> None:
+    path = tmp_path / "settings.json"
+    settings.remember(path)
+    path.write_text(forged(EVIL))
+    assert settings.restore_if_changed()
+    assert names(tmp_path) == []
+
+
+def test_a_symlink_put_in_its_place_is_replaced_not_followed(
+        tmp_path: Path, remembered: None) -> None:
+    path = tmp_path / "settings.json"
+    assert settings.save(FRIEND, path)
+    settings.remember(path)
+    ours = path.read_bytes()
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    path.unlink()
+    path.symlink_to(victim)
+    assert settings.restore_if_changed()
+    assert not path.is_symlink()
+    assert path.read_bytes() == ours
+    assert victim.read_text() == "precious\n"
+
+
+def test_nothing_changed_means_nothing_written(tmp_path: Path, remembered: None) -> None:
+    path = tmp_path / "settings.json"
+    assert settings.save(FRIEND, path)
+    settings.remember(path)
+    before = path.stat()
+    assert settings.restore_if_changed() is False
+    assert path.stat().st_ino == before.st_ino
+
+
+@pytest.mark.root
+def test_a_file_that_is_not_ours_is_not_used(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    assert settings.save(FRIEND, path)
+    os.chown(path, 65534, 65534)
+    assert settings.load(path) == Settings()
