@@ -86,6 +86,8 @@ BACKLOG_LIMIT = 256 * 1024  # bytes waiting for a slow terminal before we stop t
 CLOSE_PATIENCE = 0.5  # seconds the last output may take to reach the terminal at the end
 TYPED_PAUSE = 1.0  # seconds after the helper's last hidden key before it is shown anyway
 COPY_BATCH = 256 * 1024  # bytes of output fed at once to the friend's emulated copy
+COPY_COST = 100_000  # the emulator's cost units (vterm.STEP) between two looks at the clock
+COPY_BUDGET = 0.01  # seconds the copy is parsed at a time; the rest on a later turn
 
 
 class PlainView:
@@ -112,6 +114,7 @@ class PlainView:
         # fed in large batches: the emulator skips what scrolls away within one batch.
         self._copy: Screen | None = None
         self._unparsed = bytearray()
+        self._copy_turn: asyncio.Handle | None = None
         if answers:
             from remote_help.ui.vterm import Screen  # noqa: PLC0415  (not for --version)
 
@@ -121,7 +124,7 @@ class PlainView:
 
     @property
     def busy(self) -> bool:
-        return len(self._backlog) >= BACKLOG_LIMIT
+        return len(self._backlog) >= BACKLOG_LIMIT or self._copy_behind()
 
     def connected(self, peer: Hello) -> None:
         self._say("\r\n".join(self._greeting(peer)) + "\r\n\r\n")
@@ -137,16 +140,52 @@ class PlainView:
         self._write(self._sanitizer.feed(data))
 
     def _feed_copy(self) -> None:
-        if self._copy is not None and self._unparsed:
-            self._copy.feed(bytes(self._unparsed))
-        self._unparsed.clear()
+        """Parse what waits into the emulated copy, for COPY_BUDGET at most: a flood of
+        costly sequences (clear screens) must not hold up the end keys. The rest is
+        parsed on later turns of the loop; while a whole batch more waits, the shell
+        waits too (``busy``)."""
+        copy = self._copy
+        if copy is None:
+            self._unparsed.clear()
+            return
+        started = time.monotonic()
+        while copy.behind or self._unparsed:
+            if copy.behind:
+                copy.feed(b"", COPY_COST)
+            else:
+                copy.feed(bytes(self._unparsed), COPY_COST)
+                self._unparsed.clear()
+            if time.monotonic() - started >= COPY_BUDGET:
+                break
+        if (copy.behind or len(self._unparsed) >= COPY_BATCH) and self._copy_turn is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no loop to come back to: all of it now
+                copy.feed(b"")
+                return
+            self._copy_turn = loop.call_soon(self._feed_copy_later)
+
+    def _feed_copy_later(self) -> None:
+        self._copy_turn = None
+        was_busy = self.busy
+        self._feed_copy()
+        if was_busy and not self.busy:
+            self.on_drained()
+
+    def _copy_behind(self) -> bool:
+        """The copy is still parsing one batch and another is waiting."""
+        copy = getattr(self, "_copy", None)
+        return copy is not None and copy.behind and len(self._unparsed) >= COPY_BATCH
 
     def snapshot(self) -> bytes:
         """The friend's screen as it is now, for a helper who fell behind."""
         from remote_help.ui.snapshot import redraw  # noqa: PLC0415
 
         self._feed_copy()
-        return redraw(self._copy) if self._copy is not None else b""
+        if self._copy is None:
+            return b""
+        # What a flood left unparsed follows the redraw: the helper parses it itself.
+        return redraw(self._copy) + self._copy.unparsed() + bytes(self._unparsed)
 
     def reset(self) -> None:
         """The helper's copy starts again: what follows redraws the friend's screen."""

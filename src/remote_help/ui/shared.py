@@ -21,8 +21,11 @@ from remote_help.ui.termview import TerminalView
 from remote_help.ui.vterm import Screen
 
 FRAME_INTERVAL = 1 / 30  # draw at most this often
-FEED_SLICE = 64 * 1024  # bytes parsed at a time
+FEED_SLICE = 64 * 1024  # bytes handed to the emulator at a time, once it parsed the last
+FEED_COST = 100_000  # the emulator's cost units (vterm.STEP) between two looks at the
+# clock: 0.3-2 ms of parsing, whatever the shell prints
 FEED_BUDGET = 0.02  # seconds of parsing per frame before keys get their turn again
+FEED_END_BUDGET = 0.25  # seconds of parsing, at most, for the end page or a catch-up
 PENDING_LIMIT = 256 * 1024  # bytes waiting to be parsed before the shell is paused
 TYPED_SHOWN = 10.0  # seconds the helper's last keys stay on the friend's status line
 TYPED_KEPT = 4000  # characters of the helper's keys kept for the "Help has ended" page
@@ -110,7 +113,8 @@ class SharedTerminal(StepScreen):
         """The friend's screen as it is now, for a helper who fell behind."""
         if self._parse_all():
             self._schedule()
-        return redraw(self.screen)
+        # What a flood left unparsed follows the redraw: the helper parses it itself.
+        return redraw(self.screen) + self.screen.unparsed() + bytes(self._pending)
 
     def reset(self) -> None:
         """The helper's copy starts again from a blank terminal (a snapshot follows)."""
@@ -268,27 +272,35 @@ class SharedTerminal(StepScreen):
     def _frame(self) -> None:
         self._tick = None
         was_busy = self.busy
-        started = time.monotonic()
-        while self._pending and time.monotonic() - started < FEED_BUDGET:
-            chunk = bytes(self._pending[:FEED_SLICE])
-            del self._pending[:FEED_SLICE]
-            self.screen.feed(chunk)
+        self._parse_all(FEED_BUDGET)
         self._last_frame = time.monotonic()
         if self.screen.generation != self._generation:
             self._generation = self.screen.generation
             self.view._invalidate()
             self._redraw()
-        if self._pending:
+        if self._pending or self.screen.behind:
             self._schedule()
         if was_busy and not self.busy:
             self.on_drained()
 
-    def _parse_all(self) -> bool:
-        """Parse what waits at once (not slice by slice); whether anything did."""
-        if not self._pending:
+    def _parse_all(self, seconds: float = FEED_END_BUDGET) -> bool:
+        """Parse what waits, for ``seconds`` at most (looking at the clock every FEED_COST
+        units of the emulator's work, so a flood of costly sequences, clear screens for
+        one, cannot hold up the keys, signals or the end page); the rest stays waiting.
+        Whether anything was parsed."""
+        screen, pending = self.screen, self._pending
+        if not pending and not screen.behind:
             return False
-        self.screen.feed(bytes(self._pending))
-        self._pending.clear()
+        started = time.monotonic()
+        while screen.behind or pending:
+            if screen.behind:
+                screen.feed(b"", FEED_COST)
+            else:
+                chunk = bytes(pending[:FEED_SLICE])
+                del pending[:FEED_SLICE]
+                screen.feed(chunk, FEED_COST)
+            if time.monotonic() - started >= seconds:
+                break
         return True
 
     def last_words(self) -> tuple[list[str], list[str]]:
