@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import urwid
 
 from remote_help.proto.session import Hello
 from remote_help.ui import shared
@@ -147,5 +148,87 @@ def test_a_resync_starts_the_helpers_copy_again() -> None:
         await asyncio.sleep(0.1)
         assert helper.screen.text_lines()[:2] == ["red", "prompt$"]
         assert helper.screen.app_cursor_keys
+
+    run(body())
+
+
+# -- never hidden (issue 9) ----------------------------------------------------------------
+
+SMALL = "Your helper is connected. Make this window bigger, or press Ctrl+Alt+C to end."
+
+
+def screen_text(view: SharedTerminal, size: tuple[int, int]) -> str:
+    return "\n".join(r.decode() for r in view.widget.render(size, focus=True).text)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (2, 1), (1, 30), (10, 3), (59, 40), (200, 19),
+                                  (59, 19)])
+def test_too_small_a_window_says_the_helper_is_connected_and_holds_its_keys(
+        size: tuple[int, int]) -> None:
+    async def body() -> None:
+        view = make("friend", [], [])
+        drained: list[int] = []
+        view.on_drained = lambda: drained.append(1)
+        assert not view.busy
+        text = screen_text(view, size)
+        cols, rows = size
+        assert len(text.split("\n")) == rows
+        words = " ".join(text.split())
+        assert words and SMALL.replace(" ", "").startswith(words.replace(" ", ""))
+        if cols * rows >= 2 * len(SMALL):
+            assert words == SMALL
+        assert view.busy  # the session holds the helper's keys (and stops reading)
+        screen_text(view, (80, 25))
+        assert screen_text(view, (80, 25)).startswith(" To end help, press Ctrl+Alt+C.")
+        await asyncio.sleep(0.05)
+        assert not view.busy
+        assert drained == [1]  # the held keys go now
+
+    run(body())
+
+
+def test_the_helper_too_small_is_told_but_not_held() -> None:
+    async def body() -> None:
+        view = make("helper", [], [])
+        text = " ".join(screen_text(view, (40, 10)).split())
+        assert text == ("Your friend is connected. Make this window bigger, or press "
+                        "Ctrl+Alt+C or F10 to end.")
+        assert not view.busy
+
+    run(body())
+
+
+def test_a_screen_that_cannot_be_drawn_holds_the_keys_and_ends_the_session(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    async def body() -> None:
+        view = make("friend", [], [])
+        ended: list[int] = []
+        view.end = lambda: ended.append(1)
+
+        def broken(*args: object) -> object:
+            raise ValueError("cannot draw")
+
+        monkeypatch.setattr(view.view, "_draw", broken)
+        view.show(b"hello")
+        await asyncio.sleep(0.1)
+        text = screen_text(view, (80, 25))
+        assert view.busy
+        await asyncio.sleep(0.05)
+        assert ended == [1]
+        text = screen_text(view, (80, 25))
+        assert "Your helper's keys are stopped" in text
+        assert "cannot be drawn" in text
+
+    run(body())
+
+
+def test_characters_of_uncertain_width_in_the_helpers_keys_stay_on_the_status_line() -> None:
+    async def body() -> None:
+        view = make("friend", [], [])
+        view.helper_typed("\u4dc0\ufe0f" * 30 + "[Enter]", echo=False)
+        rows = view.widget.render((80, 25), focus=True).text
+        calc = getattr(urwid, "calc_width", None) or urwid.util.calc_width
+        assert all(calc(row, 0, len(row)) == 80 for row in rows)
+        assert rows[0].decode().isascii()
 
     run(body())

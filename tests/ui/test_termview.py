@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import urwid
 
-from remote_help.ui import vterm
+from remote_help.ui import termview, vterm
 from remote_help.ui.termview import TerminalView, attr_spec, key_bytes, nearest16
 from remote_help.ui.vterm import Screen
 
@@ -273,3 +273,65 @@ def test_paste(mode: bytes, expected: list[bytes]) -> None:
     for key in ("begin paste", "h", "i", "enter", "end paste"):
         assert view.keypress((10, 4), key) is None
     assert sent == expected
+
+
+# -- what the other side can make the widget do (issue 9) ----------------------------------
+
+# Characters urwid 2.1.2 counts wider than Python's tables (it raised on every redraw,
+# freezing the friend's screen), and ones tmux and glibc count wider (they scrolled it).
+UNCERTAIN = ["\ufe0f", "\u200d", "\u05b0", "\u2e2e", "\u4dc0", "\U0001f468\u200d\U0001f469",
+             "\U0001f44d\U0001f3fd", "\u1100\u1161"]
+
+
+def urwid_width(data: bytes) -> int:
+    calc = getattr(urwid, "calc_width", None) or urwid.util.calc_width
+    return int(calc(data, 0, len(data)))
+
+
+@pytest.mark.parametrize("text", UNCERTAIN)
+def test_characters_of_uncertain_width_are_drawn_at_every_column(text: str) -> None:
+    """Each at every column of a full last row: urwid draws it (no exception), every row
+    is exactly the width urwid measures, and only ASCII stands in for the character."""
+    cols = 12
+    for x in range(cols):
+        data = f"\x1b[4;1H{'x' * cols}\x1b[4;{x + 1}H{text}".encode()
+        view, _ = view_of(data, cols=cols)
+        canvas = view.render((cols, 4), focus=True)
+        for row in canvas.text:
+            assert urwid_width(row) == cols
+            assert all(ch.isascii() or ch in text for ch in row.decode())
+        assert not view.failed
+
+
+def test_emoji_and_accents_everyone_agrees_on_are_kept() -> None:
+    view, _ = view_of("\U0001f600 e\u0301 \u4e2d".encode())
+    assert rows(view, (10, 1)) == ["\U0001f600 e\u0301 \u4e2d   "]
+
+
+def test_a_drawing_failure_is_reported_once_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    view, _ = view_of(LINES)
+    failures: list[int] = []
+    view.on_failure = lambda: failures.append(1)
+
+    def broken(*args: object) -> urwid.Canvas:
+        raise urwid.CanvasError("too wide")
+
+    monkeypatch.setattr(view, "_draw", broken)
+    for _ in range(3):
+        view._invalidate()
+        text = "".join(rows(view, (60, 4)))
+        assert "cannot be drawn" in text
+    assert failures == [1] and view.failed
+    assert rows(view, (1, 1)) and rows(view, (0, 0)) == []
+
+
+def test_the_colour_cache_stays_bounded() -> None:
+    """24-bit colours, all distinct: the widget remembers a bounded number of them."""
+    screen = Screen(40, 4)
+    view = TerminalView(screen, None, colors=256)
+    for i in range(4000):
+        r, g, b = i % 256, (i * 7) % 256, (i * 13) % 256
+        screen.feed(f"\x1b[38;2;{r};{g};{b};48;2;{b};{r};{g}mX".encode())
+        view.render((40, 4))
+        view._invalidate()
+    assert len(view._specs) <= termview.SPECS_KEPT

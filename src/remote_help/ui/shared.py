@@ -33,8 +33,7 @@ LAST_ROWS = 6  # rows of the shared terminal shown on the "Help has ended" page
 LAST_TYPED = 4  # lines the helper typed, shown there too
 SMALL_FRIEND = "Your helper is connected. Make this window bigger, or press {end} to end."
 SMALL_HELPER = "Your friend is connected. Make this window bigger, or press {end} to end."
-CANNOT_DRAW = ("Your screen could not be drawn, so your helper's keys were stopped and "
-               "help is ending.")
+CANNOT_DRAW = "Your helper's keys are stopped: the screen could not be drawn. Help is ending."
 
 log = logging.getLogger(__name__)
 
