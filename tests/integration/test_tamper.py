@@ -1,0 +1,124 @@
+"""The helper cannot change what the friend's remote-help does next time (weakness 6).
+
+During a session the helper's shell runs as the friend's user, so it can rewrite the
+friend's settings file. Here a real helper does, in a real session; then the file is put
+back when the session ends, and a file left changed (as if the friend's program had been
+killed before its end) is shown and asked about at the next start, never used silently.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from remote_help import settings
+from remote_help.cli import SETTINGS_PUT_BACK
+from tests import support
+
+FRIENDS = settings.Settings(role="friend", address="192.0.2.7", screen_sharing=False)
+EVIL = settings.Settings(role="friend", address="203.0.113.66", reverse=True)
+
+
+def forged(values: settings.Settings) -> str:
+    """What a helper's script that copied the program's check would write."""
+    body = asdict(values)
+    return json.dumps(body | {"check": settings._digest(body)})
+
+
+def settings_of(account: support.Account, values: settings.Settings) -> Path:
+    """The account's settings file as its own remote-help saves it (as its user)."""
+    path = account.config / "remote-help" / "settings.json"
+    code = ("import sys; from remote_help import settings; from pathlib import Path; "
+            f"sys.exit(0 if settings.save(settings.Settings(**{asdict(values)!r}), "
+            f"Path({str(path)!r})) else 1)")
+    subprocess.run(["runuser", "-u", account.name, "--", "env",
+                    f"PYTHONPATH={support.program_source()}", support.SYSTEM_PYTHON,
+                    "-c", code], check=True)
+    assert values_in(path) == values
+    return path
+
+
+def values_in(path: Path) -> settings.Settings:
+    """What the file says (read as root: the program itself reads only its own user's)."""
+    data = json.loads(path.read_text())
+    data.pop("check", None)
+    return settings.Settings(**data)
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("how", ["forged check", "no check"])
+def test_settings_changed_in_a_session_are_put_back_at_its_end(
+        world: support.World, how: str) -> None:
+    friend_account = world.account(world.user())
+    path = settings_of(friend_account, FRIENDS)
+    ours = path.read_bytes()
+    helper, friend = support.walk_to_session(world, world.account(), friend_account)
+    text = forged(EVIL) if how == "forged check" else json.dumps(asdict(EVIL))
+    helper.send(f"printf '%s' '{text}' > {path}\r")
+    support.run_in_shared_shell(helper, friend)
+    assert b"203.0.113.66" in path.read_bytes()  # the helper did change it
+    support.friend_ends_session(helper, friend)
+    assert path.read_bytes() == ours  # byte for byte what the friend's program saved
+    assert " ".join(friend.output.split()).count(SETTINGS_PUT_BACK) == 1
+    assert "Traceback" not in friend.output
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("answer", ["n", "y"])
+def test_settings_left_changed_are_asked_about_at_the_next_start(
+        world: support.World, answer: str) -> None:
+    """Left changed (the friend's program killed before its end could put them back):
+    the next start shows what they say and asks; no is not using them, and the friend is
+    not asked again; yes still asks about waiting for the helper to connect."""
+    friend_account = world.account(world.user())
+    path = settings_of(friend_account, FRIENDS)
+    path.write_text(json.dumps(asdict(EVIL)))  # what the helper's shell left
+    friend = world.start(friend_account, plain=False)
+    friend.expect("changed by something other than remote-help")
+    friend.expect("The helper's address is 203.0.113.66")
+    friend.expect("The helper connects to this computer: it waits for them.")
+    friend.expect("Press Y for yes or N for no, then Enter: ")
+    friend.sendline(answer)
+    if answer == "y":
+        friend.expect("Last time, the helper connected to this computer")
+        friend.expect("Press Y for yes or N for no, then Enter: ")
+        friend.sendline("n")
+    friend.expect("Step 1 of 7")  # the full screen, with the answers decided
+    friend.send("\x1b\x03")  # Ctrl+Alt+C
+    friend.expect("Cancelled. Nothing was shared.")
+    assert friend.wait_exit() == 1
+    kept = values_in(path)
+    if answer == "n":
+        assert kept == settings.Settings(role="friend")
+    else:
+        assert kept == settings.Settings(role="friend", address="203.0.113.66")
+    assert "Traceback" not in friend.output
+    # The answer was kept: the next start asks nothing and goes straight to the screen.
+    again = world.start(friend_account, plain=False)
+    again.expect("Step 1 of 7")
+    again.send("\x1b\x03")
+    again.expect("Cancelled. Nothing was shared.")
+    assert again.wait_exit() == 1
+    assert "changed by something other" not in again.output
+
+
+@pytest.mark.root
+def test_a_line_mode_start_asks_nothing_and_changes_nothing(world: support.World) -> None:
+    """Line mode uses no settings: nothing to ask, and the file stays as it was."""
+    friend_account = world.account(world.user())
+    path = settings_of(friend_account, FRIENDS)
+    path.write_text(json.dumps(asdict(EVIL)))
+    left = path.read_bytes()
+    friend = world.start(friend_account, "friend", "--reverse", "--port", "0",
+                         "--bind", "127.0.0.1")
+    friend.expect("Continue\\?")
+    friend.child.sendintr()
+    friend.expect("Cancelled")
+    assert friend.wait_exit() == 1
+    assert "changed by something other" not in friend.output
+    assert path.read_bytes() == left
+
