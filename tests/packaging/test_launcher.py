@@ -40,12 +40,24 @@ TERMINALS: list[tuple[str, list[str]]] = [
 DIALOGS = ["zenity", "kdialog", "notify-send", "xmessage"]
 
 
+def installed(bin_dir: Path) -> Path:
+    """The launcher installed as the package does, beside a fake system's PREFIX/bin
+    (``bin_dir``): it takes the programs it runs from there, by their full paths."""
+    path = bin_dir.parent / "libexec" / "remote-help" / "open-in-terminal"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(LAUNCHER, path)
+    return path
+
+
 def run_launcher(
-    bin_dir: Path, log: Path, *args: str, launcher: str = str(LAUNCHER), cwd: Path | None = None
+    bin_dir: Path, log: Path, *args: str, launcher: str | None = None, cwd: Path | None = None,
+    path: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     bin_dir.mkdir(parents=True, exist_ok=True)
     return subprocess.run(
-        [launcher, *args], env=environment(str(bin_dir), log), cwd=cwd,
+        [launcher or str(installed(bin_dir)), *args],
+        env=environment(path or str(bin_dir), log), cwd=cwd,
         capture_output=True, text=True, timeout=30, check=False,
     )
 
@@ -60,17 +72,17 @@ def test_the_launcher_is_an_executable_posix_script() -> None:
 def test_each_terminal_is_given_the_command_its_own_way(
     tmp_path: Path, terminal: str, syntax: list[str]
 ) -> None:
-    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    bin_dir, log = tmp_path / "usr" / "bin", tmp_path / "log"
     write_program(bin_dir, terminal)
     result = run_launcher(bin_dir, log, "friend")
     assert result.returncode == 0, result.stderr
-    assert calls(log) == [[terminal, *syntax, str(LAUNCHER), "--in-terminal", "friend"]]
+    assert calls(log) == [[terminal, *syntax, str(installed(bin_dir)), "--in-terminal", "friend"]]
 
 
 @pytest.mark.parametrize("first", range(len(TERMINALS)), ids=[t for t, _ in TERMINALS])
 def test_the_first_terminal_in_the_order_wins(tmp_path: Path, first: int) -> None:
     """With this terminal and every one after it installed, this one is chosen, only it."""
-    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    bin_dir, log = tmp_path / "usr" / "bin", tmp_path / "log"
     for name, _ in TERMINALS[first:]:
         write_program(bin_dir, name)
     for name in DIALOGS:
@@ -78,40 +90,42 @@ def test_the_first_terminal_in_the_order_wins(tmp_path: Path, first: int) -> Non
     result = run_launcher(bin_dir, log, "friend")
     assert result.returncode == 0, result.stderr
     name, syntax = TERMINALS[first]
-    assert calls(log) == [[name, *syntax, str(LAUNCHER), "--in-terminal", "friend"]]
+    assert calls(log) == [[name, *syntax, str(installed(bin_dir)), "--in-terminal", "friend"]]
     assert result.stderr == ""
 
 
 def test_arguments_reach_the_terminal_unchanged(tmp_path: Path) -> None:
-    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    bin_dir, log = tmp_path / "usr" / "bin", tmp_path / "log"
     write_program(bin_dir, "xterm")
     result = run_launcher(bin_dir, log, "friend", "192.0.2.7", "two words", "")
     assert result.returncode == 0, result.stderr
     assert calls(log) == [
-        ["xterm", "-e", str(LAUNCHER), "--in-terminal", "friend", "192.0.2.7", "two words", ""]
+        ["xterm", "-e", str(installed(bin_dir)), "--in-terminal", "friend", "192.0.2.7",
+         "two words", ""]
     ]
 
 
 def test_started_by_a_relative_path_it_hands_the_terminal_an_absolute_one(tmp_path: Path) -> None:
-    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    bin_dir, log = tmp_path / "usr" / "bin", tmp_path / "log"
     write_program(bin_dir, "kitty")
-    work = tmp_path / "work"
-    shutil.copytree(DEBIAN, work / "debian", ignore=shutil.ignore_patterns("remote-help"))
-    result = run_launcher(bin_dir, log, "friend", launcher="debian/open-in-terminal", cwd=work)
+    launcher = installed(bin_dir)
+    result = run_launcher(bin_dir, log, "friend",
+                          launcher="usr/libexec/remote-help/open-in-terminal", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     [[name, command, *rest]] = calls(log)
     assert (name, rest) == ("kitty", ["--in-terminal", "friend"])
     assert Path(command).is_absolute()
-    assert Path(command).samefile(work / "debian" / "open-in-terminal")
+    assert Path(command).samefile(launcher)
 
 
 def test_found_through_path_it_hands_the_terminal_its_full_path(tmp_path: Path) -> None:
-    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    bin_dir, log = tmp_path / "usr" / "bin", tmp_path / "log"
     write_program(bin_dir, "foot")
-    shutil.copy(LAUNCHER, bin_dir / "open-in-terminal")
-    result = run_launcher(bin_dir, log, "friend", launcher="open-in-terminal")
+    launcher = installed(bin_dir)
+    result = run_launcher(bin_dir, log, "friend", launcher="open-in-terminal",
+                          path=f"{launcher.parent}:{bin_dir}")
     assert result.returncode == 0, result.stderr
-    assert calls(log) == [["foot", str(bin_dir / "open-in-terminal"), "--in-terminal", "friend"]]
+    assert calls(log) == [["foot", str(launcher), "--in-terminal", "friend"]]
 
 
 # -- no terminal at all ------------------------------------------------------------------
@@ -122,7 +136,7 @@ def assert_says_what_to_install(text: str) -> None:
 
 
 def test_no_terminal_and_zenity_shows_an_error_window(tmp_path: Path) -> None:
-    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    bin_dir, log = tmp_path / "usr" / "bin", tmp_path / "log"
     for name in DIALOGS:
         write_program(bin_dir, name)
     result = run_launcher(bin_dir, log, "friend")
@@ -137,7 +151,7 @@ def test_no_terminal_and_zenity_shows_an_error_window(tmp_path: Path) -> None:
 
 
 def test_no_terminal_and_no_zenity_uses_kdialog(tmp_path: Path) -> None:
-    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    bin_dir, log = tmp_path / "usr" / "bin", tmp_path / "log"
     for name in DIALOGS[1:]:
         write_program(bin_dir, name)
     result = run_launcher(bin_dir, log, "friend")
@@ -151,7 +165,7 @@ def test_no_terminal_and_no_zenity_uses_kdialog(tmp_path: Path) -> None:
 
 def test_a_dialog_that_fails_hands_over_to_the_next(tmp_path: Path) -> None:
     """zenity present but unable to show anything (no display): kdialog is tried."""
-    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    bin_dir, log = tmp_path / "usr" / "bin", tmp_path / "log"
     write_program(bin_dir, "zenity", "exit 1")
     write_program(bin_dir, "kdialog")
     result = run_launcher(bin_dir, log, "friend")
@@ -161,7 +175,7 @@ def test_a_dialog_that_fails_hands_over_to_the_next(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("tool", ["notify-send", "xmessage"])
 def test_no_terminal_and_only_a_simpler_tool(tmp_path: Path, tool: str) -> None:
-    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    bin_dir, log = tmp_path / "usr" / "bin", tmp_path / "log"
     write_program(bin_dir, tool)
     result = run_launcher(bin_dir, log, "friend")
     assert result.returncode == 1
@@ -172,7 +186,7 @@ def test_no_terminal_and_only_a_simpler_tool(tmp_path: Path, tool: str) -> None:
 
 
 def test_no_terminal_and_no_dialog_tool_still_says_it_on_stderr(tmp_path: Path) -> None:
-    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    bin_dir, log = tmp_path / "usr" / "bin", tmp_path / "log"
     result = run_launcher(bin_dir, log, "friend")
     assert result.returncode == 1
     assert result.stdout == ""
@@ -185,29 +199,83 @@ def test_no_terminal_and_no_dialog_tool_still_says_it_on_stderr(tmp_path: Path) 
 def test_the_window_runs_remote_help_and_waits_for_enter(tmp_path: Path) -> None:
     """A fake xterm that really runs its command: remote-help runs with the arguments,
     and the window stays until Enter; the launcher ends with remote-help's status."""
-    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    bin_dir, log = tmp_path / "usr" / "bin", tmp_path / "log"
     write_program(bin_dir, "xterm", '[ "$1" = -e ] && shift\nexec "$@"')
     write_program(bin_dir, "remote-help", "exit 7")
+    launcher = installed(bin_dir)
     status, stdout, stderr = enter_once_waiting(
-        [str(LAUNCHER), "friend", "two words"], environment(str(bin_dir), log), log,
+        [str(launcher), "friend", "two words"], environment(str(bin_dir), log), log,
         "the window closed without waiting for Enter")
     assert status == 7, stderr
     assert "Press Enter to close this window." in stdout
     assert calls(log) == [
-        ["xterm", "-e", str(LAUNCHER), "--in-terminal", "friend", "two words"],
+        ["xterm", "-e", str(launcher), "--in-terminal", "friend", "two words"],
         ["remote-help", "friend", "two words"],
     ]
 
 
 def test_the_window_closes_when_its_input_ends(tmp_path: Path) -> None:
-    bin_dir, log = tmp_path / "bin", tmp_path / "log"
+    bin_dir, log = tmp_path / "usr" / "bin", tmp_path / "log"
     write_program(bin_dir, "remote-help")
     result = subprocess.run(
-        [str(LAUNCHER), "--in-terminal", "friend"], env=environment(str(bin_dir), log),
+        [str(installed(bin_dir)), "--in-terminal", "friend"], env=environment(str(bin_dir), log),
         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=10, check=False,
     )
     assert result.returncode == 0
     assert calls(log) == [["remote-help", "friend"]]
+
+
+# -- programs planted on the PATH ----------------------------------------------------------
+
+def test_a_remote_help_planted_on_the_path_is_not_what_the_window_runs(tmp_path: Path) -> None:
+    """~/.local/bin comes first on a Debian user's PATH: a remote-help planted there
+    earlier (by a helper, in a session) is never run; the installed one is, by its path."""
+    bin_dir, log = tmp_path / "usr" / "bin", tmp_path / "log"
+    planted = tmp_path / "home" / ".local" / "bin"
+    write_program(planted, "remote-help", 'echo "a fake remote-help ran" >&2')
+    write_program(planted, "xterm", '[ "$1" = -e ] && shift\nexec "$@"')
+    write_program(bin_dir, "xterm", '[ "$1" = -e ] && shift\nexec "$@"')
+    installed_program = write_program(bin_dir, "remote-help", "exit 7")
+    launcher = installed(bin_dir)
+    status, _, stderr = enter_once_waiting(
+        [str(launcher), "friend"], environment(f"{planted}:{bin_dir}", log), log,
+        "the window closed without waiting for Enter")
+    assert status == 7, stderr
+    assert "a fake remote-help ran" not in stderr
+    assert calls(log) == [["xterm", "-e", str(launcher), "--in-terminal", "friend"],
+                          ["remote-help", "friend"]]
+    assert installed_program.is_file()
+
+
+def test_a_terminal_planted_on_the_path_is_not_what_it_opens(tmp_path: Path) -> None:
+    """A fake terminal first on PATH could draw a fake remote-help: only the system's
+    folders are looked in."""
+    bin_dir, log = tmp_path / "usr" / "bin", tmp_path / "log"
+    planted = tmp_path / "home" / ".local" / "bin"
+    write_program(planted, "x-terminal-emulator")
+    write_program(bin_dir, "xterm")
+    result = run_launcher(bin_dir, log, "friend", path=f"{planted}:{bin_dir}")
+    assert result.returncode == 0, result.stderr
+    assert calls(log) == [["xterm", "-e", str(installed(bin_dir)), "--in-terminal", "friend"]]
+
+
+def test_only_a_planted_terminal_is_as_good_as_none(tmp_path: Path) -> None:
+    bin_dir, log = tmp_path / "usr" / "bin", tmp_path / "log"
+    planted = tmp_path / "home" / ".local" / "bin"
+    write_program(planted, "xterm")
+    write_program(planted, "zenity")
+    result = run_launcher(bin_dir, log, "friend", path=f"{planted}:{bin_dir}")
+    assert result.returncode == 1
+    assert_says_what_to_install(result.stderr)
+    assert calls(log) == []
+
+
+def test_the_installed_launcher_runs_the_installed_program_by_its_full_path() -> None:
+    text = LAUNCHER.read_text()
+    assert '"$prefix/bin/remote-help" "$@"' in text
+    assert "prefix=/usr" in text
+    code = [line.split("#")[0] for line in text.splitlines()]
+    assert not [line for line in code if line.strip().startswith("remote-help")]
 
 
 # -- the menu entry that runs it ---------------------------------------------------------

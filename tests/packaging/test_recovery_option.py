@@ -4,7 +4,8 @@
 The fakes: ``ip`` says the network is up only once a marker file exists; the stock
 "Enable networking" option, ``systemctl`` or ``ifup`` make it; ``remote-help`` records
 whether the network was up when it started, and the terminal type it was given.
-REMOTE_HELP_RECOVERY_ROOT points the script at a fake /lib/recovery-mode and /run."""
+REMOTE_HELP_RECOVERY_ROOT points the script at a fake /lib/recovery-mode, /run and
+/usr/bin/remote-help."""
 
 from __future__ import annotations
 
@@ -39,7 +40,9 @@ class Machine:
         (self.root / "lib" / "recovery-mode" / "options").mkdir(parents=True)
         write_program(self.bin, "ip", f'[ -e "{self.up}" ]')
         # Not write_program: its one record also says whether the network was up.
-        remote_help = self.bin / "remote-help"
+        # The installed one, which the option runs by its full path.
+        remote_help = self.root / "usr" / "bin" / "remote-help"
+        remote_help.parent.mkdir(parents=True)
         remote_help.write_text(
             "#!/bin/sh\n"
             f'if [ -e "{self.up}" ]; then n=up; else n=down; fi\n'
@@ -230,3 +233,15 @@ def test_the_system_path_is_searched_after_the_menus_own(machine: Machine) -> No
                             input="\n", capture_output=True, text=True, timeout=10, check=False)
     assert result.returncode == 0, result.stderr
     assert [c[0] for c in machine.calls()] == ["ip", "remote-help"]
+
+
+def test_a_remote_help_planted_on_the_path_is_not_what_runs(machine: Machine) -> None:
+    """The installed program, by its full path, whatever comes first on PATH."""
+    machine.network_is_up()
+    write_program(machine.bin, "remote-help", 'echo "a fake remote-help ran"')
+    result = machine.run()
+    assert result.returncode == 0, result.stderr
+    assert "a fake remote-help ran" not in result.stdout
+    assert machine.started() == [["friend", "network=up", "TERM=linux"]]
+    assert [c[0] for c in machine.calls()] == ["ip", "remote-help"]
+    assert '"$root/usr/bin/remote-help" friend' in OPTION.read_text()
