@@ -512,6 +512,11 @@ class HelperSession(_Session):
         self.channel.send(sp.Resize(cols, rows))
         self._check_size()
 
+    def _goodbye_patience(self) -> float:
+        if not self.channel.writable:
+            return 0.2  # a friend that does not read will not read a goodbye either
+        return super()._goodbye_patience()
+
     def _check_size(self) -> None:
         """Follow the friend's grid, and say (once per change) when our window is too small
         for it or it is larger than we show."""

@@ -78,6 +78,8 @@ async def _accept_own(listener: socket.socket, what: str, procs: list[asyncio.su
             if not task.done():
                 task.cancel()
     if accept not in done:
+        for _ in range(3):  # what ssh wrote last reaches its log (tunnel/ssh.py LogSink)
+            await asyncio.sleep(0)
         raise TunnelError("The secure connection could not be set up.",
                           f"{what}: {meaningful_log_line(log)}")
     conn, _ = accept.result()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from pathlib import Path
 
 from remote_help.tunnel.common import PEER_ALIAS, open_log, safe_path
 from remote_help.tunnel.keys import KeyPair
-from remote_help.tunnel.sshd import cap_files
+from remote_help.tunnel.sshd import LOG_LIMIT
 
 
 def write_known_hosts(session_dir: Path, peer_key: str) -> Path:
@@ -70,13 +71,53 @@ def command(
 async def start(argv: list[str], stdin: int, stdout: int, log: Path) -> asyncio.subprocess.Process:
     """Run ssh with the session stream's pipes as its stdin and stdout."""
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "USER", "LOGNAME")}
-    log_fd = open_log(log)
+    errors_r, errors_w = os.pipe()
     try:
-        # The log is capped: the other side's program could write to it without end
-        # (what its side of the channel prints as errors lands here).
+        LogSink(errors_r, log)
+    except BaseException:
+        os.close(errors_w)
+        raise
+    try:
         return await asyncio.create_subprocess_exec(
-            *argv, stdin=stdin, stdout=stdout, stderr=log_fd, env=env,
-            preexec_fn=cap_files,  # two system calls in the child, no locks
+            *argv, stdin=stdin, stdout=stdout, stderr=errors_w, env=env
         )
     finally:
-        os.close(log_fd)
+        os.close(errors_w)
+
+
+class LogSink:
+    """ssh's error output into its log, LOG_LIMIT bytes of it at most; the rest is read
+    and dropped. ssh writes there what the other side's program prints as errors, so the
+    other side could otherwise fill the log (in RAM, or /tmp) without end; and a log that
+    refused writes would stall ssh's connection (OpenSSH stops reading that stream)."""
+
+    def __init__(self, fd: int, path: Path) -> None:
+        self._fd = fd
+        self._log = open_log(path)
+        self._room = LOG_LIMIT
+        os.set_blocking(fd, False)
+        asyncio.get_running_loop().add_reader(fd, self._read)  # the loop keeps us alive
+
+    def _read(self) -> None:
+        try:
+            data = os.read(self._fd, 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:  # ssh and all it started have let go of it
+            self._close()
+            return
+        if self._room > 0:
+            part = data[: self._room]
+            self._room -= len(part)
+            with contextlib.suppress(OSError):
+                os.write(self._log, part)
+
+    def _close(self) -> None:
+        with contextlib.suppress(Exception):
+            asyncio.get_running_loop().remove_reader(self._fd)
+        for fd in (self._fd, self._log):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._fd = self._log = -1

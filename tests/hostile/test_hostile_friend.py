@@ -1,0 +1,239 @@
+"""A hostile friend against the line-mode helper (issue 9, "the other direction").
+
+The friend's program is the real one with its session driven by a script
+(``hostile_friend.py``); the helper's program is unmodified, in line mode under pexpect.
+A scammer can phone a technical person for help, and a friend's computer can be
+compromised: whatever the friend's side sends, the helper's program must keep its own
+words its own, end at F10 or Ctrl+Alt+C within a second, and keep its memory and its
+session folder (sshd's and ssh's logs included) small.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pexpect
+import pytest
+
+from tests import support
+
+HOSTILE = Path(__file__).with_name("hostile_friend.py")
+NO_SSHD = "/nonexistent/sshd"
+WINDOW = 4096  # pexpect searches this much of the newest output
+F10 = "\x1b[21~"
+CTRL_ALT_C = "\x1b\x03"
+HELPER_ENDED = "You ended the session."
+MiB = 1024 * 1024
+ORIENTATIONS = [
+    pytest.param(server, reverse, id=f"{server}-sshd-{'reverse' if reverse else 'direct'}")
+    for server in ("helper", "friend") for reverse in (False, True)
+]
+FAKE_NOTICE = "Your friend ended the session. Press Q to close remote-help."
+# Floods of output and of messages, each for a minute (the test ends it long before).
+FLOODS = {
+    "clear-screen": ["flood", ["\x1b[2J\x1b[H", 60]],
+    "fill-screen": ["flood", ["\x1b#8", 60]],
+    "insert-lines": ["flood", ["\x1b[999L\x1b[999M", 60]],
+    "colours": ["flood", ["".join(f"\x1b[38;2;{i};{255 - i};{i * 7 % 256}m#"
+                                  for i in range(256)), 60]],
+    "resize-storm": ["resizes", [5000, 60]],
+    "notice-storm": ["notices", [FAKE_NOTICE, 2000, 60]],
+    "resync-storm": ["resyncs", [200000, "\x1b#8"]],
+}
+
+
+def hostile_session(world: support.World, steps: list[list[Any]], *, server: str = "helper",
+                    reverse: bool = False, env: dict[str, str] | None = None,
+                    ) -> tuple[support.Program, support.Program]:
+    """A root helper (unmodified) against a non-root friend playing ``steps``."""
+    script = world.base / f"script-{secrets.token_hex(3)}.json"
+    script.write_text(json.dumps(steps))
+    script.chmod(0o644)
+    helper_args = ("--sshd", NO_SSHD) if server == "friend" else ()
+    friend_args = ("--sshd", NO_SSHD) if server == "helper" else ()
+    helper, friend = support.walk_to_session(
+        world, world.account(), world.account(world.user()), reverse=reverse,
+        helper_args=helper_args, friend_args=friend_args,
+        shell_wrapper=(support.SYSTEM_PYTHON, str(HOSTILE), str(script)),
+        extra_env=env or {})
+    for program in (helper, friend):
+        program.child.maxread = 65536
+    return helper, friend
+
+
+def read_until(program: support.Program, pattern: str, timeout: float = 60) -> re.Match[str]:
+    program.child.expect(pattern, timeout=timeout, searchwindowsize=WINDOW)
+    match = program.child.match
+    assert isinstance(match, re.Match)
+    return match
+
+
+def read_some(program: support.Program, timeout: float) -> None:
+    """Read what the program's screen has now (as a person's terminal would)."""
+    with contextlib.suppress(pexpect.TIMEOUT):
+        program.child.read_nonblocking(65536, timeout=timeout)
+
+
+def helper_ends_within_a_second(helper: support.Program, friend: support.Program,
+                                key: str) -> float:
+    """The helper presses ``key``: its "You ended the session." within a second."""
+    started = time.monotonic()
+    helper.send(key)
+    read_until(helper, re.escape(HELPER_ENDED), timeout=30)
+    elapsed = time.monotonic() - started
+    assert elapsed <= 1.0, f"the helper's end took {elapsed:.2f} s"
+    assert helper.wait_exit(timeout=30) == 0
+    friend.child.expect(pexpect.EOF, timeout=30)
+    friend.child.close()
+    return elapsed
+
+
+def folder_size(path: Path) -> int:
+    total = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):  # a socket or log just removed
+                total += os.lstat(os.path.join(root, name)).st_size
+    return total
+
+
+def session_folder(account: support.Account) -> Path:
+    """The helper's session folder (keys, configs, sshd's or ssh's log), while it runs."""
+    found = sorted(account.runtime.rglob("session-*"))
+    assert found, f"no session folder under {account.runtime}"
+    return found[-1]
+
+
+def rss(pid: int) -> int:
+    """Resident memory of a process, in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.root
+def test_the_friends_notice_never_reads_as_the_helpers_program(world: support.World) -> None:
+    """Weakness 11: a NOTICE was printed as "[remote-help] Your friend ended the session"."""
+    steps = [["sleep", 1], ["notice", FAKE_NOTICE], ["out", ["NOTICE-SENT\r\n", 1]],
+             ["sleep", 60]]
+    helper, friend = hostile_session(world, steps)
+    read_until(helper, "NOTICE-SENT")
+    time.sleep(0.5)
+    helper.send("echo $((6*7))\r")
+    read_until(helper, support.ANSWER_42, timeout=30)
+    assert "Your friend ended" not in helper.output
+    assert "Press Q" not in helper.output
+    helper_ends_within_a_second(helper, friend, F10)
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("flood", list(FLOODS))
+@pytest.mark.parametrize("key", [F10, CTRL_ALT_C], ids=["F10", "Ctrl+Alt+C"])
+def test_the_helper_ends_within_a_second_under_any_flood(world: support.World, flood: str,
+                                                         key: str) -> None:
+    """Weakness 10: F10 and Ctrl+Alt+C end the helper's side within a second, whatever
+    the friend's side sends."""
+    steps = [["sleep", 1], ["out", ["FLOOD-STARTS\r\n", 1]], FLOODS[flood], ["sleep", 60]]
+    helper, friend = hostile_session(world, steps)
+    read_until(helper, "FLOOD-STARTS")
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:  # the helper's screen keeps being read meanwhile
+        read_some(helper, 0.1)
+    helper_ends_within_a_second(helper, friend, key)
+    assert "Your friend ended" not in helper.output
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("reverse", [False, True], ids=["direct", "reverse"])
+def test_forwarding_requests_do_not_fill_the_helpers_sshd_log(world: support.World,
+                                                              reverse: bool) -> None:
+    """Weakness 12: refused forwarding requests with 900-byte targets grew sshd's log by
+    35.5 MB in 5 s (VERBOSE). The helper's whole session folder stays under 1 MiB."""
+    port = support.free_port()
+    steps = [["sleep", 1], ["forwards", 12], ["sleep", 60]]
+    helper, friend = hostile_session(world, steps, reverse=reverse,
+                                     env={"HOSTILE_FORWARD_PORT": str(port)})
+    folder = session_folder(helper.account)
+    assert (folder / "sshd.log").exists(), "the helper does not run sshd: wrong orientation"
+    largest = 0
+    deadline = time.monotonic() + 60
+    while "FORWARDS-DONE" not in helper.output and time.monotonic() < deadline:
+        largest = max(largest, folder_size(folder))
+        read_some(helper, 0.2)
+    largest = max(largest, folder_size(folder))
+    done = re.search(r"FORWARDS-DONE (\d+)", helper.output)
+    assert done, "the hostile friend's forwarding requests never finished"
+    made = int(done.group(1))
+    assert made > 200, f"only {made} forwarding requests were made"
+    print(f"{made} forwarding requests; largest helper session folder: {largest} bytes")
+    assert largest < MiB, f"the helper's session folder grew to {largest} bytes"
+    helper_ends_within_a_second(helper, friend, F10)
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("reverse", [False, True], ids=["direct", "reverse"])
+def test_the_friends_error_output_does_not_fill_the_helpers_ssh_log(world: support.World,
+                                                                    reverse: bool) -> None:
+    """Weakness 12 where the friend runs sshd: what the friend's side of the channel
+    writes as errors lands in the helper's ssh log. 20 MB of it: the helper's session
+    folder stays under 1 MiB, and the session goes on."""
+    steps = [["sleep", 8], ["out", ["NOISE-DONE\r\n", 1]], ["sleep", 60]]
+    helper, friend = hostile_session(world, steps, server="friend", reverse=reverse,
+                                     env={"HOSTILE_STDERR_BYTES": str(20_000_000)})
+    folder = session_folder(helper.account)
+    assert (folder / "ssh.log").exists(), "the helper does not run ssh: wrong orientation"
+    largest = 0
+    deadline = time.monotonic() + 60
+    while "NOISE-DONE" not in helper.output and time.monotonic() < deadline:
+        largest = max(largest, folder_size(folder))
+        read_some(helper, 0.2)
+    largest = max(largest, folder_size(folder))
+    log_size = (folder / "ssh.log").stat().st_size
+    print(f"largest helper session folder: {largest} bytes; ssh.log {log_size} bytes")
+    assert log_size > 32 * 1024, "the friend's error output never reached the helper's log"
+    assert largest < MiB, f"the helper's session folder grew to {largest} bytes"
+    helper.send("echo $((6*7))\r")
+    read_until(helper, support.ANSWER_42, timeout=30)
+    helper_ends_within_a_second(helper, friend, F10)
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("storm", ["resize-storm", "notice-storm"])
+def test_the_helpers_memory_stays_bounded_under_a_message_storm(world: support.World,
+                                                                storm: str) -> None:
+    """Weakness 12: RESIZE and NOTICE messages were never paused: 25 MB of RESIZEs grew
+    the helper by 66 MB in 20 s, while its terminal did not keep up. Here nobody reads
+    the helper's terminal for 20 s of storm: its memory grows by less than 20 MiB."""
+    action = (["resizes", [5000, 20]] if storm == "resize-storm"
+              else ["notices", [FAKE_NOTICE, 2000, 20]])
+    steps = [["sleep", 1], ["out", ["STORM-STARTS\r\n", 1]], action,
+             ["out", ["STORM-DONE\r\n", 1]], ["sleep", 60]]
+    helper, friend = hostile_session(world, steps)
+    read_until(helper, "STORM-STARTS")
+    pid = helper.child.pid
+    assert pid is not None
+    before = rss(pid)
+    peak = before
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # the helper's terminal is not read meanwhile
+        peak = max(peak, rss(pid))
+        time.sleep(0.2)
+    read_until(helper, "STORM-DONE", timeout=120)
+    peak = max(peak, rss(pid))
+    print(f"helper RSS before {before / MiB:.1f} MiB, peak {peak / MiB:.1f} MiB, "
+          f"growth {(peak - before) / MiB:.1f} MiB")
+    assert peak - before < 20 * MiB, f"the helper grew by {(peak - before) / MiB:.1f} MiB"
+    helper_ends_within_a_second(helper, friend, F10)
+
+
+if __name__ == "__main__":
+    sys.exit(pytest.main([__file__, "-q"]))
