@@ -70,9 +70,15 @@ def check(output: bytes, utf8: bool = True, queries: bool = True) -> None:
         if c == "\x1b":
             pos = _check_sequence(text, pos, queries)
             continue
+        if c == "\x18":  # CAN, only just after a character that is not ASCII
+            assert utf8 and pos > 0 and text[pos - 1] >= "\x80", f"CAN at {pos}: {text!r}"
+            pos += 1
+            continue
         assert c >= " " or c in _CONTROLS, f"control {c!r} at {pos}: {text!r}"
         assert not "\x7f" <= c <= "\x9f", f"DEL or C1 {c!r} at {pos}: {text!r}"
         assert not _BIDI.match(c), f"bidi control {c!r}: {text!r}"
+        if utf8 and c >= "\x80":  # a terminal reading bytes must abandon what it began
+            assert text[pos + 1:pos + 2] == "\x18", f"{c!r} without CAN at {pos}: {text!r}"
         pos += 1
 
 
@@ -118,12 +124,14 @@ def test_the_checker_refuses_what_it_should() -> None:
                 b"\x1b[?1036l", b"\x1b[?7l", b"\x1b[?1000h", b"\x1b[2h", b"\x1b[12;2]",
                 b"\x1b[>4;2m", b"\x1b[>1u", b"\x1b[1u", b"\x1b[3J", b"\x1b]0;x\x07", b"\x1bP",
                 b"\x1b(0", b"\x0e", b"\x1b[21t", b"\xc2\x9b", b"\x9b", b"\x1b[1\r;2H",
-                b"\xe2\x80\xae", b"\x1b", b"\x1b[", b"\x1b[?01049h", b"\x1b[1:2m"]:
+                b"\xe2\x80\xae", b"\x1b", b"\x1b[", b"\x1b[?01049h", b"\x1b[1:2m",
+                "Û6n".encode(), "日".encode(), b"\x18", b"a\x18", "\u00e9".encode()]:
         with pytest.raises((AssertionError, UnicodeDecodeError)):
             check(bad)
     with pytest.raises(AssertionError):
         check(b"\x1b[6n", queries=False)
-    check(b"\x1b[1;31mok\x1b[0m \x1b[38;5;208m\x1b[48;2;1;2;3m \xc2\xa3\r\n\x1b[?1049h\x1b[H")
+    check(b"\x1b[1;31mok\x1b[0m \x1b[38;5;208m\x1b[48;2;1;2;3m \xc2\xa3\x18\r\n\x1b[?1049h\x1b[H")
+    check("Û\x186n 日\x18é\x18 \ufffd\x18".encode())
 
 
 # -- the corpus ---------------------------------------------------------------------------
@@ -200,12 +208,13 @@ CONSOLE = [*_cases("console", [
     b"\x1b[1;12;2]",
 ]),
     ("console-c1-csi-utf8", b"\xc2\x9b12;2]", b"12;2]"),
-    ("console-raw-9b-utf8", b"\x9b12;2]", "\ufffd12;2]".encode()),
+    ("console-raw-9b-utf8", b"\x9b12;2]", "\ufffd\x1812;2]".encode()),
     ("console-cr-inside", b"\x1b[12;\r2]", b"\r"),
     ("console-lf-inside", b"\x1b[1\n2;2]", b"\n"),
     ("keys-cr-inside", b"\x1b[?1\r036h", b"\r"),
-    ("console-overlong-esc", b"\xc0\x9b12;2]", "\ufffd\ufffd12;2]".encode()),
-    ("console-overlong-c1", b"\xe0\x82\x9b12;2]", "\ufffd\ufffd\ufffd12;2]".encode()),
+    ("console-overlong-esc", b"\xc0\x9b12;2]", "\ufffd\x18\ufffd\x1812;2]".encode()),
+    ("console-overlong-c1", b"\xe0\x82\x9b12;2]",
+     "\ufffd\x18\ufffd\x18\ufffd\x1812;2]".encode()),
 ]
 STRINGS = _cases("string", [
     b"\x1b]52;c;aGVsbG8gd29ybGQ=\x07", b"\x1b]52;c;cm0gLXJmIH4K\x1b\\", b"\x1b]52;c;?\x07",
@@ -290,7 +299,7 @@ def test_only_the_friends_terminal_is_asked_questions(query: bytes) -> None:
 def test_line_drawing_is_drawn_by_the_filter() -> None:
     # The terminal is never switched to line drawing: it cannot be left there.
     out = sanitize(b"\x1b(0lqk\x1b(B ok \x0e\x1b)0x\x0fx")
-    assert out == "┌─┐ ok │x".encode()
+    assert out == "┌\x18─\x18┐\x18 ok │\x18x".encode()  # CAN: see check()
     check(out)
     assert sanitize(b"\x1b(0lqk\x1b(Bx", utf8=False) == b"+-+x"
 
@@ -418,13 +427,15 @@ def test_tmux_given_the_filtered_corpus_keeps_its_modes(tmux: Tmux, tmp_path: Pa
 # -- a real xterm: what Ctrl+Alt+C sends after the corpus, with and without the filter ------
 
 
-def _ctrl_alt_c_after(display: str, folder: Path, name: str, shown: bytes) -> bytes:
-    """The bytes a real xterm sends for Ctrl+Alt+C once it has shown ``shown``."""
+def _ctrl_alt_c_after(display: str, folder: Path, name: str, shown: bytes,
+                      lang: str = "C.UTF-8") -> bytes:
+    """The bytes a real xterm sends for Ctrl+Alt+C once it has shown ``shown``; ``lang``:
+    the xterm's own locale (in C it reads bytes, not UTF-8)."""
     shown_file, ready, got = (folder / f"{name}.{ext}" for ext in ("bin", "ready", "got"))
     shown_file.write_bytes(shown)
     script = (f"cat {shown_file}; stty raw -echo; : > {ready}; "
               f"dd bs=64 count=1 of={got} 2>/dev/null")
-    env = {"PATH": "/usr/bin:/bin", "DISPLAY": display, "LANG": "C.UTF-8", "HOME": str(folder)}
+    env = {"PATH": "/usr/bin:/bin", "DISPLAY": display, "LANG": lang, "HOME": str(folder)}
     process = subprocess.Popen(["xterm", "-geometry", "80x24", "-e", "sh", "-c", script],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -458,3 +469,31 @@ def test_ctrl_alt_c_sends_the_same_in_xterm_after_the_filtered_corpus(
         assert _ctrl_alt_c_after(display, tmp_path, "raw", b"\x1b[>4;2m") != before
         # ...and after the filter the key is what it was
         assert _ctrl_alt_c_after(display, tmp_path, "filtered", Sanitizer().feed(corpus)) == before
+
+
+# A program whose locale says UTF-8, in an xterm that reads bytes (started in another
+# locale, as over a serial line or ssh from such a terminal): "Û" is C3 9B, and 9B is CSI.
+_BEHIND_A_C1_BYTE = [
+    "Û>4;2m".encode(),  # C3 9B, then > 4;2 m: modifyOtherKeys, Ctrl+Alt+C changes
+    "\u65db>4;2m".encode(),  # E6 97 9B: the last of three bytes
+    "\U0001f61b>4;2m".encode(),  # F0 9F 98 9B: SOS, then CSI
+    "Ý52;c;aGk=\x07Û>4;2m".encode(),  # C3 9D: OSC first, then CSI
+]
+
+
+@pytest.mark.skipif(not all(shutil.which(tool) for tool in ("xterm", "Xvfb", "xdotool")),
+                    reason="needs xterm, Xvfb and xdotool (CI installs them)")
+def test_a_terminal_that_reads_bytes_under_a_utf8_locale_acts_on_no_c1_byte(
+        world: support.World, tmp_path: Path) -> None:
+    with x_display() as display:
+        before = _ctrl_alt_c_after(display, tmp_path, "before", b"ready\r\n", lang="C")
+        assert before in (b"\x83", b"\x1b\x03")  # xterm's defaults in an 8-bit locale
+        # the check can see a C1 byte inside a UTF-8 character start a sequence there...
+        raw = _BEHIND_A_C1_BYTE[0]
+        assert _ctrl_alt_c_after(display, tmp_path, "raw", raw, lang="C") != before
+        # ...and after the filter (as in a UTF-8 locale) no such sequence is completed
+        for i, shown in enumerate(_BEHIND_A_C1_BYTE):
+            filtered = Sanitizer(utf8=True, queries=False).feed(shown)
+            assert filtered.replace(b"\x18", b"") == shown  # nothing else changes
+            assert _ctrl_alt_c_after(display, tmp_path, f"filtered-{i}", filtered,
+                                     lang="C") == before, shown

@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from remote_help.proto.sanitize import Sanitizer
 from remote_help.ui.vterm import Screen
@@ -267,8 +269,15 @@ ORDINARY: list[tuple[str, bytes, bytes | None]] = [
 ]
 
 
+def with_can(data: bytes) -> bytes:
+    """``data`` (UTF-8) with CAN after each character that is not ASCII: what the filter
+    writes in UTF-8, so that a terminal reading bytes (which takes some of them for C1
+    controls) abandons what such a byte began."""
+    return "".join(c + "\x18" if c >= "\x80" else c for c in data.decode()).encode()
+
+
 def _expected(data: bytes, instead: bytes | None) -> bytes:
-    return data if instead is None else instead
+    return with_can(data if instead is None else instead)
 
 
 @pytest.mark.parametrize(("data", "instead"), [o[1:] for o in ORDINARY],
@@ -490,7 +499,7 @@ def test_other_questions_are_asked_of_nobody(data: bytes) -> None:
 
 
 def test_line_drawing_follows_saves_and_resets() -> None:
-    line = "─".encode()
+    line = "─\x18".encode()
     assert sanitize(b"\x1b(0q\x1b7\x1b(Bq\x1b8q") == line + b"\x1b7q\x1b8" + line
     assert sanitize(b"\x1b(0q\x1b[?1049hq\x1b(B\x1b[?1049lq") == (
         line + b"\x1b[?1049h" + line + b"\x1b[?1049l" + line)
@@ -510,3 +519,61 @@ def test_swallowing_says_when_output_is_not_shown() -> None:
 def test_our_own_words_pass_in_an_8_bit_charset() -> None:
     words = "[remote-help] Aidé a terminé.\r\n".encode("latin-1")
     assert Sanitizer(utf8=False, queries=False).feed(words) == words
+
+
+# -- a terminal that reads bytes while the locale says UTF-8 ------------------------------
+
+_INTRODUCERS = frozenset(b"\x90\x98\x9b\x9d\x9e\x9f")  # DCS, SOS, CSI, OSC, PM, APC
+
+
+def acted_on_by_an_8_bit_terminal(output: bytes) -> list[bytes]:
+    """The C1 sequences a terminal reading bytes would complete in ``output``: from an
+    introducer to a byte that ends it (a final character, BEL or ST), as the VT500 parser
+    reads GR bytes like GL ones; CAN, SUB and ESC abandon one."""
+    found: list[bytes] = []
+    start: int | None = None
+    for i, b in enumerate(output):
+        if start is None:
+            start = i if b in _INTRODUCERS else None
+            continue
+        if b in (0x18, 0x1A, 0x1B):
+            start = None
+        elif (output[start] == 0x9B and 0x40 <= (b & 0x7F) <= 0x7E) or b in (0x07, 0x9C):
+            found.append(output[start:i + 1])
+            start = None
+    return found
+
+
+def test_the_8_bit_check_sees_what_it_should() -> None:
+    assert acted_on_by_an_8_bit_terminal("Û>4;2m".encode()) == [b"\x9b>4;2m"]
+    assert acted_on_by_an_8_bit_terminal("Ý52;c;aGk=\x07".encode()) == [b"\x9d52;c;aGk=\x07"]
+    assert acted_on_by_an_8_bit_terminal("Û\x18>4;2m é 日\x18".encode()) == []
+
+
+@pytest.mark.parametrize("text", ["Û>4;2m", "\u65db6n", "\U0001f61b>1u", "Ý52;c;aGk=\x07",
+                                  "ÄÖÜß straße", "日本語 テキスト", "┌──┐ │x│", "שלום مرحبا"])
+def test_a_c1_byte_inside_a_character_starts_nothing_on_an_8_bit_terminal(text: str) -> None:
+    out = sanitize(text.encode())
+    assert out.replace(b"\x18", b"") == text.encode()  # a UTF-8 terminal shows the same
+    assert acted_on_by_an_8_bit_terminal(out) == []
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60))
+def test_no_text_completes_a_c1_sequence_on_an_8_bit_terminal(text: str) -> None:
+    """Only a string that opens and ends inside one character ("𝖜" is F0 9D 96 9C: OSC,
+    one byte, ST) remains: at most one byte of 80-BF inside, which no terminal acts on
+    (an OSC needs a number and ';', a DCS a final character)."""
+    for sequence in acted_on_by_an_8_bit_terminal(Sanitizer().feed(text.encode())):
+        assert len(sequence) <= 3 and sequence[-1] == 0x9C, sequence
+        assert all(0x80 <= b <= 0xBF for b in sequence[1:-1]), sequence
+
+
+def test_can_follows_every_character_but_ascii() -> None:
+    for cp in [*range(0x80, 0xD800), *range(0xE000, 0x10000), *range(0x10000, 0x110000, 97)]:
+        out = Sanitizer().feed(b"a" + chr(cp).encode() + b"b")
+        if 0x80 <= cp <= 0x9F or 0x202A <= cp <= 0x202E or 0x2066 <= cp <= 0x2069 or cp in (
+                0x061C, 0x200E, 0x200F):
+            assert out == b"ab"  # C1 and bidi controls are dropped
+        else:
+            assert out == b"a" + chr(cp).encode() + b"\x18b"

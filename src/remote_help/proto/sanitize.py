@@ -8,10 +8,12 @@ sequence goes on; ESC starts a new sequence anywhere; CAN and SUB cancel one; pa
 are numbers (``0008`` is 8), with ``:`` sub-parameters, private markers and
 intermediates. What leaves the filter is text, a few C0 controls, and allowed sequences
 written out afresh from what the filter understood, so a terminal never sees a byte the
-filter did not account for. Everything else (strings such as OSC/DCS/APC, window and
-keyboard modes, the Linux console's private sequences, C1 controls, concealed text) is
-dropped whole. The allow-list and why each entry is on it (or not) is in
-docs/decisions.md, "the line-mode filter passes an allow-list".
+filter did not account for (in UTF-8, CAN follows every character but ASCII: a terminal
+that reads bytes would take some of their bytes for C1 controls). Everything else
+(strings such as OSC/DCS/APC, window and keyboard modes, the Linux console's private
+sequences, C1 controls, concealed text) is dropped whole. The allow-list and why each
+entry is on it (or not) is in docs/decisions.md, "the line-mode filter passes an
+allow-list".
 """
 
 from __future__ import annotations
@@ -46,6 +48,14 @@ _WHOLE_CSI = re.compile(
 _IGNORE_BODY = re.compile(r"[\x20-\x3f]+")
 _PARAMS_OK = re.compile(r"[0-9:;]*")
 _PLAIN_BYTES = re.compile(rb"[\x20-\x7e\x07\x08\t\n\r]*")  # bytes that pass unchanged
+# Every UTF-8 character but ASCII is followed by CAN.
+# A terminal that reads bytes, not UTF-8, though the locale says UTF-8 (a serial terminal,
+# an xterm started in another locale) takes a byte in 80-9F for a C1 control ("Û" is C3
+# 9B, and 9B is CSI; 9D is OSC, 90 DCS; most CJK characters have such a byte); the bytes
+# that follow could complete the sequence it starts. CAN ends it there, and terminals that
+# read UTF-8 ignore CAN. Pieces of text that each end with such a character (the last
+# piece may not) are joined with CAN, all in C.
+_UP_TO_NON_ASCII = re.compile("[\x00-\x7f]*[^\x00-\x7f]|[\x00-\x7f]+")
 
 # DEC special graphics (ESC ( 0), drawn by the filter itself: the terminal is never
 # switched to it, so it cannot be left there, turning our own words and everything after
@@ -128,7 +138,10 @@ class Sanitizer:
         i, end = 0, len(text)
         while i < end:
             i = handlers[self._state](self, text, i, out)
-        return "".join(out).encode(self._encoding, errors="replace")
+        written = "".join(out)
+        if self.utf8 and not written.isascii():
+            written = _cancel_after_non_ascii(written)
+        return written.encode(self._encoding, errors="replace")
 
     def _graphics(self) -> bool:
         return self._g[self._gl] == "0"
@@ -375,6 +388,12 @@ class Sanitizer:
 
     _HANDLERS: ClassVar[tuple[Callable[[Sanitizer, str, int, list[str]], int], ...]] = (
         _ground, _escape, _escape_inter, _csi_param, _csi_inter, _csi_ignore, _string)
+
+
+def _cancel_after_non_ascii(text: str) -> str:
+    """``text`` with CAN after each character that is not ASCII (see _UP_TO_NON_ASCII)."""
+    joined = "\x18".join(_UP_TO_NON_ASCII.findall(text))
+    return joined + "\x18" if text[-1:] >= "\x80" else joined
 
 
 # -- parameters --------------------------------------------------------------------------
