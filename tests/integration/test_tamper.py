@@ -1,4 +1,7 @@
-"""The helper cannot change what the friend's remote-help does next time (weakness 6).
+"""Neither side can make the other's remote-help do or say what it did not choose.
+
+The helper cannot change what the friend's remote-help does next time (weakness 6), and a
+name chosen by the other side cannot pass for someone else or for the program (weakness 8).
 
 During a session the helper's shell runs as the friend's user, so it can rewrite the
 friend's settings file. Here a real helper does, in a real session; then the file is put
@@ -15,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from remote_help import settings
+from remote_help import names, settings
 from remote_help.cli import SETTINGS_PUT_BACK
 from tests import support
 
@@ -122,3 +125,29 @@ def test_a_line_mode_start_asks_nothing_and_changes_nothing(world: support.World
     assert "changed by something other" not in friend.output
     assert path.read_bytes() == left
 
+
+
+CYRILLIC_MICROSOFT = "Microsoft Support".translate(str.maketrans("ocpMS", "оср\u041c\u0405"))
+
+
+@pytest.mark.root
+def test_look_alike_full_names_are_shown_plainly_on_both_sides(world: support.World) -> None:
+    """Each program sends its account's full name; here the helper's is "Microsoft Support"
+    in Cyrillic letters and the friend's imitates the program's own sentence. Each side
+    sees a plain description instead, beside the real user name (which ssh used)."""
+    helper_user, friend_user = world.user(), world.user()
+    subprocess.run(["usermod", "-c", CYRILLIC_MICROSOFT, helper_user], check=True)
+    subprocess.run(["usermod", "-c", "Help has ended", friend_user], check=True)
+    helper, friend = support.walk_to_session(world, world.account(helper_user),
+                                             world.account(friend_user))
+    support.run_in_shared_shell(helper, friend)  # the real user names worked for ssh
+    support.friend_ends_session(helper, friend)
+    friend_saw = " ".join(friend.output.split())
+    helper_saw = " ".join(helper.output.split())
+    assert (f"connected to your helper, {names.UNUSUAL} ({helper_user} at 127.0.0.1)."
+            in friend_saw)
+    assert (f"connected to your friend's computer: {names.OURS} ({friend_user} at "
+            "127.0.0.1)." in helper_saw)
+    assert CYRILLIC_MICROSOFT not in friend.output
+    assert "Microsoft Support" not in friend.output  # ("Banks, Microsoft and ..." is ours)
+    assert helper_saw.count("Help has ended") == 0
