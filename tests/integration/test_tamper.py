@@ -21,6 +21,8 @@ import pytest
 from remote_help import names, settings
 from remote_help.cli import SETTINGS_PUT_BACK
 from tests import support
+from tests.e2e.test_ui import ANSWER, connect, friend_ends
+from tests.tui import Tmux
 
 FRIENDS = settings.Settings(role="friend", address="192.0.2.7", screen_sharing=False)
 EVIL = settings.Settings(role="friend", address="203.0.113.66", reverse=True)
@@ -68,6 +70,28 @@ def test_settings_changed_in_a_session_are_put_back_at_its_end(
     assert path.read_bytes() == ours  # byte for byte what the friend's program saved
     assert " ".join(friend.output.split()).count(SETTINGS_PUT_BACK) == 1
     assert "Traceback" not in friend.output
+
+
+@pytest.mark.root
+def test_the_full_screen_friend_puts_back_what_the_helper_changed(world: support.World) -> None:
+    """As the friend uses it from the menu: the full screen saves this session's answers
+    when it begins; the helper's shell overwrites them with a forged check; once the
+    friend ended it, the file is the friend's again and the friend is told."""
+    friend_account = world.account(world.user())
+    path = friend_account.config / "remote-help" / "settings.json"
+    with Tmux(width=80, height=24) as tmux:
+        helper, friend = connect(tmux, world, "xterm-256color", "C.UTF-8", friend_account)
+        ours = path.read_bytes()
+        assert values_in(path) == settings.Settings(role="friend", address="127.0.0.1")
+        helper.type(f"printf '%s' '{forged(EVIL)}' > {path}; echo $((6*7))")
+        helper.send("Enter")
+        helper.wait_for(ANSWER)
+        friend.wait_for(ANSWER)
+        assert values_in(path) == EVIL
+        friend_ends(helper, friend)
+        assert path.read_bytes() == ours
+        assert SETTINGS_PUT_BACK in "".join(friend.screen().splitlines())  # 80 wide: wrapped
+        assert "Traceback" not in friend.screen()
 
 
 @pytest.mark.root
