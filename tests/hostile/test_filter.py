@@ -22,6 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from remote_help.plain.terminal import RESET_MODES
 from remote_help.proto.sanitize import Sanitizer
 from remote_help.ui import vterm
 from tests import support, tui
@@ -497,3 +498,37 @@ def test_a_terminal_that_reads_bytes_under_a_utf8_locale_acts_on_no_c1_byte(
             assert filtered.replace(b"\x18", b"") == shown  # nothing else changes
             assert _ctrl_alt_c_after(display, tmp_path, f"filtered-{i}", filtered,
                                      lang="C") == before, shown
+
+
+# -- the reset at the end, in a real terminal ---------------------------------------------
+
+_FLAGS = ("alternate_on", "cursor_flag", "insert_flag", "keypad_cursor_flag", "keypad_flag",
+          "mouse_any_flag", "mouse_sgr_flag", "origin_flag", "wrap_flag",
+          "scroll_region_upper", "scroll_region_lower")
+
+
+def _tmux_flags(tmux: Tmux, path: Path, data: bytes) -> dict[str, str]:
+    path.write_bytes(data)
+    pane = tmux.pane(["/bin/sh", "-c", f"cat {path}; printf END-$((1+1)); exec sleep 1000"],
+                     {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    pane.wait_for("END-2")
+    values = tmux.run("display-message", "-p", "-t", pane.target,
+                      " ".join(f"#{{{n}}}" for n in _FLAGS)).split()
+    return dict(zip(_FLAGS, values, strict=True))
+
+
+def test_the_reset_at_the_end_leaves_tmux_as_it_was(tmux: Tmux, tmp_path: Path) -> None:
+    """Every mode the filter lets a program set (derived from the filter), set through
+    the filter, then remote-help's reset: tmux's flags are as a fresh pane's."""
+    fresh = _tmux_flags(tmux, tmp_path / "fresh", b"")
+    modes = [n for n in range(10000) if Sanitizer().feed(b"\x1b[?%dh" % n)]
+    assert {1, 6, 47, 1049} <= set(modes)
+    changes = b"".join(b"\x1b[?%dh" % n for n in modes if n != 1048) + (
+        b"\x1b[?25l\x1b[4h\x1b=\x1b[2;5r\x1b[1;31m\x1b[5 q\x1b[?1000h\x1b[?1006h")
+    shown = Sanitizer().feed(changes)
+    changed = _tmux_flags(tmux, tmp_path / "changed", shown)
+    # the check sees the filtered modes change tmux (mouse reports never pass)...
+    assert {k for k in _FLAGS if changed[k] != fresh[k]} == set(_FLAGS) - {
+        "mouse_any_flag", "mouse_sgr_flag", "wrap_flag"}, (fresh, changed)
+    # ...and the reset undoes every one
+    assert _tmux_flags(tmux, tmp_path / "reset", shown + RESET_MODES) == fresh

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 
 import pytest
 
-from remote_help.plain.terminal import FRIEND_END_KEYS, HELPER_END_KEYS, EndKeys, PlainView
+from remote_help.plain.terminal import (
+    FRIEND_END_KEYS,
+    HELPER_END_KEYS,
+    RESET_MODES,
+    EndKeys,
+    PlainView,
+)
+from remote_help.proto.sanitize import MAX_NUMBER, Sanitizer
 from remote_help.session.pty import set_size
 
 
@@ -43,3 +52,91 @@ def test_a_console_that_says_0x0_gets_80x24() -> None:
     finally:
         os.close(master)
         os.close(slave)
+
+
+# -- the reset at the end covers every mode the output filter lets through ---------------
+
+# What the filter may let through that is no mode: one-shot actions, and questions.
+_ONE_SHOT_ESC = set("78DEHM>")  # save/restore cursor, index, next line, tab set, RI, keypad off
+# moves, erases, scrolls, tabs, REP, save/restore cursor; status and device questions
+_ONE_SHOT_CSI = {*"@ABCDEFGIJKLMPSTXZ`abdefgHnsuc", ">c"}
+# Modes a program may leave, by how the filter writes them, and the reset for each.
+_MODES_BY_SEQUENCE = {"m": b"\x1b[0m", "r": b"\x1b[r", " q": b"\x1b[0 q", "=": b"\x1b>"}
+_DEFAULT_ON = {7, 25}  # autowrap and a visible cursor; every other DEC mode starts off
+
+
+def _passes(data: bytes) -> bool:
+    return bool(Sanitizer(utf8=True, queries=True).feed(data))
+
+
+def _passable_dec_modes() -> tuple[set[int], set[int]]:
+    """The DEC private modes the filter lets a program set, and those it lets it reset."""
+    return ({n for n in range(MAX_NUMBER + 1) if _passes(b"\x1b[?%dh" % n)},
+            {n for n in range(MAX_NUMBER + 1) if _passes(b"\x1b[?%dl" % n)})
+
+
+def _reset_sequences() -> set[bytes]:
+    """RESET_MODES as single sequences; ``CSI ? a;b l`` counts as each of its modes."""
+    found: set[bytes] = set()
+    for m in re.finditer(rb"\x1b\[([?>=<]?)([0-9;]*)([ -/]?[@-~])|\x1b[()]?[0-~]|[\x00-\x1f]",
+                         RESET_MODES):
+        if m.group(3) in (b"h", b"l") and m.group(2):
+            found |= {b"\x1b[" + m.group(1) + n + m.group(3) for n in m.group(2).split(b";")}
+        else:
+            found.add(m.group())
+    return found
+
+
+def test_the_reset_restores_every_mode_the_filter_lets_through() -> None:
+    reset = _reset_sequences()
+    on, off = _passable_dec_modes()
+    assert on and off  # the derivation sees the allow-list
+    for n in on - _DEFAULT_ON:
+        if n != 1048:  # 1048 is no mode: it saves (h) and restores (l) the cursor
+            assert b"\x1b[?%dl" % n in reset, f"DEC mode {n} is passed but never reset"
+    for n in off & _DEFAULT_ON:
+        assert b"\x1b[?%dh" % n in reset, f"DEC mode {n} may be turned off, never back on"
+    for n in range(MAX_NUMBER + 1):
+        if _passes(b"\x1b[%dh" % n):
+            assert b"\x1b[%dl" % n in reset, f"ANSI mode {n} is passed but never reset"
+    for final in map(chr, range(0x30, 0x7F)):
+        if _passes(b"\x1b" + final.encode()) and final not in _ONE_SHOT_ESC:
+            assert final in _MODES_BY_SEQUENCE, f"ESC {final} passes: is it a mode?"
+            assert _MODES_BY_SEQUENCE[final] in reset
+    for private, inter, final, params in itertools.product(
+            ["", "?", ">", "<", "="], ["", *map(chr, range(0x20, 0x30))],
+            map(chr, range(0x40, 0x7F)), ["", "1", "2", "5", "6"]):
+        key = inter + final
+        if (key in ("h", "l") and private in ("", "?")) or not _passes(
+                f"\x1b[{private}{params}{key}".encode()):
+            continue  # the modes: above
+        if private + key in _ONE_SHOT_CSI:
+            continue
+        assert key in _MODES_BY_SEQUENCE, f"CSI {private}{params}{key} passes: is it a mode?"
+        assert _MODES_BY_SEQUENCE[key] in reset
+
+
+def test_the_reset_also_ends_what_issue_9_found_left_on() -> None:
+    # focus reports, X10 mouse, mouse encodings, win32-input-mode, Sun function keys,
+    # insert and newline modes; and the filter lets none of the first six through
+    reset = _reset_sequences()
+    for mode in (1004, 9, 1005, 1015, 9001, 1051):
+        assert b"\x1b[?%dl" % mode in reset
+        assert not _passes(b"\x1b[?%dh" % mode)
+    assert {b"\x1b[4l", b"\x1b[20l"} <= reset
+    assert not _passes(b"\x1b[20h")
+
+
+@pytest.mark.parametrize("query", [
+    b"\x1b[?4m",  # XTQMODKEYS: how keys are sent
+    b"\x1b[?1$p", b"\x1b[4$p", b"\x1b[?9001$p",  # DECRQM: is a mode set
+    b"\x1b[1$w", b"\x1b[2$w",  # DECRQPSR: cursor and tab stops
+    b"\x1b[1;1;1;1;24;80*y",  # DECRQCRA: a checksum of what the screen shows
+    b"\x05",  # ENQ: the answerback
+    b"\x1bktitle\x1b\\",  # screen's and tmux's title
+    b"\x1b[>0q", b"\x1bP$qm\x1b\\", b"\x1b[18t",  # version, settings, size
+])
+def test_no_question_reaches_the_helpers_terminal(query: bytes) -> None:
+    """The friend cannot make the helper's terminal answer into the shell, nor read back
+    what it shows (the end word, say, by checksums of the screen)."""
+    assert Sanitizer(utf8=True, queries=False).feed(b"a" + query + b"b") == b"ab"
