@@ -134,6 +134,46 @@ def test_settings_left_changed_are_asked_about_at_the_next_start(
 
 
 @pytest.mark.root
+def test_ctrl_alt_c_at_the_question_stops_and_changes_nothing(world: support.World) -> None:
+    friend_account = world.account(world.user())
+    path = settings_of(friend_account, FRIENDS)
+    path.write_text(json.dumps(asdict(EVIL)))
+    left = path.read_bytes()
+    friend = world.start(friend_account, plain=False)
+    friend.expect("Press Y for yes or N for no, then Enter: ")
+    friend.send("\x1b\x03")  # Ctrl+Alt+C
+    friend.expect("Cancelled. Nothing was shared.")
+    assert friend.wait_exit() == 1
+    assert path.read_bytes() == left
+    assert "Traceback" not in friend.output
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("answer", ["n", "y"])
+def test_waiting_for_the_helper_is_asked_about_even_when_remote_help_saved_it(
+        world: support.World, answer: str) -> None:
+    """The riskiest answer (this computer waits for anyone to connect) is never reused
+    silently: a forged check would pass, so it is asked about at every start."""
+    friend_account = world.account(world.user())
+    path = settings_of(friend_account, settings.Settings(role="friend", reverse=True))
+    friend = world.start(friend_account, plain=False)
+    friend.expect("Last time, the helper connected to this computer: it waited for them.")
+    friend.expect("Press Y for yes or N for no, then Enter: ")
+    friend.sendline(answer)
+    friend.expect("Step 1 of 7")
+    friend.send("c")
+    friend.expect("Who are you?")
+    friend.send("n")
+    # Yes: this computer will wait for the helper; no: it asks for the helper's address.
+    friend.expect("What your helper must know" if answer == "y" else "Your helper's address")
+    friend.send("\x1b\x03")
+    friend.expect("Cancelled. Nothing was shared.")
+    assert friend.wait_exit() == 1
+    assert "changed by something other" not in friend.output
+    assert values_in(path) == settings.Settings(role="friend", reverse=answer == "y")
+
+
+@pytest.mark.root
 def test_a_line_mode_start_asks_nothing_and_changes_nothing(world: support.World) -> None:
     """Line mode uses no settings: nothing to ask, and the file stays as it was."""
     friend_account = world.account(world.user())
