@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import random
 import re
 import tracemalloc
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from remote_help.ui import vterm
 from remote_help.ui.vterm import BOLD, DEFAULT, Screen
@@ -608,6 +611,111 @@ def test_bulk_feeding_equals_byte_by_byte(seed: int) -> None:
         i += step
     assert _state(whole) == _state(single)
     assert _state(chunked) == _state(single)
+
+
+# -- the budget: many short turns, the same screen as one long one -------------------------
+
+# What costs the most per byte: whole screens (erased, reset, aligned, switched), whole
+# regions scrolled, whole lines shifted or repeated; and line feeds inside a sequence.
+COSTLY = ["\x1b[2J", "\x1bc", "\x1b#8", "\x1b[999L", "\x1b[999M", "\x1b[999S", "\x1b[999T",
+          "\x1b[999@", "\x1b[999P", "\x1b[999X", "a\x1b[999b", "\x1b[J", "\x1b[1J",
+          "\x1b[?1049h", "\x1b[?1049l", "\x1b[2;3r", "\x1b[r", "\x1b[41m\x1b[2J",
+          "\x1b[;;\n\n\n", "\x1b[1\n2J", "\x1b]0;t\n\x07", "\x1b[4h", "\x1b[4l",
+          "x" * 300, "\n" * 30, ("y" * 37 + "\r\n") * 20, "\x1b[?7l", "\x1b[?7h"]
+
+pieces = st.one_of(
+    st.sampled_from(COSTLY).map(str.encode),
+    st.integers(0, 2**32).map(lambda seed: _piece(random.Random(seed)).encode()),
+    st.binary(max_size=6),
+)
+streams = st.lists(pieces, max_size=40).map(b"".join)
+SIZES = [(10, 4), (20, 6), (7, 3), (1, 1), (80, 24)]
+
+
+def _budgeted(screen: Screen, data: bytes, cuts: list[int], budgets: list[int]) -> int:
+    """Feed ``data`` in pieces cut at ``cuts``, each turn with the next budget (round the
+    list), new bytes coming whether or not the last turn finished; the turns it took."""
+    turns, at = 0, 0
+    for cut in [*sorted(cuts), len(data)]:
+        screen.feed(data[at:cut], budgets[turns % len(budgets)])
+        turns += 1
+        at = max(at, cut)
+    while screen.behind:
+        assert not screen.feed(b"", budgets[turns % len(budgets)]) or not screen.behind
+        turns += 1
+    return turns
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=streams, size=st.sampled_from(SIZES),
+       cuts=st.lists(st.integers(0, 2000), max_size=8),
+       budgets=st.lists(st.integers(1, 3000), min_size=1, max_size=5))
+def test_many_budgeted_turns_equal_one_unlimited_feed(
+        data: bytes, size: tuple[int, int], cuts: list[int], budgets: list[int]) -> None:
+    whole = Screen(*size)
+    assert whole.feed(data)
+    turned = Screen(*size)
+    _budgeted(turned, data, [c for c in cuts if c < len(data)], budgets)
+    assert not turned.behind
+    assert turned.unparsed() == whole.unparsed()  # a sequence begun, half a character
+    assert _state(turned) == _state(whole)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=streams, size=st.sampled_from(SIZES), budget=st.integers(1, 3000))
+def test_what_is_not_parsed_yet_takes_a_fresh_parser_to_the_same_screen(
+        data: bytes, size: tuple[int, int], budget: int) -> None:
+    """What a catch-up snapshot carries after the redraw: ``unparsed()`` (the sequence
+    begun, the rest, half a character) takes a parser in its ground state, on the same
+    screen, exactly where the budgeted one will be."""
+    whole = Screen(*size)
+    whole.feed(data)
+    stopped = Screen(*size)
+    stopped.feed(data, budget)
+    rest = stopped.unparsed()
+    fresh = copy.deepcopy(stopped)
+    fresh.reset()  # forgets the sequence begun, the rest and half a character ...
+    fresh._chars, fresh._attrs = copy.deepcopy((stopped._chars, stopped._attrs))
+    for name in ("_x", "_y", "_wrap", "_top", "_bottom", "_attr", "_saved", "_alt_saved",
+                 "_other", "_tabs", "_g", "_gl", "_graphics", "_last", "autowrap", "origin",
+                 "insert", "newline_mode", "cursor_visible", "app_cursor_keys",
+                 "app_keypad", "bracketed_paste", "mouse_modes", "alternate"):
+        setattr(fresh, name, copy.deepcopy(getattr(stopped, name)))  # ... not the screen
+    assert fresh._state == vterm.GROUND and not fresh.behind
+    fresh.feed(rest)
+    assert _state(fresh) == _state(whole)
+
+
+def test_a_budget_stops_inside_a_sequence_and_goes_on_exactly() -> None:
+    """Line feeds inside an unfinished sequence are done as they come, and cost: the
+    budget may run out there, and the sequence still ends as it would have."""
+    data = b"\x1b[2;3r\x1b[3H" + b"\x1b[1" + b"\n" * 500 + b"2J" + b"ok"
+    whole = Screen(20, 6)
+    whole.feed(data)
+    turned = Screen(20, 6)
+    turns = _budgeted(turned, data, [], [200])
+    assert turns > 10
+    assert _state(turned) == _state(whole)
+    assert shown(turned)[-1] == "ok"
+
+
+def test_new_bytes_while_behind_follow_the_rest() -> None:
+    screen = Screen(80, 24)
+    assert not screen.feed(b"\x1b[2J" * 100 + b"first ", 1)
+    assert screen.behind
+    assert not screen.feed(b"second", 1)
+    while not screen.feed(b"", 10_000):
+        pass
+    assert shown(screen) == ["first second"]
+
+
+def test_reset_forgets_what_is_not_parsed() -> None:
+    screen = Screen(80, 24)
+    screen.feed(b"\x1b[2J" * 100 + b"old", 1)
+    screen.reset()
+    assert not screen.behind and screen.unparsed() == b""
+    screen.feed(b"new")
+    assert shown(screen) == ["new"]
 
 
 def test_lines_that_scroll_away_are_skipped_exactly() -> None:
