@@ -133,20 +133,20 @@ def _settle_settings(*, asks_reverse: bool) -> None:
     starts use no settings, so they ask nothing."""
     found = settings.outside()
     if found is not None:
-        yes = _ask(settings.changed_outside_words(found))
-        settings.decide(found, use=yes)
+        answer = _ask(settings.changed_outside_words(found))
+        if answer is not None:  # not asked: not used this time (load ignores them)
+            settings.decide(found, use=answer)
     saved = settings.load()
-    if asks_reverse and saved.reverse:
-        yes = _ask(settings.reverse_words())
-        if not yes:
-            settings.decide(saved, use=True, reverse=False)
+    # Nobody to ask is no here: the full screen would take it from the file silently.
+    if asks_reverse and saved.reverse and not _ask(settings.reverse_words()):
+        settings.decide(saved, use=True, reverse=False)
 
 
-def _ask(lines: list[str]) -> bool:
-    """A yes-or-no question on the terminal, before the full screen starts; no answer
-    (not a terminal, or its input ended) is no."""
+def _ask(lines: list[str]) -> bool | None:
+    """A yes-or-no question on the terminal, before the full screen starts. None when
+    there is nobody to ask (not a terminal); input that ended is no."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        return False
+        return None
     _say("")
     for line in lines:
         _say(line)
