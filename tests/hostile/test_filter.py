@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from remote_help.plain.terminal import RESET_MODES
+from remote_help.plain.terminal import ORIGIN_RESET, RESET_MODES
 from remote_help.proto.sanitize import Sanitizer
 from remote_help.ui import vterm
 from tests import support, tui
@@ -531,4 +531,22 @@ def test_the_reset_at_the_end_leaves_tmux_as_it_was(tmux: Tmux, tmp_path: Path) 
     assert {k for k in _FLAGS if changed[k] != fresh[k]} == set(_FLAGS) - {
         "mouse_any_flag", "mouse_sgr_flag", "wrap_flag"}, (fresh, changed)
     # ...and the reset undoes every one
-    assert _tmux_flags(tmux, tmp_path / "reset", shown + RESET_MODES) == fresh
+    assert _tmux_flags(tmux, tmp_path / "reset", shown + ORIGIN_RESET + RESET_MODES) == fresh
+
+
+def test_the_closing_words_follow_what_is_on_the_screen(tmux: Tmux, tmp_path: Path) -> None:
+    """The reset leaves the cursor where the session left it (origin mode excepted: then
+    on the last row), so the closing words never write over the screen."""
+    for name, session, reset in (
+            ("plain", b"one\r\ntwo\r\n$ ", RESET_MODES),
+            ("modes", b"one\r\ntwo\r\n\x1b[?1h\x1b[4h\x1b[?2004h\x1b[2;3r\x1b[3;1H$ ",
+             RESET_MODES),
+            ("origin", b"one\r\ntwo\x1b[?6h\x1b[3;1H$ ", ORIGIN_RESET + RESET_MODES)):
+        path = tmp_path / name
+        path.write_bytes(Sanitizer().feed(session) + reset + b"\r\nclosing words\r\n")
+        pane = tmux.pane(["/bin/sh", "-c", f"cat {path}; exec sleep 1000"],
+                         {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+        pane.wait_for("closing words")
+        everything = tmux.run("capture-pane", "-p", "-S", "-", "-t", pane.target)
+        lines = [line.rstrip() for line in everything.splitlines() if line.strip()]
+        assert lines == ["one", "two", "$", "closing words"], (name, pane.screen())

@@ -122,6 +122,9 @@ class Sanitizer:
         self._gl = 0
         self._saved: Charsets | None = None  # DECSC's charsets
         self._alt_saved: Charsets | None = None  # mode 1049's
+        # Origin mode (DEC 6) was let through on: resetting it moves the cursor home, so
+        # the end of a session resets it only when it was (plain/terminal.py).
+        self.origin_set = False
 
     @property
     def swallowing(self) -> bool:
@@ -349,6 +352,8 @@ class Sanitizer:
 
     def _dec_modes(self, p: Params, key: str) -> str:
         kept = _modes(p, "?", key[1], DEC_MODES_ON if key == "?h" else DEC_MODES_OFF)
+        if key == "?h" and 6 in (_flat(p) or ()):
+            self.origin_set = True
         for mode in _flat(p) or ():
             if mode in (1048, 1049):
                 self._dec_save(mode, key == "?h")
