@@ -403,3 +403,22 @@ def test_a_file_that_is_not_ours_is_not_used(tmp_path: Path) -> None:
     assert settings.save(FRIEND, path)
     os.chown(path, 65534, 65534)
     assert settings.load(path) == Settings()
+
+
+@pytest.mark.root
+def test_a_file_put_there_by_root_in_the_session_is_replaced_by_ours(
+        tmp_path: Path, remembered: None) -> None:
+    """With sudo, the helper's shell writes as root: that file is neither used nor asked
+    about, and the end puts the friend's own back (the folder is still the friend's)."""
+    path = tmp_path / "settings.json"
+    assert settings.save(FRIEND, path)
+    settings.remember(path)
+    ours = path.read_bytes()
+    path.unlink()
+    path.write_text(forged(EVIL))
+    os.chown(path, 65534, 65534)
+    assert settings.load(path) == Settings()
+    assert settings.outside(path) is None
+    assert settings.restore_if_changed()
+    assert path.read_bytes() == ours
+    assert path.stat().st_uid == os.geteuid()
