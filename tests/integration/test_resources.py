@@ -113,3 +113,45 @@ def test_another_user_cannot_block_the_tmp_fallback(world: support.World) -> Non
     taken = predictable.lstat()  # the other user's folder: refused, not touched
     assert taken.st_uid == pwd.getpwnam(attacker).pw_uid
     assert list(predictable.iterdir()) == []
+
+
+@pytest.mark.root
+def test_one_fresh_folder_per_run_and_none_left(world: support.World) -> None:
+    """Asked again and again (session files, the state fallback), a run uses one fresh
+    folder, and leaves none; a fresh folder a killed run left is swept once it is old."""
+    victim = world.user()
+    uid = pwd.getpwnam(victim).pw_uid
+    predictable = Path(f"/tmp/remote-help-{uid}")
+    attacker = world.user()
+    subprocess.run(["runuser", "-u", attacker, "--", "mkdir", "-m", "0755", str(predictable)],
+                   check=True)
+    world.cleanups.append(lambda: shutil.rmtree(predictable, ignore_errors=True))
+    before = _fresh_folders(uid)
+    code = (
+        "import os, time\n"
+        "from remote_help import paths\n"
+        "first = paths.runtime_base()\n"
+        "assert paths.runtime_base() == first, 'a second folder'\n"
+        "session = paths.make_session_dir()\n"
+        "assert session.parent == first\n"
+        "assert paths.state_dir() is not None\n"
+        "paths.remove_session_dir(session)\n"
+        "assert not first.exists(), 'left behind'\n"
+        "paths.release()\n"
+        "left = paths.runtime_base()\n"  # a killed run: its folder stays, aged
+        "os.utime(left, (time.time() - 120, time.time() - 120))\n"
+        "print(left)\n"
+    )
+    env = {"PYTHONPATH": str(support.program_source()), "HOME": f"/home/{victim}",
+           "PATH": "/usr/bin:/bin"}
+    run = ["runuser", "-u", victim, "--", "env", "-i", *(f"{k}={v}" for k, v in env.items()),
+           support.SYSTEM_PYTHON, "-c"]
+    killed = subprocess.run([*run, code], capture_output=True, text=True, check=True)
+    left = Path(killed.stdout.strip())
+    assert left.exists()
+    assert left.name.startswith(f"remote-help-{uid}-")
+    sweep = "from remote_help import paths\nprint(paths.runtime_base())\npaths.release()\n"
+    subprocess.run([*run, sweep], capture_output=True, text=True, check=True)
+    assert not left.exists()
+    assert [p for p in _fresh_folders(uid) if p not in before] == []
+    assert predictable.lstat().st_uid == pwd.getpwnam(attacker).pw_uid
