@@ -26,6 +26,7 @@ import urwid.vterm
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from remote_help.ui.shared import FEED_BUDGET, FEED_COST, FEED_SLICE  # noqa: E402
 from remote_help.ui.termview import TerminalView  # noqa: E402
 from remote_help.ui.vterm import Screen  # noqa: E402
 
@@ -174,11 +175,65 @@ def scenario(title: str, argv: list[str], tmux_command: str, runs: int,
         print(f"  ratio urwid.vterm / tmux      {slow / tmux:8.2f}   (net {slow / net:.1f})")
 
 
+# Output that costs the emulator the most per byte (issue 9, weaknesses 4 and 10), and
+# plain text and colours for comparison; each flood is one FEED_SLICE long.
+FLOODS = {
+    "text (seq)": "".join(f"{i}\r\n" for i in range(1, 20000)).encode(),
+    "colours (SGR 38;5/48;5/38;2)": b"".join(
+        b"\x1b[38;5;%dm\x1b[48;5;%dm#\x1b[38;2;%d;%d;%dmX" % (i % 256, i * 7 % 256, i % 200,
+                                                             i % 100, i % 50)
+        for i in range(5000)),
+    "clear screen (ED 2)": b"\x1b[2J",
+    "reset (RIS)": b"\x1bc",
+    "align (DECALN)": b"\x1b#8",
+    "insert 999 lines (IL)": b"\x1b[999L",
+    "scroll a region 999 (SU)": b"\x1b[2;79r\x1b[3H\x1b[999S",
+    "alternate screen on/off": b"\x1b[?1049h\x1b[?1049l",
+}
+
+
+def budget(cols: int = 250, rows: int = 80) -> None:
+    """The shared view's turns (FEED_BUDGET of parsing, FEED_COST units between looks at
+    the clock) under each flood, against one unbudgeted 64 KiB slice (the turn before)."""
+    print(f"\ncostly floods at {cols}x{rows}: one turn of the shared view, budgeted by cost "
+          f"({FEED_BUDGET * 1000:.0f} ms, {FEED_COST} units between looks at the clock)")
+    print(f"  {'flood':30s} {'turn median':>11s} {'turn max':>9s} {'max/budget':>10s} "
+          f"{'ns/unit':>8s} {'KiB/s':>8s} {'64 KiB at once':>15s} {'at once/turn':>12s}")
+    for name, sequence in FLOODS.items():
+        data = (sequence * (FEED_SLICE // len(sequence) + 1))[:FEED_SLICE]
+        data = data[:len(data) - len(data) % len(sequence)] if len(sequence) < 64 else data
+        screen = Screen(cols, rows)
+        turns, units = [], 0
+        started = time.perf_counter()
+        screen.feed(data, 1)
+        while screen.behind:
+            begun = time.perf_counter()
+            while screen.behind and time.perf_counter() - begun < FEED_BUDGET:
+                screen.feed(b"", FEED_COST)
+                units += screen.cost
+            turns.append(time.perf_counter() - begun)
+        total = time.perf_counter() - started
+        whole = Screen(cols, rows)
+        begun = time.perf_counter()
+        whole.feed(data)
+        at_once = time.perf_counter() - begun
+        worst = max(turns)
+        print(f"  {name:30s} {statistics.median(turns) * 1000:8.1f} ms {worst * 1000:6.1f} ms "
+              f"{worst / FEED_BUDGET:10.2f} {sum(turns) / units * 1e9:8.1f} "
+              f"{len(data) / 1024 / total:8.0f} {at_once * 1000:12.1f} ms "
+              f"{at_once / worst:12.1f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="median of this many (5)")
     parser.add_argument("--no-urwid", action="store_true", help="skip urwid's emulator")
+    parser.add_argument("--budget-only", action="store_true",
+                        help="only the costly floods (no tmux needed)")
     args = parser.parse_args()
+    budget()
+    if args.budget_only:
+        return 0
     if shutil.which("tmux") is None:
         print("tmux is not installed: it is the reference")
         return 1

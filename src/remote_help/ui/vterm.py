@@ -42,6 +42,7 @@ MAX_CELL = 8  # code points in one cell: a character and its combining marks
 # in Python (a sequence, a row, a line, a character of non-ASCII text) counts STEP more.
 # Measured at 250x80, a unit then costs 3-20 ns whatever is parsed (bench/render.py).
 STEP = 32
+SGR_STEP = 32 * STEP  # an SGR worked out anew (not remembered): 5-10 us with true colour
 UNLIMITED = sys.maxsize
 TEXT_RUN = 65536  # characters of ASCII text and newlines taken as one run (lines that
 # scroll away within a run are never drawn)
@@ -402,6 +403,7 @@ class Screen:
         if effect is None:
             attr, g = self._attr, self._g[:]
             for m in _STYLE_ONE.finditer(run):
+                self.cost += SGR_STEP
                 if m.group(2):
                     g[m.group(2) == ")"] = m.group(3)
                 else:
@@ -932,6 +934,7 @@ class Screen:
         if params and params[0] in "<=>?":
             prefix, params = params[0], params[1:]
         if final == "m" and not prefix and not inter:
+            self.cost += SGR_STEP
             self._attr = sgr(self._attr, params)
         else:
             handler = self._CSI.get(prefix + inter + final)
