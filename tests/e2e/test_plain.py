@@ -6,8 +6,10 @@ import time
 
 import pytest
 
+from remote_help.plain.frontend import sign_off_line
 from tests import support
 from tests.e2e.test_ui import launch, press_bytes
+from tests.hostile.test_fake_ending import END_WORD
 from tests.tui import Tmux
 
 
@@ -125,6 +127,14 @@ def test_sigterm_during_a_session_ends_it_cleanly(world: support.World) -> None:
     helper.expect("Your friend ended the session")
     assert friend.wait_exit() == 1
     assert helper.wait_exit() == 0
+    # a real ending, however it comes, says this side's end word, and only this side's
+    words = [END_WORD.search(side.output) for side in (helper, friend)]
+    assert all(words)
+    helper_word, friend_word = (m.group(1) for m in words if m is not None)
+    assert sign_off_line(helper_word) in helper.output.rsplit("Your friend ended", 1)[1]
+    session = friend.output.rsplit("To end help, press Ctrl+Alt+C", 1)[1]
+    assert sign_off_line(friend_word) in session.split("remote-help was stopped", 1)[0]
+    assert helper_word not in friend.output and friend_word not in helper.output
 
 
 @pytest.mark.root

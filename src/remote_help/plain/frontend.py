@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import signal
 import sys
 
@@ -25,6 +26,55 @@ from remote_help.session.mux import Ending, FriendSession, HelperSession
 from remote_help.tunnel.launch import Tunnel
 from remote_help.wizard.controller import Cancelled, Connected, Details
 from remote_help.wizard.messages import span_text
+
+# The end word: two of these, chosen at random for each session and shown only on this
+# computer, at the start and when the session really ends. The other computer never learns
+# it (it is never sent), so it cannot print an ending that carries it: in line mode the
+# other side's output reaches this terminal, and a perfect copy of every other word of the
+# real ending is easy to print. Everyday words, none of the NATO words the code is read in.
+END_WORDS = (
+    "badger", "beaver", "camel", "cobra", "donkey", "eagle", "ferret", "gecko", "goose",
+    "heron", "horse", "koala", "lemur", "llama", "lobster", "magpie", "moose", "otter",
+    "panda", "parrot", "pigeon", "rabbit", "raven", "salmon", "seal", "shark", "sheep",
+    "spider", "tiger", "turtle", "walrus", "zebra",
+    "apple", "apricot", "bacon", "bagel", "banana", "butter", "carrot", "cherry", "cookie",
+    "garlic", "ginger", "grape", "honey", "lemon", "mango", "melon", "muffin", "noodle",
+    "olive", "onion", "peach", "peanut", "pepper", "pickle", "potato", "pumpkin", "radish",
+    "raisin", "tomato", "waffle", "walnut", "yogurt",
+    "anchor", "basket", "bottle", "bucket", "button", "candle", "carpet", "compass",
+    "crayon", "helmet", "kettle", "ladder", "lantern", "magnet", "mirror", "needle",
+    "paddle", "pencil", "pillow", "rocket", "saddle", "scissors", "shovel", "spoon",
+    "teapot", "ticket", "trumpet", "tunnel", "violin", "wallet", "whistle", "zipper",
+    "canyon", "cloud", "desert", "forest", "garden", "glacier", "harbor", "island",
+    "jungle", "meadow", "orchard", "planet", "pond", "prairie", "rainbow", "river",
+    "sunset", "thunder", "valley", "volcano", "acorn", "blossom", "cactus", "daisy",
+    "feather", "maple", "pebble", "sapling", "tulip", "willow", "comet", "breeze",
+)
+
+
+def end_word() -> str:
+    """Two different end words at random: one chance in 16,256 for a guess."""
+    first = secrets.choice(END_WORDS)
+    return f"{first} {secrets.choice([w for w in END_WORDS if w != first])}"
+
+
+def end_word_lines(role: str, word: str) -> list[str]:
+    """Shown before the other computer can write anything on this terminal."""
+    if role == "helper":
+        return ["Your end word for this session is:", f"    {word}",
+                "Keep it to yourself: remote-help never sends it to your friend's computer.",
+                "When the session really ends, remote-help shows this word again. An ending",
+                "without it is fake: it comes from your friend's computer, and what you type",
+                "still goes there."]
+    return ["Your end word for this session is:", f"    {word}",
+            "Do not tell it to anyone, not even your helper. When help really ends, this",
+            "screen shows the word again. If it says help has ended but the word is",
+            "missing, help has not ended: press Ctrl+Alt+C."]
+
+
+def sign_off_line(word: str) -> str:
+    """The last line of a real ending."""
+    return f'End word: "{word}". This is really the end of the session.'
 
 
 class LineInput:
@@ -77,6 +127,8 @@ class PlainFrontEnd:
     def __init__(self, wait: float = 600.0) -> None:
         self.input = LineInput()
         self._wait = wait
+        self._end_word: str | None = None  # chosen when the session is set up
+        self._signed_off = False
 
     def say(self, text: str = "") -> None:
         sys.stdout.write(text + "\n")
@@ -208,6 +260,13 @@ class PlainFrontEnd:
     def ended(self, role: str, text: str) -> None:
         self.say()
         self.say(text)
+        self._sign_off()
+
+    def _sign_off(self) -> None:
+        """Once a session was set up, its ending says the end word, once."""
+        if self._end_word is not None and not self._signed_off:
+            self._signed_off = True
+            self.say(sign_off_line(self._end_word))
 
     def _details(self, details: Details) -> None:
         self.say()
@@ -231,6 +290,11 @@ class PlainFrontEnd:
 
     def setting_up(self, role: str) -> None:
         self.say("Setting up the shared terminal...")
+        # Now, while nothing from the other computer can reach this terminal yet.
+        self._end_word = end_word()
+        self.say()
+        for line in end_word_lines(role, self._end_word):
+            self.say(line)
 
     async def run_session(self, role: str, connected: Connected, tunnel: Tunnel,
                           spare: set[int]) -> Ending:
@@ -279,15 +343,19 @@ class PlainFrontEnd:
             if ended:
                 session.end()
 
-        with RawMode():
-            with contextlib.suppress(PermissionError):  # stdin that cannot be watched
-                loop.add_reader(0, on_key)
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(signal.SIGWINCH, session.resize)
-            try:
-                return await session.run(tunnel.rfd, tunnel.wfd, lead=tunnel.lead)
-            finally:
-                view.close()
-                loop.remove_reader(0)
+        try:
+            with RawMode():
+                with contextlib.suppress(PermissionError):  # stdin that cannot be watched
+                    loop.add_reader(0, on_key)
                 with contextlib.suppress(NotImplementedError, RuntimeError):
-                    loop.remove_signal_handler(signal.SIGWINCH)
+                    loop.add_signal_handler(signal.SIGWINCH, session.resize)
+                try:
+                    return await session.run(tunnel.rfd, tunnel.wfd, lead=tunnel.lead)
+                finally:
+                    view.close()
+                    loop.remove_reader(0)
+                    with contextlib.suppress(NotImplementedError, RuntimeError):
+                        loop.remove_signal_handler(signal.SIGWINCH)
+        except BaseException:
+            self._sign_off()  # stopped (a signal) or broken: the reason follows
+            raise
