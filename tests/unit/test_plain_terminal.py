@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from remote_help.plain.frontend import END_WORDS, end_word, end_word_lines, sign_off_line
 from remote_help.plain.terminal import (
     FRIEND_END_KEYS,
     HELPER_END_KEYS,
@@ -18,8 +19,10 @@ from remote_help.plain.terminal import (
     EndKeys,
     PlainView,
 )
+from remote_help.proto import sas
 from remote_help.proto.sanitize import MAX_NUMBER, Sanitizer
 from remote_help.session.pty import set_size
+from tests.ui.test_friend_words import banned_in
 
 
 @pytest.mark.parametrize("key", [b"\x1b\x03", b"\x1b[27;7;99~", b"\x1b[99;7u"])
@@ -174,3 +177,32 @@ def test_origin_mode_is_reset_at_the_end_when_a_program_set_it(how: bytes) -> No
     assert b"\x1b[?6l" in ORIGIN_RESET and b"\x1b[?6l" not in RESET_MODES
     assert _closing_bytes(b"x" + how + b"y").endswith(ORIGIN_RESET)
     assert ORIGIN_RESET not in _closing_bytes(b"x\x1b[?1h\x1b7\x1b[?1049hy\x1b[?1049l")
+
+
+# -- the end word --------------------------------------------------------------------------
+
+
+def test_end_words_are_plain_distinct_and_no_nato_word() -> None:
+    assert len(set(END_WORDS)) == len(END_WORDS) == 128
+    assert all(re.fullmatch("[a-z]{4,8}", w) for w in END_WORDS)
+    assert not set(END_WORDS) & {w.lower() for w in sas.NATO.values()}
+    assert banned_in(" ".join(END_WORDS)) == []  # the friend reads them too
+
+
+def test_an_end_word_is_two_different_words_at_random() -> None:
+    seen = {end_word() for _ in range(200)}
+    assert len(seen) > 190  # 16,256 pairs
+    for pair in seen:
+        first, second = pair.split()
+        assert first != second and {first, second} <= set(END_WORDS)
+
+
+@pytest.mark.parametrize("role", ["helper", "friend"])
+def test_end_word_lines_fit_80_columns_and_are_plain(role: str) -> None:
+    longest = " ".join(sorted(END_WORDS, key=len)[-2:])
+    lines = [*end_word_lines(role, longest), sign_off_line(longest)]
+    assert all(len(line) <= 80 for line in lines), lines
+    assert longest in lines[1] and longest in lines[-1]
+    if role == "friend":
+        assert banned_in(" ".join(lines)) == []
+        assert "Ctrl+Alt+C" in " ".join(lines)  # what to do when the word is missing

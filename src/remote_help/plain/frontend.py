@@ -44,7 +44,7 @@ END_WORDS = (
     "anchor", "basket", "bottle", "bucket", "button", "candle", "carpet", "compass",
     "crayon", "helmet", "kettle", "ladder", "lantern", "magnet", "mirror", "needle",
     "paddle", "pencil", "pillow", "rocket", "saddle", "scissors", "shovel", "spoon",
-    "teapot", "ticket", "trumpet", "tunnel", "violin", "wallet", "whistle", "zipper",
+    "teapot", "ticket", "trumpet", "blanket", "violin", "wallet", "whistle", "zipper",
     "canyon", "cloud", "desert", "forest", "garden", "glacier", "harbor", "island",
     "jungle", "meadow", "orchard", "planet", "pond", "prairie", "rainbow", "river",
     "sunset", "thunder", "valley", "volcano", "acorn", "blossom", "cactus", "daisy",
