@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from remote_help.term import width
-from remote_help.ui import keys
+from remote_help.ui import keys, shared
 from remote_help.ui.chrome import Top, key_line
 from remote_help.ui.screens.ending import Ended
 from tests import support, tui
@@ -294,3 +294,33 @@ def test_the_real_ending_page_has_no_status_line() -> None:
     rows = real_ending_rows("Help has ended: your helper ended it.")
     assert rows[0].startswith(" remote-help   Step 7 of 7: Help has ended")
     assert not any(row.startswith(STATUS) for row in rows)
+
+
+@pytest.mark.root
+def test_the_status_line_comes_back_after_the_real_terminal_scrolled(
+        world: support.World, tmux: Tmux) -> None:
+    """Whatever made the real terminal scroll (here: line feeds written straight to the
+    pane's terminal, as a terminal that counts a character wider would), the next thing
+    drawn puts the status line back on the first row: urwid alone would believe that row
+    unchanged and never write it again."""
+    steps = [["sleep", 2], ["keys", "sleep 25; echo AFTER-$((6*7))\r"], ["sleep", 60]]
+    helper, friend = hostile_panes(tmux, world, steps)
+    # Once the helper's keys have left the status line, nothing changes it any more.
+    time.sleep(shared.TYPED_SHOWN + 2)
+    friend.wait_for(r"^ To end help, press Ctrl\+Alt\+C\.   Helping you", timeout=30)
+    assert "AFTER-42" not in friend.screen()
+    terminal = friend.tmux.run("display-message", "-p", "-t", friend.target,
+                               "#{pane_tty}").strip()
+    with open(terminal, "wb", buffering=0) as tty:
+        tty.write(b"\x1b[24;1H\n\n\n")
+    time.sleep(0.3)
+    assert not friend.lines()[0].startswith(STATUS), friend.describe()  # it did scroll
+    friend.wait_for(re.compile(r"^AFTER-42\s*$", re.MULTILINE), timeout=30)
+    status_on_top(friend, patience=1.5)
+    friend.send("M-C-c")
+    friend.wait_for("Help has ended", timeout=10)
+    friend.send("q")
+    helper.wait_for("Your friend ended the session", timeout=30)
+    helper.send("q")
+    friend.wait_for("EXITED 0")
+    helper.wait_for("EXITED")
