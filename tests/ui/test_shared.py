@@ -4,6 +4,7 @@ growing memory; nothing the shell sends escapes the widget on either side."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 import urwid
@@ -230,5 +231,59 @@ def test_characters_of_uncertain_width_in_the_helpers_keys_stay_on_the_status_li
         calc = getattr(urwid, "calc_width", None) or urwid.util.calc_width
         assert all(calc(row, 0, len(row)) == 80 for row in rows)
         assert rows[0].decode().isascii()
+
+    run(body())
+
+
+class _FakeScreen:
+    def __init__(self) -> None:
+        self.screen_buf: list[object] | None = None
+
+
+class _FakeMain:
+    def __init__(self) -> None:
+        self.screen = _FakeScreen()
+        self.draw_screen: Callable[[], None] = lambda: None
+
+
+def test_the_app_rewrites_the_status_row_every_time_and_ends_a_session_it_cannot_draw(
+        tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """urwid writes only rows it believes changed; in a session the app makes it write the
+    status row every time and every row at least once a second; and a drawing that
+    raises ends the session with the helper's keys held, instead of freezing it."""
+    from remote_help.ui import app as app_module
+    from remote_help.ui.palette import Caps
+    from remote_help.wizard.controller import Options
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.setattr(app_module.termios, "tcgetattr", lambda fd: [])  # a terminal
+
+    async def body() -> None:
+        app = app_module.App(Options(), Caps(16, True))
+        view = make("friend", [], [])
+        ended: list[int] = []
+        view.end = lambda: ended.append(1)
+        app.current = view
+        main = _FakeMain()
+        app.main = main  # type: ignore[assignment]
+        seen: list[object] = []
+        main.draw_screen = lambda: app._draw_screen(
+            lambda: seen.append(main.screen.screen_buf))
+        app._draw_screen(lambda: seen.append(main.screen.screen_buf))
+        assert seen == [None]  # the first drawing writes every row
+        main.screen.screen_buf = [["status"], ["shell"]]
+        app._draw_screen(lambda: seen.append(list(main.screen.screen_buf or [])))
+        assert seen[-1] == [None, ["shell"]]  # the status row is written again
+        await asyncio.sleep(app_module.REWRITE_EVERY + 0.2)
+        assert seen[-1] is None  # and a second later, every row
+
+        def broken() -> None:
+            raise ValueError("cannot draw")
+
+        app._draw_screen(broken)
+        assert view.busy  # the helper's keys are held at once
+        await asyncio.sleep(0.05)
+        assert ended == [1]
+        app.main = None
 
     run(body())
