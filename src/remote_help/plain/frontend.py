@@ -65,7 +65,8 @@ def end_word_lines(role: str, word: str) -> list[str]:
                 "Keep it to yourself: remote-help never sends it to your friend's computer.",
                 "When the session really ends, remote-help shows this word again. An ending",
                 "without it is fake: it comes from your friend's computer, and what you type",
-                "still goes there."]
+                "still goes there. The word never changes, and remote-help never asks you",
+                "for a password."]
     return ["Your end word for this session is:", f"    {word}",
             "Do not tell it to anyone, not even your helper. When help really ends, this",
             "screen shows the word again. If it says help has ended but the word is",
