@@ -287,3 +287,21 @@ def test_the_app_rewrites_the_status_row_every_time_and_ends_a_session_it_cannot
         app.main = None
 
     run(body())
+
+
+def test_back_to_the_same_size_with_nothing_changed_the_keys_go_again() -> None:
+    """urwid caches canvases per size: growing back to a size drawn before, in a quiet
+    session, must still tell the session it can be seen again."""
+    from remote_help.ui.chrome import Top
+
+    async def body() -> None:
+        view = make("friend", [], [])
+        top = Top(lambda key: None)
+        top.show(view.widget, "", [], "", chrome=False)
+        for size, busy in (((80, 25), False), ((80, 25), False), ((40, 10), True),
+                           ((80, 25), False), ((1, 1), True), ((80, 25), False)):
+            top.render(size, True)
+            await asyncio.sleep(0.02)
+            assert view.busy is busy, size
+
+    run(body())
