@@ -5,9 +5,10 @@ In line mode the other side's output reaches this terminal (filtered, but text i
 every word of the real ending can be printed from the shared shell: the mode resets,
 "Your friend ended the session.", even what follows the program. The real ending carries
 the one thing the other side cannot know: the end word, chosen at random on this computer,
-shown here when the session is set up (before the other side can write anything) and never
-sent. These tests print a perfect copy of a real ending from the shared shell and compare,
-as the person sees them, the fake and the real endings.
+shown here before the other side can write anything (the helper's while the code is
+checked, the friend's when the session is set up) and never sent. These tests print a
+perfect copy of a real ending from the shared shell and compare, as the person sees them,
+the fake and the real endings.
 """
 
 from __future__ import annotations
@@ -46,9 +47,10 @@ def helper_in_tmux(tmux: Tmux, world: support.World) -> tuple[Pane, support.Prog
     friend.sendline(support.first_letters(words.split()))
     friend.expect("CORRECT")
     helper.wait_for(r"\[y/n\]")
+    # shown while the code is checked: nothing from the friend can be on this screen yet
+    word = helper.wait_for(END_WORD).group(1)
     helper.type("y")
     helper.send("Enter")
-    word = helper.wait_for(END_WORD, timeout=30).group(1)
     helper.wait_for(r"To end the session, press Ctrl\+Alt\+C or F10", timeout=30)
     friend.expect("To end help, press Ctrl\\+Alt\\+C", timeout=30)
     time.sleep(0.5)  # the shell's prompt first

@@ -59,14 +59,17 @@ def end_word() -> str:
 
 
 def end_word_lines(role: str, word: str) -> list[str]:
-    """Shown before the other computer can write anything on this terminal."""
+    """Shown before the other computer can write anything on this terminal: the helper's
+    while the code is checked (seconds of looking at this screen; once the session runs,
+    the other side can write over any line still on it), the friend's when it is set up."""
     if role == "helper":
-        return ["Your end word for this session is:", f"    {word}",
-                "Keep it to yourself: remote-help never sends it to your friend's computer.",
-                "When the session really ends, remote-help shows this word again. An ending",
-                "without it is fake: it comes from your friend's computer, and what you type",
-                "still goes there. The word never changes, and remote-help never asks you",
-                "for a password."]
+        return ["Not part of the code, and for you only (never read it out):",
+                "Your end word for this session is:", f"    {word}",
+                "remote-help never sends it to your friend's computer. When the session",
+                "really ends, remote-help shows this word again. An ending without it is",
+                "fake: it comes from your friend's computer, and what you type still goes",
+                "there. The word never changes, and remote-help never asks you for a",
+                "password."]
     return ["Your end word for this session is:", f"    {word}",
             "Do not tell it to anyone, not even your helper. When help really ends, this",
             "screen shows the word again. If it says help has ended but the word is",
@@ -218,6 +221,7 @@ class PlainFrontEnd:
         self.say(f"Read these words to your friend: {sas.spoken(code)}")
         self.say("Your friend types the first letter of each word; their screen then says "
                  "CORRECT or STOP.")
+        self._show_end_word("helper")
         while True:
             answer = (await self.ask(
                 "Did your friend's screen say CORRECT? [y/n] (d shows details)")).lower()
@@ -291,7 +295,12 @@ class PlainFrontEnd:
 
     def setting_up(self, role: str) -> None:
         self.say("Setting up the shared terminal...")
-        # Now, while nothing from the other computer can reach this terminal yet.
+        if role == "friend":  # the helper's was shown with the code
+            self._show_end_word(role)
+
+    def _show_end_word(self, role: str) -> None:
+        """A new end word, shown while nothing from the other computer can reach this
+        terminal."""
         self._end_word = end_word()
         self.say()
         for line in end_word_lines(role, self._end_word):
