@@ -176,14 +176,16 @@ def key_stream(folder: Path, count: int) -> list[list[Any]]:
     """A helper who creates a file a second: proof of which keys reached the shell."""
     steps: list[list[Any]] = [["sleep", 2]]
     for i in range(count):
-        steps += [["keys", f"touch {folder}/k{i:03d}\r"], ["sleep", 0.5]]
+        steps += [["keys", f"touch {folder}/k{i:03d}; clear\r"], ["sleep", 0.5]]
     return [*steps, ["sleep", 60]]
 
 
-def resize(pane: Pane, cols: int, rows: int) -> None:
-    """The friend's pane to cols x rows (the window's height is every pane's)."""
-    pane.tmux.run("resize-pane", "-t", pane.target, "-x", str(cols), ";",
-                  "resize-window", "-t", "t", "-y", str(rows))
+def resize(pane: Pane, cols: int, rows: int, *, look: bool = False) -> str:
+    """The friend's pane to cols x rows (the window's height is every pane's); with
+    ``look``, its screen right after, from the same tmux command."""
+    capture = [";", "capture-pane", "-p", "-t", pane.target] if look else []
+    return pane.tmux.run("resize-pane", "-t", pane.target, "-x", str(cols), ";",
+                         "resize-window", "-t", "t", "-y", str(rows), *capture)
 
 
 def proofs(folder: Path) -> set[str]:
@@ -233,7 +235,7 @@ def test_too_small_a_window_shows_the_helper_is_connected_and_holds_its_keys(
         time.sleep(0.1)
     held_while_small(friend, folder, 40, 10)
     held_while_small(friend, folder, 1, 1)
-    friend.wait_for(r"Your helper typed: .*k\d{3}\[Enter\]", timeout=10)
+    friend.wait_for(r"Your helper typed: .*k\d{3}; clear\[Enter\]", timeout=10)
     friend.send("M-C-c")
     friend.wait_for("Help has ended", timeout=10)
     friend.send("q")
@@ -268,8 +270,7 @@ def test_a_resize_storm_never_shows_the_session_without_its_status_line(
     bad: list[str] = []
     for cols, rows in sizes:
         for size in ((cols, rows), (80, 24)):
-            resize(friend, *size)
-            lines = friend.lines()
+            lines = resize(friend, *size, look=True).split("\n")
             if not lines or not acceptable(lines[0], size[0]):
                 time.sleep(0.3)  # tmux may show its own reflow until the program redraws
                 lines = friend.lines()
