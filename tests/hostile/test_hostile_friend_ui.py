@@ -18,7 +18,8 @@ import pytest
 
 from tests import support, tui
 from tests.e2e.test_ui import CODE, launch
-from tests.hostile.test_hostile_friend import FAKE_NOTICE, FLOODS, HOSTILE
+from tests.hostile.test_floods_ui import program_pid
+from tests.hostile.test_hostile_friend import FAKE_NOTICE, FLOODS, HOSTILE, MiB, rss
 from tests.tui import Pane, Tmux
 
 tmux = tui.tmux
@@ -136,3 +137,29 @@ def test_the_full_screen_helper_ends_within_a_second_under_any_flood(
     elapsed = helper_ends(world, helper, friend, key)
     print(f"MEASURED helper {key} under the friend's {flood}: {elapsed:.3f} s")
     assert elapsed <= BOUND, f"{key} took {elapsed:.2f} s under the friend's {flood}"
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("tmux", [SIZE], indirect=True)
+@pytest.mark.parametrize("storm", ["resizes", "notices", "resyncs"])
+def test_the_full_screen_helpers_memory_stays_bounded_under_a_storm(
+        world: support.World, tmux: Tmux, storm: str) -> None:
+    """Weakness 12: 20 s of RESIZE (up to 1000x1000), NOTICE or RESYNC messages as fast
+    as the helper takes them: its memory grows by less than 20 MiB."""
+    actions = {"resizes": [["resizes", [5000, 20]]],
+               "notices": [["notices", [FAKE_NOTICE, 2000, 20]]],
+               "resyncs": [FLOODS["resync-storm"]] * 8}[storm]
+    steps = [["sleep", 1], *actions, ["sleep", 60]]
+    helper, friend = hostile_panes(tmux, world, steps)
+    pid = program_pid(helper)
+    before = peak = rss(pid)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        peak = max(peak, rss(pid))
+        time.sleep(0.2)
+    print(f"MEASURED full-screen helper RSS under the friend's {storm}: before "
+          f"{before / MiB:.1f} MiB, peak {peak / MiB:.1f} MiB, growth "
+          f"{(peak - before) / MiB:.1f} MiB")
+    assert peak - before < 20 * MiB, f"the helper grew by {(peak - before) / MiB:.1f} MiB"
+    elapsed = helper_ends(world, helper, friend, "F10")
+    assert elapsed <= BOUND, f"F10 took {elapsed:.2f} s after the friend's {storm}"
