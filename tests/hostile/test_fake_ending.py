@@ -5,8 +5,8 @@ In line mode the other side's output reaches this terminal (filtered, but text i
 every word of the real ending can be printed from the shared shell: the mode resets,
 "Your friend ended the session.", even what follows the program. The real ending carries
 the one thing the other side cannot know: the end word, chosen at random on this computer,
-shown here before the other side can write anything (the helper's while the code is
-checked, the friend's when the session is set up) and never sent. These tests print a
+shown here while the code is checked (before the other side can write anything on this
+terminal, and while the person looks at it for seconds) and never sent. These tests print a
 perfect copy of a real ending from the shared shell and compare, as the person sees them,
 the fake and the real endings.
 """
@@ -118,8 +118,9 @@ def test_a_fake_ending_from_the_helper_lacks_the_friends_end_word(
     """The same the other way: a hostile helper prints the friend's ending, with a guess
     at the word, and listens to what the friend types next."""
     helper, friend = support.walk_to_session(world, world.account(), world.account())
-    shown = END_WORD.search(friend.output)  # at the start, before the helper could write
+    shown = END_WORD.search(friend.output)  # with the code: the helper cannot write yet
     assert shown is not None
+    assert shown.start() < friend.output.index("Setting up the shared terminal")
     word = shown.group(1)
     support.run_in_shared_shell(helper, friend)
     guess = "tiger lemon" if word != "tiger lemon" else "zebra apple"

@@ -59,9 +59,9 @@ def end_word() -> str:
 
 
 def end_word_lines(role: str, word: str) -> list[str]:
-    """Shown before the other computer can write anything on this terminal: the helper's
-    while the code is checked (seconds of looking at this screen; once the session runs,
-    the other side can write over any line still on it), the friend's when it is set up."""
+    """Shown while the code is checked, when the person looks at this screen for seconds
+    and nothing from the other computer can be on it (once the session runs, the other
+    side can write over any line still on the screen)."""
     if role == "helper":
         return ["Not part of the code, and for you only (never read it out):",
                 "Your end word for this session is:", f"    {word}",
@@ -70,10 +70,10 @@ def end_word_lines(role: str, word: str) -> list[str]:
                 "fake: it comes from your friend's computer, and what you type still goes",
                 "there. The word never changes, and remote-help never asks you for a",
                 "password."]
-    return ["Your end word for this session is:", f"    {word}",
-            "Do not tell it to anyone, not even your helper. When help really ends, this",
-            "screen shows the word again. If it says help has ended but the word is",
-            "missing, help has not ended: press Ctrl+Alt+C."]
+    return ["Now something for you only. Do not read it out, not even to your helper.",
+            "Your end word for this session is:", f"    {word}",
+            "When help really ends, this screen shows the word again. If it says help has",
+            "ended but the word is missing, help has not ended: press Ctrl+Alt+C."]
 
 
 def sign_off_line(word: str) -> str:
@@ -257,6 +257,7 @@ class PlainFrontEnd:
                 self.say()
                 self.say("CORRECT")
                 self.say('Tell your helper: "My screen says CORRECT."')
+                self._show_end_word("friend")
                 return True
             self.say()
             self.say("STOP")
@@ -295,7 +296,7 @@ class PlainFrontEnd:
 
     def setting_up(self, role: str) -> None:
         self.say("Setting up the shared terminal...")
-        if role == "friend":  # the helper's was shown with the code
+        if self._end_word is None:  # shown with the code, as a rule
             self._show_end_word(role)
 
     def _show_end_word(self, role: str) -> None:
