@@ -10,7 +10,13 @@ import re
 
 import pytest
 
-from remote_help.plain.frontend import END_WORDS, end_word, end_word_lines, sign_off_line
+from remote_help.plain.frontend import (
+    END_WORDS,
+    PlainFrontEnd,
+    end_word,
+    end_word_lines,
+    sign_off_line,
+)
 from remote_help.plain.terminal import (
     FRIEND_END_KEYS,
     HELPER_END_KEYS,
@@ -207,3 +213,18 @@ def test_end_word_lines_fit_80_columns_and_are_plain(role: str) -> None:
         assert banned_in(" ".join(lines)) == []
         assert "Ctrl+Alt+C" in " ".join(lines)  # what to do when the word is missing
     assert "read it out" in lines[0]  # it is shown beside the code, which is read out
+
+
+def test_the_end_word_is_shown_once_and_closes_the_real_ending(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    front = PlainFrontEnd()
+    front.setting_up("friend")  # shown here only if the code step did not show it
+    shown = capsys.readouterr().out
+    match = re.search(r"Your end word for this session is:\n    ([a-z]+ [a-z]+)\n", shown)
+    assert match is not None
+    word = match.group(1)
+    front.setting_up("friend")
+    assert "end word" not in capsys.readouterr().out  # chosen once, shown once
+    front.ended("friend", "Your helper ended the session.")
+    assert capsys.readouterr().out.splitlines()[-2:] == [
+        "Your helper ended the session.", sign_off_line(word)]

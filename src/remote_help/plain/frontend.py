@@ -300,9 +300,10 @@ class PlainFrontEnd:
             self._show_end_word(role)
 
     def _show_end_word(self, role: str) -> None:
-        """A new end word, shown while nothing from the other computer can reach this
-        terminal."""
-        self._end_word = end_word()
+        """The end word, shown while nothing from the other computer can reach this
+        terminal; chosen once, so a second check (another caller) shows the same."""
+        if self._end_word is None:
+            self._end_word = end_word()
         self.say()
         for line in end_word_lines(role, self._end_word):
             self.say(line)
