@@ -443,3 +443,12 @@ def test_clean_text_limit() -> None:
     assert clean_text("abcdef", limit=3) == "abc"
     assert clean_text("\x1b" * 10 + "abc", limit=2) == "ab"  # cleaned first, then cut
     assert clean_text("") == ""
+
+
+def test_the_helpers_copy_keeps_at_most_500x200() -> None:
+    """Issue 9, weakness 10: the wire takes up to 1000x1000 (a friend with a larger window
+    is not refused), the helper's copy at most 500x200 of it."""
+    assert session.helper_grid(1000, 1000) == (500, 200)
+    assert session.helper_grid(80, 24) == (80, 24)
+    assert session.helper_grid(640, 50) == (500, 50)
+    assert session.helper_grid(1, 1) == (1, 1)
