@@ -113,7 +113,9 @@ def test_characters_of_uncertain_width_never_freeze_or_scroll_the_friends_screen
         time.sleep(0.1)
     friend.wait_for(re.compile(r"^DONE-42\s*$", re.MULTILINE), timeout=10)
     status_on_top(friend)
-    # Still alive and drawing: what comes next is seen too.
+    # The real terminal does not wrap while the program runs (nothing it draws can make
+    # it scroll), and wraps again once it has ended.
+    assert wrapping(friend) == "0"
     friend.send("M-C-c")
     friend.wait_for("Help has ended", timeout=10)
     friend.send("q")
@@ -121,6 +123,11 @@ def test_characters_of_uncertain_width_never_freeze_or_scroll_the_friends_screen
     helper.send("q")
     friend.wait_for("EXITED 0")
     helper.wait_for("EXITED")
+    assert wrapping(friend) == "1"
+
+
+def wrapping(pane: Pane) -> str:
+    return pane.tmux.run("display-message", "-p", "-t", pane.target, "#{wrap_flag}").strip()
 
 
 def real_ending_rows(text: str) -> list[str]:
@@ -236,10 +243,15 @@ def test_too_small_a_window_shows_the_helper_is_connected_and_holds_its_keys(
     held_while_small(friend, folder, 40, 10)
     held_while_small(friend, folder, 1, 1)
     friend.wait_for(r"Your helper typed: .*k\d{3}; clear\[Enter\]", timeout=10)
+    # What the small window says works: Ctrl+Alt+C ends it without growing the window.
+    resize(friend, 30, 8)
+    small_shown(friend, 30, 8)
     friend.send("M-C-c")
+    friend.wait_for("This window is too small", timeout=10)  # not a session any more
+    resize(friend, 80, 24)
     friend.wait_for("Help has ended", timeout=10)
+    helper.wait_for("Your friend ended the session", timeout=10)
     friend.send("q")
-    helper.wait_for("Your friend ended the session", timeout=30)
     helper.send("q")
     friend.wait_for("EXITED 0")
     helper.wait_for("EXITED")
