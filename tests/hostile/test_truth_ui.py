@@ -94,6 +94,7 @@ def status_on_top(pane: Pane, patience: float = 1.0) -> list[str]:
 
 
 @pytest.mark.root
+@pytest.mark.timeout(300)  # a loaded CI machine: tmux round trips slow down
 def test_characters_of_uncertain_width_never_freeze_or_scroll_the_friends_screen(
         world: support.World, tmux: Tmux) -> None:
     folder = shared_dir(world)
@@ -268,6 +269,7 @@ def acceptable(first_row: str, cols: int) -> bool:
 
 
 @pytest.mark.root
+@pytest.mark.timeout(300)  # a loaded CI machine: tmux round trips slow down
 def test_a_resize_storm_never_shows_the_session_without_its_status_line(
         world: support.World, tmux: Tmux) -> None:
     """100 times in about 10 s: a random small size (down to 1x1), then 80x24; after each,
