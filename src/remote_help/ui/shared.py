@@ -25,7 +25,7 @@ FEED_SLICE = 64 * 1024  # bytes handed to the emulator at a time, once it parsed
 FEED_COST = 100_000  # the emulator's cost units (vterm.STEP) between two looks at the
 # clock: 0.3-2 ms of parsing, whatever the shell prints
 FEED_BUDGET = 0.02  # seconds of parsing per frame before keys get their turn again
-FEED_END_BUDGET = 0.25  # seconds of parsing, at most, for the end page or a catch-up
+FEED_END_BUDGET = 0.1  # seconds of parsing, at most, for the end page or a catch-up
 PENDING_LIMIT = 256 * 1024  # bytes waiting to be parsed before the shell is paused
 TYPED_SHOWN = 10.0  # seconds the helper's last keys stay on the friend's status line
 TYPED_KEPT = 4000  # characters of the helper's keys kept for the "Help has ended" page
