@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from remote_help.plain.terminal import ORIGIN_RESET, RESET_MODES
+from remote_help.plain.terminal import RESET_MODES, modes_left
 from remote_help.proto.sanitize import Sanitizer
 from remote_help.ui import vterm
 from tests import support, tui
@@ -525,28 +525,37 @@ def test_the_reset_at_the_end_leaves_tmux_as_it_was(tmux: Tmux, tmp_path: Path) 
     assert {1, 6, 47, 1049} <= set(modes)
     changes = b"".join(b"\x1b[?%dh" % n for n in modes if n != 1048) + (
         b"\x1b[?25l\x1b[4h\x1b=\x1b[2;5r\x1b[1;31m\x1b[5 q\x1b[?1000h\x1b[?1006h")
-    shown = Sanitizer().feed(changes)
+    filtered = Sanitizer()
+    shown = filtered.feed(changes)
     changed = _tmux_flags(tmux, tmp_path / "changed", shown)
     # the check sees the filtered modes change tmux (mouse reports never pass)...
     assert {k for k in _FLAGS if changed[k] != fresh[k]} == set(_FLAGS) - {
         "mouse_any_flag", "mouse_sgr_flag", "wrap_flag"}, (fresh, changed)
     # ...and the reset undoes every one
-    assert _tmux_flags(tmux, tmp_path / "reset", shown + ORIGIN_RESET + RESET_MODES) == fresh
+    reset = shown + modes_left(filtered) + RESET_MODES
+    assert _tmux_flags(tmux, tmp_path / "reset", reset) == fresh
 
 
-def test_the_closing_words_follow_what_is_on_the_screen(tmux: Tmux, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("name", "session"), [
+    ("plain", b"one\r\ntwo\r\n$ "),
+    ("modes", b"one\r\ntwo\r\n\x1b[?1h\x1b[4h\x1b[?2004h\x1b[2;3r\x1b[3;1H$ "),
+    ("saved", b"\x1b7one\r\ntwo\r\n$ "),
+    ("alternate", b"one\r\ntwo\r\n$ \x1b[?1049h\x1b[Hfull screen\x1b7"),
+    ("alternate-47", b"one\r\ntwo\r\n$ \x1b[?47h\x1b[Hfull screen"),
+    ("origin", b"one\r\ntwo\x1b[?6h\x1b[3;1H$ "),
+])
+def test_the_closing_words_follow_what_is_on_the_screen(tmux: Tmux, tmp_path: Path, name: str,
+                                                        session: bytes) -> None:
     """The reset leaves the cursor where the session left it (origin mode excepted: then
-    on the last row), so the closing words never write over the screen."""
-    for name, session, reset in (
-            ("plain", b"one\r\ntwo\r\n$ ", RESET_MODES),
-            ("modes", b"one\r\ntwo\r\n\x1b[?1h\x1b[4h\x1b[?2004h\x1b[2;3r\x1b[3;1H$ ",
-             RESET_MODES),
-            ("origin", b"one\r\ntwo\x1b[?6h\x1b[3;1H$ ", ORIGIN_RESET + RESET_MODES)):
-        path = tmp_path / name
-        path.write_bytes(Sanitizer().feed(session) + reset + b"\r\nclosing words\r\n")
-        pane = tmux.pane(["/bin/sh", "-c", f"cat {path}; exec sleep 1000"],
-                         {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
-        pane.wait_for("closing words")
-        everything = tmux.run("capture-pane", "-p", "-S", "-", "-t", pane.target)
-        lines = [line.rstrip() for line in everything.splitlines() if line.strip()]
-        assert lines == ["one", "two", "$", "closing words"], (name, pane.screen())
+    on the last row; an alternate screen left on: where it was before), so the closing
+    words never write over the screen."""
+    filtered = Sanitizer()
+    shown = filtered.feed(session) + modes_left(filtered) + RESET_MODES
+    path = tmp_path / name
+    path.write_bytes(shown + b"\r\nclosing words\r\n")
+    pane = tmux.pane(["/bin/sh", "-c", f"cat {path}; exec sleep 1000"],
+                     {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    pane.wait_for("closing words")
+    everything = tmux.run("capture-pane", "-p", "-S", "-", "-t", pane.target)
+    lines = [line.rstrip() for line in everything.splitlines() if line.strip()]
+    assert lines == ["one", "two", "$", "closing words"], pane.screen()

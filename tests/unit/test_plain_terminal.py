@@ -103,7 +103,7 @@ def test_the_reset_restores_every_mode_the_filter_lets_through() -> None:
     reset = _reset_sequences()
     on, off = _passable_dec_modes()
     assert on and off  # the derivation sees the allow-list
-    for n in on - _DEFAULT_ON - {6}:  # origin mode (6): the next test
+    for n in on - _DEFAULT_ON - {6, 47, 1047, 1049}:  # these: the next tests
         if n != 1048:  # 1048 is no mode: it saves (h) and restores (l) the cursor
             assert b"\x1b[?%dl" % n in reset, f"DEC mode {n} is passed but never reset"
     for n in off & _DEFAULT_ON:
@@ -174,6 +174,18 @@ def _closing_bytes(shown: bytes) -> bytes:
     finally:
         os.close(master)
         os.close(slave)
+
+
+@pytest.mark.parametrize("mode", [47, 1047, 1049])
+def test_an_alternate_screen_left_on_is_left_at_the_end_and_only_then(mode: int) -> None:
+    """Leaving an alternate screen moves the cursor even where none is on (xterm's 1049
+    restores a saved cursor, home if none was saved): only the one left on is left."""
+    assert b"\x1b[?%dl" % mode not in RESET_MODES
+    leave = b"\x1b[?%dl" % mode + (b"" if mode == 1049 else b"\x1b[9999;1H")  # last row
+    assert _closing_bytes(b"x\x1b[?%dhy" % mode).endswith(b"y" + leave)
+    assert _closing_bytes(b"x\x1b[?47h\x1b[?%dhy" % mode).endswith(b"y" + leave)
+    assert _closing_bytes(b"x\x1b[?%dhy\x1b[?%dlz" % (mode, mode)).endswith(b"z")
+    assert _closing_bytes(b"x\x1b7y").endswith(b"y")
 
 
 @pytest.mark.parametrize("how", [b"\x1b[?6h", b"\x1b[?1;6h", b"\x1b[?06h\x1b[?6l"])

@@ -27,23 +27,36 @@ FRIEND_END_KEYS = frozenset({"ctrl+alt+c"})
 HELPER_END_KEYS = frozenset({"ctrl+alt+c", "f10"})
 # Leave whatever modes the shell's programs set on the real terminal. Every mode the
 # output filter can let through (tests/unit/test_plain_terminal.py derives them from it):
-# the alternate screens, the cursor (shown, not blinking, its usual shape), bracketed
-# paste, cursor keys and keypad, insert, reverse screen, autowrap on, colours and the
-# scroll region; origin mode below. And, though the filter passes none of them, mouse and
-# focus reports and their encodings, keyboard modes (modifyOtherKeys, kitty's, Sun
-# function keys, Windows Terminal's win32-input-mode, which turns Ctrl+Alt+C and F10 into
-# other bytes), newline mode and the character sets.
+# the cursor (shown, not blinking, its usual shape), bracketed paste, cursor keys and
+# keypad, insert, reverse screen, autowrap on, colours and the scroll region; the
+# alternate screens and origin mode below. And, though the filter passes none of them,
+# mouse and focus reports and their encodings, keyboard modes (modifyOtherKeys, kitty's,
+# Sun function keys, Windows Terminal's win32-input-mode, which turns Ctrl+Alt+C and F10
+# into other bytes), newline mode and the character sets.
 RESET_MODES = (
-    b"\x1b[?1049l\x1b[?1047l\x1b[?47l\x1b[?25h\x1b[?12l\x1b[0 q"
+    b"\x1b[?25h\x1b[?12l\x1b[0 q"
     b"\x1b[?2004l\x1b[?1l\x1b>\x1b[4l\x1b[?5l\x1b[?7h\x1b[0m"
     b"\x1b[?9l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1004l\x1b[?1005l\x1b[?1006l"
     b"\x1b[?1015l\x1b[?1016l\x1b[>4m\x1b[<u\x1b[?1051l\x1b[?9001l\x1b[20l\x1b(B\x0f"
     b"\x1b7\x1b[r\x1b8"  # the scroll region reset moves the cursor home: save, restore
 )
-# Origin mode off moves the cursor home, and where it was cannot be saved (DECSC saves the
-# mode too): only when a program turned it on, then on to the last row, so the closing
-# words follow what is on the screen instead of writing over it.
-ORIGIN_RESET = b"\x1b[?6l\x1b[9999;1H"
+# Modes whose reset moves the cursor, so that the closing words would be written over the
+# screen: each is reset only when a program left it on (see ``modes_left``). Leaving an
+# alternate screen that is not on still moves it (xterm's 1049 restores a saved cursor,
+# home if none was saved); leaving 47 or 1047 keeps the cursor where it was on the
+# alternate screen, so it goes on to the last row. Origin mode off moves the cursor home,
+# and where it was cannot be saved (DECSC saves the mode too): then the last row too.
+TO_LAST_ROW = b"\x1b[9999;1H"
+ORIGIN_RESET = b"\x1b[?6l" + TO_LAST_ROW
+
+
+def modes_left(sanitizer: Sanitizer) -> bytes:
+    """What ends the modes of those that the filter's output left on."""
+    left = b""
+    if sanitizer.alternate is not None:
+        left = b"\x1b[?%dl" % sanitizer.alternate
+        left += b"" if sanitizer.alternate == 1049 else TO_LAST_ROW
+    return left + (ORIGIN_RESET if sanitizer.origin_set else b"")
 
 
 def terminal_encoding() -> str:
@@ -201,9 +214,9 @@ class PlainView:
 
     def reset(self) -> None:
         """The helper's copy starts again: what follows redraws the friend's screen."""
-        origin_set = self._sanitizer.origin_set
+        old = self._sanitizer
         self._sanitizer = Sanitizer(utf8=utf8_locale(), queries=self._answers)
-        self._sanitizer.origin_set = origin_set
+        self._sanitizer.origin_set, self._sanitizer.alternate = old.origin_set, old.alternate
         self._write(b"\x1b[0m\r\n")
 
     def helper_typed(self, text: str, *, echo: bool) -> None:
@@ -281,8 +294,7 @@ class PlainView:
         if self._typed_timer is not None:
             self._typed_timer.cancel()
         self._show_typed()
-        if self._sanitizer.origin_set:
-            self._backlog += ORIGIN_RESET
+        self._backlog += modes_left(self._sanitizer)
         self._writer.set(self.fd, False)
         deadline = time.monotonic() + CLOSE_PATIENCE
         while self._backlog and time.monotonic() < deadline:

@@ -125,6 +125,10 @@ class Sanitizer:
         # Origin mode (DEC 6) was let through on: resetting it moves the cursor home, so
         # the end of a session resets it only when it was (plain/terminal.py).
         self.origin_set = False
+        # The alternate screen mode (47, 1047, 1049) that was let through on last and not
+        # off since: leaving it where it is not on moves the cursor (xterm's 1049 restores
+        # a saved one), so the end of a session leaves only this one.
+        self.alternate: int | None = None
 
     @property
     def swallowing(self) -> bool:
@@ -357,6 +361,8 @@ class Sanitizer:
         for mode in _flat(p) or ():
             if mode in (1048, 1049):
                 self._dec_save(mode, key == "?h")
+            if mode in (47, 1047, 1049):
+                self.alternate = mode if key == "?h" else None
         return kept
 
     def _dec_save(self, mode: int, on: bool) -> None:
