@@ -559,3 +559,49 @@ def test_the_closing_words_follow_what_is_on_the_screen(tmux: Tmux, tmp_path: Pa
     everything = tmux.run("capture-pane", "-p", "-S", "-", "-t", pane.target)
     lines = [line.rstrip() for line in everything.splitlines() if line.strip()]
     assert lines == ["one", "two", "$", "closing words"], pane.screen()
+
+
+def _xterm_screen(display: str, folder: Path, name: str, shown: bytes) -> list[str]:
+    """The lines a real xterm shows after ``shown`` (printed by xterm itself: CSI i)."""
+    shown_file, printed = folder / f"{name}.bin", folder / f"{name}.txt"
+    shown_file.write_bytes(shown + b"\x1b[i")
+    env = {"PATH": "/usr/bin:/bin", "DISPLAY": display, "LANG": "C.UTF-8", "HOME": str(folder)}
+    process = subprocess.Popen(
+        ["xterm", "-geometry", "40x8", "-xrm", f"XTerm*printerCommand: cat > {printed}",
+         "-xrm", "XTerm*printAttributes: 0", "-e", "sh", "-c", f"cat {shown_file}; sleep 1"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        process.wait(30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    deadline = time.monotonic() + 10
+    while not (printed.exists() and printed.read_text().count("\n") >= 8):
+        assert time.monotonic() < deadline, f"xterm printed no screen for {name}"
+        time.sleep(0.05)
+    return [line.rstrip() for line in printed.read_text().splitlines() if line.strip()]
+
+
+@pytest.mark.skipif(not all(shutil.which(tool) for tool in ("xterm", "Xvfb")),
+                    reason="needs xterm and Xvfb (CI installs them)")
+def test_the_closing_words_follow_the_screen_in_xterm(tmp_path: Path) -> None:
+    """xterm leaving an alternate screen it is not on still restores a saved cursor (home
+    if none was saved): the reset must not, or the closing words cover the session's."""
+    closing = b"\r\nclosing words\r\n"
+    with x_display() as display:
+        # the check sees the closing words written over the screen...
+        raw = _xterm_screen(display, tmp_path, "raw", b"\x1b7one\r\ntwo\r\n$ \x1b[?1049l"
+                            + RESET_MODES + closing)
+        assert raw != ["one", "two", "$", "closing words"], raw
+        # ...and with what the session leaves, in every case they follow it
+        for name, session in [("plain", b"one\r\ntwo\r\n$ "), ("saved", b"\x1b7one\r\ntwo\r\n$ "),
+                              ("alternate", b"one\r\ntwo\r\n$ \x1b[?1049h\x1b[Hfull\x1b7"),
+                              ("alternate-1047", b"one\r\ntwo\r\n$ \x1b[?1047h\x1b[Hfull"),
+                              ("origin", b"one\r\ntwo\x1b[?6h\x1b[3;1H$ ")]:
+            filtered = Sanitizer()
+            shown = filtered.feed(session) + modes_left(filtered) + RESET_MODES + closing
+            lines = _xterm_screen(display, tmp_path, name, shown)
+            # (on the last row, what was above may have scrolled out of the 8 rows)
+            expected = ["one", "two", "$", "closing words"]
+            assert len(lines) >= 2 and lines == expected[-len(lines):], (name, lines)
