@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import gc
 import os
 import sys
@@ -60,7 +61,18 @@ def flood(distinct: bool) -> Iterator[bytes]:
         yield "".join(out).encode()
 
 
-async def run(seconds: float, size: tuple[int, int], distinct: bool) -> dict[str, float]:
+@dataclasses.dataclass
+class Result:
+    seconds: float
+    fed_mib: float
+    frames: int
+    start: float  # RSS, MiB
+    end: float
+    peak: float
+    samples: list[float]  # RSS at each fifth of the run: flat once the caches are full
+
+
+async def run(seconds: float, size: tuple[int, int], distinct: bool) -> Result:
     cols, rows = size
     master, slave = os.openpty()
     sink = open(os.devnull, "w")  # noqa: SIM115, ASYNC230 (closed below; /dev/null)
@@ -78,6 +90,7 @@ async def run(seconds: float, size: tuple[int, int], distinct: bool) -> dict[str
     peak = start_rss
     fed = frames = 0
     next_frame = started
+    samples: list[float] = []
     try:
         while (now := time.monotonic()) - started < seconds:
             if not view.busy:
@@ -90,6 +103,8 @@ async def run(seconds: float, size: tuple[int, int], distinct: bool) -> dict[str
                 frames += 1
                 next_frame = now + FRAME
                 peak = max(peak, rss_mib())
+                if now - started >= seconds * (len(samples) + 1) / 5:
+                    samples.append(rss_mib())
             await asyncio.sleep(0)
     finally:
         view.close()
@@ -98,8 +113,8 @@ async def run(seconds: float, size: tuple[int, int], distinct: bool) -> dict[str
         os.close(master)
     gc.collect()
     end_rss = rss_mib()
-    return {"seconds": time.monotonic() - started, "fed_mib": fed / 2**20, "frames": frames,
-            "start": start_rss, "end": end_rss, "peak": peak}
+    return Result(time.monotonic() - started, fed / 2**20, frames, start_rss, end_rss, peak,
+                  samples)
 
 
 def main() -> int:
@@ -113,11 +128,12 @@ def main() -> int:
     reference = asyncio.run(run(max(10.0, args.minutes * 6), (cols, rows), distinct=False))
     hostile = asyncio.run(run(args.minutes * 60, (cols, rows), distinct=True))
     for name, r in (("one colour (reference)", reference), ("all colours distinct", hostile)):
-        print(f"{name:24} {r['seconds']:7.1f} s  {r['fed_mib']:8.1f} MiB fed  "
-              f"{r['frames']:6d} frames  RSS {r['start']:6.1f} -> {r['end']:6.1f} MiB "
-              f"(peak {r['peak']:.1f}): {r['end'] - r['start']:+.1f} MiB")
-    growth = hostile["end"] - hostile["start"]
-    base = reference["end"] - reference["start"]
+        print(f"{name:24} {r.seconds:7.1f} s  {r.fed_mib:8.1f} MiB fed  {r.frames:6d} frames  "
+              f"RSS {r.start:6.1f} -> {r.end:6.1f} MiB (peak {r.peak:.1f}): "
+              f"{r.end - r.start:+.1f} MiB")
+        print(f"{'':24} RSS at each fifth: " + " ".join(f"{v:.1f}" for v in r.samples))
+    growth = hostile.end - hostile.start
+    base = reference.end - reference.start
     print(f"hostile growth {growth:+.1f} MiB, reference {base:+.1f} MiB; "
           f"the budget (issue 9) is +20 MiB over 30 minutes")
     return 0
