@@ -102,11 +102,10 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
 def turns(view: SharedTerminal) -> list[float]:
     """The shared view's turns (one per frame), timed, until it parsed everything."""
     times = []
-    while view._pending or view.screen.behind:
+    while view._pending or getattr(view.screen, "behind", False):  # (before: no such thing)
         started = time.perf_counter()
         view._frame()
         times.append(time.perf_counter() - started)
-        assert view._tick is not None or not (view._pending or view.screen.behind)
         if view._tick is not None:
             view._tick.cancel()
             view._tick = None
@@ -131,8 +130,8 @@ def test_each_turn_of_the_shared_view_is_short_under_a_costly_flood(
             view.close()
 
     times = loop.run_until_complete(body())
-    assert len(times) > 2
     assert max(times) <= TURN_BOUND, f"a turn took {max(times):.2f} s"
+    assert len(times) > 2
 
 
 def test_the_end_page_and_a_snapshot_are_not_held_up_by_a_flood(
