@@ -9,9 +9,11 @@ appear as the program's own on the helper's status or warning line.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -80,6 +82,15 @@ def hostile_panes(tmux: Tmux, world: support.World,
     return helper, friend
 
 
+def where(pid: int) -> str:
+    """Where a process that does not end waits, for the test's report."""
+    found = []
+    for name in ("status", "wchan", "stack"):
+        with contextlib.suppress(OSError):
+            found.append(f"{name}: {(Path('/proc') / str(pid) / name).read_text()[:2000]}")
+    return "\n".join(found)
+
+
 def crash_reports(world: support.World) -> str:
     """What the programs saved about an unexpected problem, for the test's report."""
     return "\n".join(f"{path}:\n{path.read_text(errors='replace')}"
@@ -92,11 +103,13 @@ def helper_ends(world: support.World, helper: Pane, friend: Pane, key: str) -> f
     helper.send(key)
     helper.wait_for("You ended the session.", timeout=30)
     elapsed = time.monotonic() - started
+    pid = program_pid(helper)
     helper.send("q")
     try:
-        helper.wait_for("EXITED 0", timeout=30)
+        helper.wait_for("EXITED", timeout=30)
     except AssertionError as exc:
-        raise AssertionError(f"{exc}\n{crash_reports(world)}") from None
+        raise AssertionError(f"{exc}\n{crash_reports(world)}\n{where(pid)}") from None
+    assert "EXITED 0" in helper.screen(), f"{helper.describe()}\n{crash_reports(world)}"
     assert "Traceback" not in helper.screen()
     # A friend that did not read may have missed the helper's goodbye: then it says the
     # connection was lost. Either way its person closes it.
