@@ -119,12 +119,14 @@ SOURCE_COPIES: set[Path] = set()  # made or used by this test run, removed at it
 def program_source() -> Path:
     """A world-readable copy of the package, so throwaway users can run it.
 
-    Named after a hash of the sources, so a changed tree never runs from an old copy.
+    Named after a hash of the sources, so a changed tree never runs from an old copy,
+    and after this test process, which removes it at its end: another test run of the same
+    tree, at the same time, has its own.
     """
     digest = hashlib.sha256()
     for path in sorted(SRC.rglob("*.py")):
         digest.update(str(path.relative_to(SRC)).encode() + b"\0" + path.read_bytes())
-    target = Path(tempfile.gettempdir()) / f"rh-test-src-{digest.hexdigest()[:16]}"
+    target = Path(tempfile.gettempdir()) / f"rh-test-src-{digest.hexdigest()[:16]}-{os.getpid()}"
     SOURCE_COPIES.add(target)
     if not target.exists():
         staging = Path(tempfile.mkdtemp(prefix="rh-test-src-staging-"))
