@@ -71,6 +71,9 @@ class App:
         self._terminal_gone = False
         self._settling = False  # a step was chosen; its screen is not shown yet
         self._typed_ahead: list[str] = []
+        # Q on the "Help has ended" page while the journey still closes the connection
+        # (up to seconds after a flood): acted on as soon as it has closed.
+        self._closing_asked = False
         self._rewrite: asyncio.TimerHandle | None = None
         self._rewritten = 0.0
 
@@ -296,6 +299,9 @@ class App:
 
     async def _choose(self, screen: StepScreen) -> Event:
         """Show a step and wait for what the person chooses on it."""
+        if self._closing_asked and screen.context == keys.ENDED:
+            self._closing_asked = False
+            return Event.NEXT
         self._choice = asyncio.get_running_loop().create_future()
         self.show(screen)
         try:
@@ -388,6 +394,9 @@ class App:
               and self.flow.can(event)):
             self._journey_event = event
             self._journey.cancel()
+        elif (self._journey is not None and event is Event.NEXT
+              and self.current.context == keys.ENDED):
+            self._closing_asked = True
 
 
 def _ended_words(screen: StepScreen) -> str:
