@@ -135,6 +135,18 @@ def test_the_helpers_keys_are_on_the_friends_status_line_and_go_after_a_while(
     run(body())
 
 
+def test_the_last_key_the_helper_typed_stays_in_view_after_wide_characters() -> None:
+    """The status line is measured in cells: after wide characters the newest key is not
+    pushed out at the right edge."""
+    async def body() -> None:
+        view = make("friend", [], [])
+        view.helper_typed("echo " + "日本" * 30 + "[Enter]", echo=False)
+        status = b"".join(view.widget.render((80, 25), focus=True).text[:1]).decode()
+        assert status.rstrip().endswith("日本[Enter]"), status
+
+    run(body())
+
+
 def test_a_resync_starts_the_helpers_copy_again() -> None:
     async def body() -> None:
         friend = make("friend", [], [])

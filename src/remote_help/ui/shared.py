@@ -12,7 +12,7 @@ from typing import Any
 import urwid
 
 from remote_help.proto.session import Hello
-from remote_help.term.width import shown
+from remote_help.term.width import cells, shown
 from remote_help.ui import keys
 from remote_help.ui.chrome import MIN_COLS, MIN_ROWS, StepScreen
 from remote_help.ui.palette import line_chars
@@ -323,11 +323,17 @@ class SharedTerminal(StepScreen):
 
 
 def _tail(keys: str, room: int) -> str:
-    """The end of the helper's keys in ``room`` characters, never starting inside a key's
-    name ("[Enter]"), with "..." where the start was cut."""
-    if len(keys) <= room:
+    """The end of the helper's keys in ``room`` cells (a wide character takes two), never
+    starting inside a key's name ("[Enter]"), with "..." where the start was cut."""
+    keys = shown(keys)
+    widths = [max(0, cells(ch)) for ch in keys]
+    if sum(widths) <= room:
         return keys
-    cut = keys[len(keys) - room + 3 :]
+    start, used = len(keys), 0
+    while start > 0 and used + widths[start - 1] <= room - 3:
+        start -= 1
+        used += widths[start]
+    cut = keys[start:]
     bracket, close = cut.find("["), cut.find("]")
     if close >= 0 and (bracket < 0 or close < bracket):
         cut = cut[close + 1 :]  # the first key's name was cut in two
