@@ -190,7 +190,8 @@ def test_the_helper_ends_within_a_second_under_any_flood(world: support.World, f
     deadline = time.monotonic() + 3
     while time.monotonic() < deadline:  # the helper's screen keeps being read meanwhile
         read_some(helper, 0.1)
-    helper_ends_within_a_second(helper, friend, key)
+    elapsed = helper_ends_within_a_second(helper, friend, key)
+    print(f"MEASURED line-mode helper {key!r} under the friend's {flood}: {elapsed:.3f} s")
     assert "Your friend ended" not in helper.output
 
 
