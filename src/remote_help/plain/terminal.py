@@ -112,7 +112,8 @@ CLOSE_PATIENCE = 0.5  # seconds the last output may take to reach the terminal a
 TYPED_PAUSE = 1.0  # seconds after the helper's last hidden key before it is shown anyway
 COPY_BATCH = 256 * 1024  # bytes of output fed at once to the friend's emulated copy
 COPY_COST = 100_000  # the emulator's cost units (vterm.STEP) between two looks at the clock
-COPY_BUDGET = 0.01  # seconds the copy is parsed at a time; the rest on a later turn
+COPY_BUDGET = 0.02  # seconds the copy is parsed at a time; the rest on a later turn
+COPY_SNAPSHOT_BUDGET = 0.1  # seconds, at most, before a catch-up snapshot is taken
 
 
 class PlainView:
@@ -164,8 +165,8 @@ class PlainView:
                 self._feed_copy()
         self._write(self._sanitizer.feed(data))
 
-    def _feed_copy(self) -> None:
-        """Parse what waits into the emulated copy, for COPY_BUDGET at most: a flood of
+    def _feed_copy(self, seconds: float = COPY_BUDGET) -> None:
+        """Parse what waits into the emulated copy, for ``seconds`` at most: a flood of
         costly sequences (clear screens) must not hold up the end keys. The rest is
         parsed on later turns of the loop; while a whole batch more waits, the shell
         waits too (``busy``)."""
@@ -180,7 +181,7 @@ class PlainView:
             else:
                 copy.feed(bytes(self._unparsed), COPY_COST)
                 self._unparsed.clear()
-            if time.monotonic() - started >= COPY_BUDGET:
+            if time.monotonic() - started >= seconds:
                 break
         if (copy.behind or len(self._unparsed) >= COPY_BATCH) and self._copy_turn is None:
             try:
@@ -206,7 +207,7 @@ class PlainView:
         """The friend's screen as it is now, for a helper who fell behind."""
         from remote_help.ui.snapshot import redraw  # noqa: PLC0415
 
-        self._feed_copy()
+        self._feed_copy(COPY_SNAPSHOT_BUDGET)
         if self._copy is None:
             return b""
         # What a flood left unparsed follows the redraw: the helper parses it itself.
