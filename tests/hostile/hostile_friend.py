@@ -28,13 +28,14 @@ SCRIPT.json is a list of ``[action, argument]``:
   is sent as output
 - ``["vanish", null]``: exit at once without a goodbye
 
-Two more things happen before the session, when the environment asks for them:
+Two more things happen before the session, when the environment asks for them, on
+either side (a helper run through this file is hostile in these two ways only):
 
-- ``HOSTILE_FORWARD_PORT=N``: this friend's ssh (when the helper runs sshd) asks for a
-  local forwarding ``127.0.0.1:N`` to a 900-byte target, used by ``forwards``;
-- ``HOSTILE_STDERR_BYTES=N``: this friend's sshd (when the friend runs it) starts the
+- ``HOSTILE_FORWARD_PORT=N``: this program's ssh (when the other side runs sshd) asks for
+  a local forwarding ``127.0.0.1:N`` to a 900-byte target, used by ``forwards``;
+- ``HOSTILE_STDERR_BYTES=N``: this program's sshd (when this side runs it) starts the
   session with a program that writes N bytes to its error output 3 s later, which the
-  helper's ssh receives on the channel's error stream.
+  other side's ssh receives on the channel's error stream.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import secrets
+import socket
 import sys
 import time
 from pathlib import Path
@@ -276,6 +277,92 @@ def test_the_helpers_memory_stays_bounded_under_a_message_storm(world: support.W
           f"growth {(peak - before) / MiB:.1f} MiB")
     assert peak - before < 20 * MiB, f"the helper grew by {(peak - before) / MiB:.1f} MiB"
     helper_ends_within_a_second(helper, friend, F10)
+
+
+# -- the other way round: a hostile helper's ssh or sshd against the friend's logs ---------
+
+def hostile_helper_session(world: support.World, *, server: str, env: dict[str, str],
+                           ) -> tuple[support.Program, support.Program]:
+    """An unmodified non-root friend, and a root helper whose ssh or sshd is patched by
+    hostile_friend.py (with an empty script: its session plays nothing)."""
+    script = world.base / f"script-{secrets.token_hex(3)}.json"
+    script.write_text("[]")
+    script.chmod(0o644)
+    helper_args = ("--sshd", NO_SSHD) if server == "friend" else ()
+    friend_args = ("--sshd", NO_SSHD) if server == "helper" else ()
+    return support.walk_to_session(
+        world, world.account(), world.account(world.user()), helper_args=helper_args,
+        friend_args=friend_args, helper_wrapper=(sys.executable, str(HOSTILE), str(script)),
+        extra_env=env)
+
+
+def largest_while(folder: Path, seconds: float, program: support.Program) -> int:
+    """The folder's largest size, looked at for ``seconds`` while the program's screen
+    is read."""
+    largest = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        largest = max(largest, folder_size(folder))
+        read_some(program, 0.2)
+    return max(largest, folder_size(folder))
+
+
+def friend_ends(helper: support.Program, friend: support.Program) -> None:
+    friend.send(CTRL_ALT_C)
+    read_until(friend, support.ENDED_BY_FRIEND, timeout=30)
+    assert friend.wait_exit(timeout=30) == 0
+    helper.child.expect(pexpect.EOF, timeout=30)
+    helper.child.close()
+
+
+@pytest.mark.root
+def test_a_hostile_helpers_forwarding_requests_do_not_fill_the_friends_sshd_log(
+        world: support.World) -> None:
+    """Weakness 12, both directions: the friend runs sshd; the helper's ssh asks for a
+    forwarding to a 900-byte target again and again. The friend's session folder stays
+    under 1 MiB."""
+    port = support.free_port()
+    helper, friend = hostile_helper_session(world, server="friend",
+                                            env={"HOSTILE_FORWARD_PORT": str(port)})
+    folder = session_folder(friend.account)
+    assert (folder / "sshd.log").exists(), "the friend does not run sshd: wrong orientation"
+    made = 0
+    largest = 0
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2):
+                made += 1
+        except OSError:
+            time.sleep(0.05)
+        if made % 50 == 0:
+            largest = max(largest, folder_size(folder))
+            read_some(friend, 0.01)
+    largest = max(largest, folder_size(folder))
+    print(f"{made} forwarding requests; largest friend session folder: {largest} bytes")
+    assert made > 200, f"only {made} forwarding requests were made"
+    assert largest < MiB, f"the friend's session folder grew to {largest} bytes"
+    friend_ends(helper, friend)
+
+
+@pytest.mark.root
+def test_a_hostile_helpers_error_output_does_not_fill_the_friends_ssh_log(
+        world: support.World) -> None:
+    """Weakness 12, both directions: the helper runs sshd and its side of the channel
+    writes 20 MB as errors, which the friend's ssh receives. The friend's session folder
+    stays under 1 MiB and the session goes on."""
+    helper, friend = hostile_helper_session(world, server="helper",
+                                            env={"HOSTILE_STDERR_BYTES": str(20_000_000)})
+    folder = session_folder(friend.account)
+    assert (folder / "ssh.log").exists(), "the friend does not run ssh: wrong orientation"
+    largest = largest_while(folder, 10, friend)
+    log_size = (folder / "ssh.log").stat().st_size
+    print(f"largest friend session folder: {largest} bytes; ssh.log {log_size} bytes")
+    assert log_size > 32 * 1024, "the helper's error output never reached the friend's log"
+    assert largest < MiB, f"the friend's session folder grew to {largest} bytes"
+    helper.send("echo $((6*7))\r")
+    read_until(friend, support.ANSWER_42, timeout=30)
+    friend_ends(helper, friend)
 
 
 if __name__ == "__main__":
