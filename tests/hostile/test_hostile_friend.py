@@ -15,6 +15,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import socket
 import sys
 import time
@@ -194,6 +195,48 @@ def test_the_helper_ends_within_a_second_under_any_flood(world: support.World, f
     elapsed = helper_ends_within_a_second(helper, friend, key)
     print(f"MEASURED line-mode helper {key!r} under the friend's {flood}: {elapsed:.3f} s")
     assert "Your friend ended" not in helper.output
+
+
+@pytest.mark.root
+def test_a_friend_cannot_say_the_helper_ended_it(world: support.World) -> None:
+    """A fake ending: the friend's goodbye claims the helper ended the session. The
+    helper is told its friend ended it, never that it did so itself."""
+    steps = [["sleep", 1], ["bye", "helper-ended"], ["sleep", 30]]
+    helper, friend = hostile_session(world, steps)
+    read_until(helper, re.escape("Your friend ended the session."), timeout=30)
+    assert HELPER_ENDED not in helper.output
+    assert helper.wait_exit(timeout=30) == 0
+    friend.child.close(force=True)
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("key", [F10, CTRL_ALT_C], ids=["F10", "Ctrl+Alt+C"])
+def test_the_helper_ends_within_a_second_when_the_friend_stops_reading(
+        world: support.World, key: str) -> None:
+    """The friend's program stops reading the helper's stream (and floods): the helper's
+    goodbye cannot leave, and its end is not held up by it."""
+    steps = [["sleep", 1], ["stall", None], ["out", ["STALLED\r\n", 1]],
+             ["flood", ["\x1b[2J", 60]]]
+    helper, friend = hostile_session(world, steps)
+    read_until(helper, "STALLED")
+    helper.send("x" * 2000)  # keys that will never be read
+    time.sleep(3)
+    elapsed = helper_ends_within_a_second(helper, friend, key)
+    print(f"MEASURED line-mode helper {key!r}, friend not reading: {elapsed:.3f} s")
+
+
+@pytest.mark.root
+def test_a_friend_that_vanishes_is_a_lost_connection(world: support.World) -> None:
+    steps = [["sleep", 1], ["out", ["VANISHING\r\n", 1]], ["sleep", 0.5], ["vanish", None]]
+    helper, friend = hostile_session(world, steps)
+    read_until(helper, "VANISHING")
+    read_until(helper, "The connection was lost", timeout=60)
+    assert helper.wait_exit(timeout=30) != 0
+    friend.child.close(force=True)
+    # The hostile program vanished without cleaning up after itself (its next start
+    # would): that is its own folder, not the helper's, which the world's check covers.
+    for left in friend.account.runtime.rglob("session-*"):
+        shutil.rmtree(left, ignore_errors=True)
 
 
 @pytest.mark.root
