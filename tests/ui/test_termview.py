@@ -335,3 +335,40 @@ def test_the_colour_cache_stays_bounded() -> None:
         view.render((40, 4))
         view._invalidate()
     assert len(view._specs) <= termview.SPECS_KEPT
+
+
+def test_a_screen_of_thousands_of_colours_works_out_a_bounded_number_per_drawing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile colour flood fills a 250x80 screen with 20,000 different colours: one
+    drawing works out at most NEW_SPECS_PER_DRAWING of them in full, the rest in the 16
+    basic colours (remembered), so drawing stays cheap and Ctrl+Alt+C never waits for it."""
+    made: list[int] = []
+    real = termview.attr_spec
+
+    def counting(attr: vterm.Attr, colors: int) -> urwid.AttrSpec:
+        made.append(attr)
+        return real(attr, colors)
+
+    monkeypatch.setattr(termview, "attr_spec", counting)
+    screen = Screen(250, 80)
+    view = TerminalView(screen, None, colors=256)
+    styles = (1, 3, 4, 5, 7, 9)
+    for frame in range(3):
+        cells = []
+        for i in range(250 * 80):
+            n = i + frame * 20000
+            cells.append(f"\x1b[38;2;{n % 256};{n * 7 % 256};{n * 13 % 256};48;5;{n * 3 % 256};"
+                         f"{styles[n % 6]}mX")
+        screen.feed(("\x1b[H" + "".join(cells)).encode())
+        made.clear()
+        view._invalidate()
+        canvas = view.render((250, 80))
+        assert len(made) <= termview.NEW_SPECS_PER_DRAWING + 17 * 17 * 8
+        if frame:
+            assert len(made) <= termview.NEW_SPECS_PER_DRAWING + 50
+        assert canvas.rows() == 80
+    # Ordinary programs' few colours are shown exactly.
+    screen.feed(b"\x1b[H\x1b[0;38;5;208;48;5;17mX")
+    view._invalidate()
+    view.render((250, 80))
+    assert view._specs[screen.row(0)[0][1]] is not None

@@ -12,6 +12,12 @@ from remote_help.ui import vterm
 
 log = logging.getLogger(__name__)
 SPECS_KEPT = 1024  # colour combinations remembered; the shell chooses them (16.9 million)
+# New colour combinations worked out in full per drawing; past that, a drawing shows the
+# rest in the 16 basic colours with the main styles (at most 17 x 17 x 8 combinations,
+# remembered for good), so a screen of 20,000 different colours costs a few milliseconds,
+# not a third of a second, and Ctrl+Alt+C never waits for it.
+NEW_SPECS_PER_DRAWING = 500
+_COARSE_STYLES = vterm.BOLD | vterm.REVERSE | vterm.UNDERLINE
 CANNOT_DRAW = "The shared screen cannot be drawn here. Help is ending."
 
 _NAMES16 = ("black", "dark red", "dark green", "brown", "dark blue", "dark magenta",
@@ -50,6 +56,18 @@ def nearest16(index: int) -> int:
     r, g, b = _rgb(index)
     return min(range(16), key=lambda i: (_RGB16[i][0] - r) ** 2 + (_RGB16[i][1] - g) ** 2
                + (_RGB16[i][2] - b) ** 2)
+
+
+_BASIC: list[int] = []
+
+
+def _basic_colours() -> list[int]:
+    """For each colour as an attribute holds it (0: the default, else index + 1), the
+    nearest of the 16 basic colours, held the same way (every value the bits can hold)."""
+    if not _BASIC:
+        _BASIC.extend([0, *(nearest16(index) + 1 for index in range(256))])
+        _BASIC.extend([0] * (vterm.COLOR_MASK + 1 - len(_BASIC)))
+    return _BASIC
 
 
 def _color_name(index: int | None, colors: int) -> str:
@@ -109,6 +127,8 @@ class TerminalView(urwid.Widget):  # type: ignore[misc]
         self._colors = colors
         self._ascii_only = ascii_only
         self._specs: dict[vterm.Attr, urwid.AttrSpec] = {}
+        self._coarse: dict[vterm.Attr, urwid.AttrSpec] = {}
+        self._new_specs = 0  # worked out in full during this drawing
         self._cached: tuple[tuple[int, ...], urwid.Canvas] | None = None
         self._pasting = False
         self.failed = False  # drawing raised once: the caller must stop the session
@@ -138,6 +158,7 @@ class TerminalView(urwid.Widget):  # type: ignore[misc]
         if cols <= 0 or rows <= 0:  # a window squeezed to nothing
             return urwid.SolidCanvas(" ", max(cols, 0), max(rows, 0))
         screen = self.screen
+        self._new_specs = 0
         top = self._first_row(rows)
         shown = range(top, min(screen.rows, top + rows))
         texts, attrs = [], []
@@ -198,9 +219,22 @@ class TerminalView(urwid.Widget):  # type: ignore[misc]
     def _spec(self, attr: vterm.Attr) -> urwid.AttrSpec:
         spec = self._specs.get(attr)
         if spec is None:
+            if self._new_specs >= NEW_SPECS_PER_DRAWING:
+                return self._coarse_spec(attr)
+            self._new_specs += 1
             if len(self._specs) >= SPECS_KEPT:
                 self._specs.clear()
             spec = self._specs[attr] = attr_spec(attr, self._colors)
+        return spec
+
+    def _coarse_spec(self, attr: vterm.Attr) -> urwid.AttrSpec:
+        """``attr`` in the 16 basic colours and the main styles."""
+        table = _basic_colours()
+        coarse = (attr & _COARSE_STYLES | table[attr & vterm.COLOR_MASK]
+                  | table[(attr >> vterm.BG_SHIFT) & vterm.COLOR_MASK] << vterm.BG_SHIFT)
+        spec = self._coarse.get(coarse)
+        if spec is None:
+            spec = self._coarse[coarse] = attr_spec(coarse, self._colors)
         return spec
 
     # -- keys --------------------------------------------------------------------------
