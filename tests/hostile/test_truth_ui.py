@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from remote_help.term import width
-from remote_help.ui import keys, shared
+from remote_help.ui import app, keys, shared
 from remote_help.ui.chrome import Top, key_line
 from remote_help.ui.screens.ending import Ended
 from tests import support, tui
@@ -323,6 +323,9 @@ def test_the_status_line_comes_back_after_the_real_terminal_scrolled(
     # Once the helper's keys have left the status line, nothing changes it any more.
     time.sleep(shared.TYPED_SHOWN + 2)
     friend.wait_for(r"^ To end help, press Ctrl\+Alt\+C\.   Helping you", timeout=30)
+    # That change of the status line was a drawing; the whole screen is written again
+    # within REWRITE_EVERY of it. After that, nothing is drawn until something changes.
+    time.sleep(app.REWRITE_EVERY + 0.5)
     assert "AFTER-42" not in friend.screen()
     terminal = friend.tmux.run("display-message", "-p", "-t", friend.target,
                                "#{pane_tty}").strip()
