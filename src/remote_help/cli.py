@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
@@ -103,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         if settings.restore_if_changed():
             with contextlib.suppress(OSError):  # the window may be gone
                 _say(SETTINGS_PUT_BACK)
+        if settings.not_put_back():
+            with contextlib.suppress(OSError):
+                _say(SETTINGS_NOT_PUT_BACK)
 
 
 def _main(args: argparse.Namespace, options: Options) -> int:
@@ -110,11 +114,11 @@ def _main(args: argparse.Namespace, options: Options) -> int:
         full_screen = _full_screen_caps()
         if full_screen is not None:
             try:
-                _settle_settings(asks_reverse=args.role is None)
+                saved = _settle_settings(asks_reverse=args.role is None)
             except KeyboardInterrupt:
                 _say("\nCancelled. Nothing was shared.")
                 return EXIT_FAILED
-            return _run_full_screen(options, full_screen)
+            return _run_full_screen(options, full_screen, saved)
     front = PlainFrontEnd(wait=options.wait)
     try:
         return asyncio.run(_run(front, options))
@@ -123,23 +127,31 @@ def _main(args: argparse.Namespace, options: Options) -> int:
         return EXIT_FAILED
 
 
+SETTINGS_NOT_PUT_BACK = ("remote-help: its settings were changed while it ran (perhaps from "
+                         "the shared terminal) and could not be put back. Next time, check "
+                         "that the helper's address is the one your helper tells you.")
 SETTINGS_PUT_BACK = ("remote-help: its settings were changed while it ran (perhaps from the "
                      "shared terminal), so they were put back as they were.")
 
 
-def _settle_settings(*, asks_reverse: bool) -> None:
+def _settle_settings(*, asks_reverse: bool) -> settings.Settings:
     """Before the full screen: settings changed outside this program are shown and asked
-    about, and so is waiting for the helper to connect; never taken silently. Line-mode
-    starts use no settings, so they ask nothing."""
+    about, and so is waiting for the helper to connect; never taken silently. What the
+    person decided is what the full screen uses, whether or not it could be saved (a
+    read-only folder must not bring back what they refused). Line-mode starts use no
+    settings, so they ask nothing."""
+    saved = settings.load()
     found = settings.outside()
     if found is not None:
         answer = _ask(settings.changed_outside_words(found))
         if answer is not None:  # not asked: not used this time (load ignores them)
+            saved = found if answer else settings.Settings(role=found.role)
             settings.decide(found, use=answer)
-    saved = settings.load()
     # Nobody to ask is no here: the full screen would take it from the file silently.
     if asks_reverse and saved.reverse and not _ask(settings.reverse_words()):
-        settings.decide(saved, use=True, reverse=False)
+        saved = dataclasses.replace(saved, reverse=False)
+        settings.decide(saved, use=True)
+    return saved
 
 
 def _ask(lines: list[str]) -> bool | None:
@@ -180,10 +192,10 @@ def _full_screen_caps() -> Caps | None:
     return None
 
 
-def _run_full_screen(options: Options, caps: Caps) -> int:
+def _run_full_screen(options: Options, caps: Caps, saved: settings.Settings) -> int:
     from remote_help.ui.app import App  # noqa: PLC0415  (urwid only when it is used)
 
-    app = App(options, caps)
+    app = App(options, caps, saved)
     try:
         return asyncio.run(_run_app(app))
     except KeyboardInterrupt:

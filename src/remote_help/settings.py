@@ -293,18 +293,47 @@ def restore_if_changed() -> bool:
     """Put every remembered file back as this program last knew it, if it changed since
     (after a session: the helper's shell could write it). True if one was put back."""
     restored = False
+    _not_put_back.clear()
     for path, content in list(_remembered.items()):
         now = _read_bytes(path)
         if now == content:
             continue
         log.info("settings changed outside remote-help: put back")
-        if content is None:
-            with contextlib.suppress(FileNotFoundError):
+        _make_ours_writable(path.parent)  # a helper's `chmod 500` must not keep its file
+        if content is None or content.startswith(b"\0"):  # none, or none we could use
+            try:
                 os.unlink(path)  # the link itself, never what it points to
                 restored = True
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                log.warning("settings changed outside remote-help stay: %s", exc)
+                _not_put_back.append(path)
             continue
-        restored = _write(path, content) or restored
+        if _write(path, content):
+            restored = True
+        else:
+            _not_put_back.append(path)
     return restored
+
+
+_not_put_back: list[Path] = []
+
+
+def not_put_back() -> bool:
+    """Whether the last ``restore_if_changed`` found a changed file it could not put back
+    (a read-only or full disk): the person is told."""
+    return bool(_not_put_back)
+
+
+def _make_ours_writable(directory: Path) -> None:
+    """Our settings folder back to 0700 if it is ours and a real folder (never followed)."""
+    try:
+        info = os.lstat(directory)
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid():
+            os.chmod(directory, 0o700)
+    except OSError as exc:
+        log.debug("settings folder: %s", exc)
 
 
 def _read_bytes(path: Path) -> bytes | None:

@@ -422,3 +422,68 @@ def test_a_file_put_there_by_root_in_the_session_is_replaced_by_ours(
     assert settings.restore_if_changed()
     assert path.read_bytes() == ours
     assert path.stat().st_uid == os.geteuid()
+
+
+def test_a_folder_made_read_only_in_the_session_does_not_keep_the_helpers_file(
+        tmp_path: Path, remembered: None) -> None:
+    """The helper's shell writes a forged file and makes our folder read-only (chmod 500):
+    the folder is ours, so the end makes it writable again and puts the file back."""
+    path = tmp_path / "remote-help" / "settings.json"
+    assert settings.save(Settings(role="friend", address="192.0.2.7"), path)
+    settings.remember(path)
+    ours = path.read_bytes()
+    path.write_text(forged(EVIL))
+    path.parent.chmod(0o500)
+    try:
+        assert settings.restore_if_changed()
+        assert not settings.not_put_back()
+        assert path.read_bytes() == ours
+        assert path.parent.stat().st_mode & 0o777 == 0o700
+    finally:
+        path.parent.chmod(0o700)
+
+
+def test_a_file_that_was_unreadable_at_the_start_is_removed_not_filled_with_junk(
+        tmp_path: Path, remembered: None) -> None:
+    path = tmp_path / "settings.json"
+    path.mkdir()  # not a file we could read
+    settings.remember(path)
+    path.rmdir()
+    path.write_text(forged(EVIL))
+    assert settings.restore_if_changed()
+    assert not path.exists()
+
+
+def test_a_file_that_cannot_be_put_back_is_said(tmp_path: Path, remembered: None,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "settings.json"
+    assert settings.save(FRIEND, path)
+    settings.remember(path)
+    path.write_text(forged(EVIL))
+    monkeypatch.setattr(settings, "_write", lambda path, content: False)  # a full disk
+    assert not settings.restore_if_changed()
+    assert settings.not_put_back()
+
+
+def test_no_to_waiting_holds_even_when_it_cannot_be_saved(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A forged file says "wait for the helper"; the friend answers no; the folder cannot
+    be written (read-only, full): the full screen gets what the friend decided, not the
+    file read again."""
+    from remote_help import cli
+
+    path = tmp_path / "settings.json"
+    path.write_text(forged(EVIL))
+    monkeypatch.setattr(settings, "config_path", lambda: path)
+    monkeypatch.setattr(settings, "save", lambda values, path=None: False)
+    asked: list[list[str]] = []
+
+    def answer(lines: list[str]) -> bool:
+        asked.append(lines)
+        return False
+
+    monkeypatch.setattr(cli, "_ask", answer)
+    chosen = cli._settle_settings(asks_reverse=True)
+    assert asked == [settings.reverse_words()]
+    assert chosen.reverse is False and settings.load(path).reverse is True
+    assert chosen.address == EVIL.address  # shown on step 3, not taken silently

@@ -49,11 +49,13 @@ REWRITE_EVERY = 1.0  # seconds: during a session the whole screen is written aga
 class App:
     """One run of the full-screen remote-help."""
 
-    def __init__(self, options: Options, caps: Caps) -> None:
+    def __init__(self, options: Options, caps: Caps,
+                 saved: settings.Settings | None = None) -> None:
         self.options = options
         self.caps = caps
         self.flow = Flow(options.role)
-        self.saved = settings.load()
+        # What the person decided before the full screen (cli), else what was saved.
+        self.saved = saved if saved is not None else settings.load()
         self.choices = self._choices_for(options.role or "friend")
         self.current: StepScreen = StepScreen()
         self._help: Help | None = None
