@@ -577,3 +577,11 @@ def test_can_follows_every_character_but_ascii() -> None:
             assert out == b"ab"  # C1 and bidi controls are dropped
         else:
             assert out == b"a" + chr(cp).encode() + b"\x18b"
+
+
+def test_konsole_gets_no_can_it_would_draw(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Konsole reads UTF-8 and draws CAN as a shaded box: there, none is added."""
+    assert Sanitizer().feed("Zoë 日本".encode()) == "Zoë\x18 日\x18本\x18".encode()
+    monkeypatch.setenv("KONSOLE_VERSION", "230805")
+    assert Sanitizer().feed("Zoë 日本".encode()) == "Zoë 日本".encode()
+    assert Sanitizer(cancel_c1=True).feed("é".encode()) == "é\x18".encode()

@@ -19,6 +19,7 @@ allow-list".
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from collections.abc import Callable
 from typing import ClassVar
@@ -108,9 +109,15 @@ class Sanitizer:
     Splitting the input anywhere never changes the output.
     """
 
-    def __init__(self, utf8: bool = True, *, queries: bool = True) -> None:
+    def __init__(self, utf8: bool = True, *, queries: bool = True,
+                 cancel_c1: bool | None = None) -> None:
         self.utf8 = utf8
         self.queries = queries
+        # CAN after every character but ASCII (see _UP_TO_NON_ASCII), except in a terminal
+        # known to read UTF-8 that draws CAN: Konsole (and what shares its emulation)
+        # shows it as a shaded box after every such character.
+        self.cancel_c1 = (not os.environ.get("KONSOLE_VERSION") if cancel_c1 is None
+                          else cancel_c1)
         self._encoding = "utf-8" if utf8 else "latin-1"
         self._decoder = codecs.getincrementaldecoder(self._encoding)("replace")
         self._graphics_table = _GRAPHICS_UTF8 if utf8 else _GRAPHICS_ASCII
@@ -146,7 +153,7 @@ class Sanitizer:
         while i < end:
             i = handlers[self._state](self, text, i, out)
         written = "".join(out)
-        if self.utf8 and not written.isascii():
+        if self.utf8 and self.cancel_c1 and not written.isascii():
             written = _cancel_after_non_ascii(written)
         return written.encode(self._encoding, errors="replace")
 
