@@ -235,6 +235,28 @@ def test_a_screen_that_cannot_be_drawn_holds_the_keys_and_ends_the_session(
     run(body())
 
 
+def test_the_helpers_screen_that_cannot_be_drawn_says_so_in_the_helpers_words(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    async def body() -> None:
+        view = make("helper", [], [])
+        view.grid(80, 24)
+        view.end = lambda: None
+
+        def broken(*args: object) -> object:
+            raise ValueError("cannot draw")
+
+        monkeypatch.setattr(view.view, "_draw", broken)
+        view.show(b"hello")
+        await asyncio.sleep(0.1)
+        screen_text(view, (80, 25))  # the drawing that fails
+        await asyncio.sleep(0.05)
+        text = screen_text(view, (80, 25))
+        assert "Your screen could not be drawn. The session is ending." in text
+        assert "Your helper" not in text
+
+    run(body())
+
+
 def test_characters_of_uncertain_width_in_the_helpers_keys_stay_on_the_status_line() -> None:
     async def body() -> None:
         view = make("friend", [], [])

@@ -34,6 +34,7 @@ LAST_TYPED = 4  # lines the helper typed, shown there too
 SMALL_FRIEND = "Your helper is connected. Make this window bigger, or press {end} to end."
 SMALL_HELPER = "Your friend is connected. Make this window bigger, or press {end} to end."
 CANNOT_DRAW = "Your helper's keys are stopped: the screen could not be drawn. Help is ending."
+CANNOT_DRAW_HELPER = "Your screen could not be drawn. The session is ending."
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +255,7 @@ class SharedTerminal(StepScreen):
         """Drawing the shared terminal failed: the person could no longer see what
         happens, so the helper's keys are held (``busy``) and the session ends."""
         log.error("the shared terminal cannot be drawn: ending the session")
-        self._warning = CANNOT_DRAW
+        self._warning = CANNOT_DRAW if self.role == "friend" else CANNOT_DRAW_HELPER
         asyncio.get_running_loop().call_soon(self._end_unseen)
 
     def _end_unseen(self) -> None:
