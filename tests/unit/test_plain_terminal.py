@@ -7,6 +7,9 @@ import contextlib
 import itertools
 import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -240,3 +243,15 @@ def test_the_end_word_is_shown_once_and_closes_the_real_ending(
     front.ended("friend", "Your helper ended the session.")
     assert capsys.readouterr().out.splitlines()[-2:] == [
         "Your helper ended the session.", sign_off_line(word)]
+
+
+def test_the_end_word_is_kept_where_the_shared_shell_cannot_read_it() -> None:
+    """Once the end word is chosen, the program is not dumpable: a process of the same
+    user (the shared shell) can no longer read its memory."""
+    code = ("import ctypes; from remote_help.plain import frontend; "
+            "libc = ctypes.CDLL(None); before = libc.prctl(3, 0, 0, 0, 0); "
+            "frontend.keep_memory_private(); print(before, libc.prctl(3, 0, 0, 0, 0))")
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": src}).stdout
+    assert out.split() == ["1", "0"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import secrets
 import signal
@@ -26,6 +27,8 @@ from remote_help.session.mux import Ending, FriendSession, HelperSession
 from remote_help.tunnel.launch import Tunnel
 from remote_help.wizard.controller import Cancelled, Connected, Details
 from remote_help.wizard.messages import span_text
+
+log = logging.getLogger(__name__)
 
 # The end word: two of these, chosen at random for each session and shown only on this
 # computer, at the start and when the session really ends. The other computer never learns
@@ -50,6 +53,23 @@ END_WORDS = (
     "sunset", "thunder", "valley", "volcano", "acorn", "blossom", "cactus", "daisy",
     "feather", "maple", "pebble", "sapling", "tulip", "willow", "comet", "breeze",
 )
+
+
+def keep_memory_private() -> None:
+    """The end word lives in this program's memory; the shared shell runs as the same
+    user, and where ptrace is allowed (Debian's default) it could read it there
+    (/proc/PID/mem, a debugger). Not dumpable: only root may, and no core file has it."""
+    try:
+        import ctypes  # noqa: PLC0415  (only in line mode's sessions)
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl")
+    except (OSError, AttributeError) as exc:
+        log.info("this program's memory stays readable by its user: %s", exc)
+
+
+PR_SET_DUMPABLE = 4
 
 
 def end_word() -> str:
@@ -303,6 +323,7 @@ class PlainFrontEnd:
         """The end word, shown while nothing from the other computer can reach this
         terminal; chosen once, so a second check (another caller) shows the same."""
         if self._end_word is None:
+            keep_memory_private()
             self._end_word = end_word()
         self.say()
         for line in end_word_lines(role, self._end_word):
