@@ -93,6 +93,17 @@ def status_on_top(pane: Pane, patience: float = 1.0) -> list[str]:
         time.sleep(0.05)
 
 
+def friend_ends_it(helper: Pane, friend: Pane) -> None:
+    """The friend presses Ctrl+Alt+C; both see the end, press Q, and both programs exit."""
+    friend.send("M-C-c")
+    friend.wait_for("Help has ended", timeout=10)
+    friend.send("q")
+    helper.wait_for("Your friend ended the session", timeout=30)
+    helper.send("q")
+    friend.wait_for("EXITED 0")
+    helper.wait_for("EXITED")
+
+
 @pytest.mark.root
 @pytest.mark.timeout(300)  # a loaded CI machine: tmux round trips slow down
 def test_characters_of_uncertain_width_never_freeze_or_scroll_the_friends_screen(
@@ -117,13 +128,7 @@ def test_characters_of_uncertain_width_never_freeze_or_scroll_the_friends_screen
     # The real terminal does not wrap while the program runs (nothing it draws can make
     # it scroll), and wraps again once it has ended.
     assert wrapping(friend) == "0"
-    friend.send("M-C-c")
-    friend.wait_for("Help has ended", timeout=10)
-    friend.send("q")
-    helper.wait_for("Your friend ended the session", timeout=30)
-    helper.send("q")
-    friend.wait_for("EXITED 0")
-    helper.wait_for("EXITED")
+    friend_ends_it(helper, friend)
     assert wrapping(friend) == "1"
 
 
@@ -295,13 +300,7 @@ def test_a_resize_storm_never_shows_the_session_without_its_status_line(
     status_on_top(friend, patience=5)
     held_while_small(friend, folder, 1, 1)
     print(f"100 shrinks and growths in {elapsed:.1f} s")
-    friend.send("M-C-c")
-    friend.wait_for("Help has ended", timeout=10)
-    friend.send("q")
-    helper.wait_for("Your friend ended the session", timeout=30)
-    helper.send("q")
-    friend.wait_for("EXITED 0")
-    helper.wait_for("EXITED")
+    friend_ends_it(helper, friend)
 
 
 def test_the_real_ending_page_has_no_status_line() -> None:
@@ -335,10 +334,4 @@ def test_the_status_line_comes_back_after_the_real_terminal_scrolled(
     assert not friend.lines()[0].startswith(STATUS), friend.describe()  # it did scroll
     friend.wait_for(re.compile(r"^AFTER-42\s*$", re.MULTILINE), timeout=30)
     status_on_top(friend, patience=1.5)
-    friend.send("M-C-c")
-    friend.wait_for("Help has ended", timeout=10)
-    friend.send("q")
-    helper.wait_for("Your friend ended the session", timeout=30)
-    helper.send("q")
-    friend.wait_for("EXITED 0")
-    helper.wait_for("EXITED")
+    friend_ends_it(helper, friend)
