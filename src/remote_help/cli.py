@@ -15,11 +15,16 @@ import traceback
 from typing import TYPE_CHECKING
 
 from remote_help import __version__, paths, settings
-from remote_help.net.transport import DEFAULT_PORT
 from remote_help.plain.frontend import PlainFrontEnd
-from remote_help.tunnel.sshd import DEFAULT_SSHD
-from remote_help.wizard.controller import Cancelled, Failure, Journey, Options
+from remote_help.wizard.controller import CANCELLED, Journey
 from remote_help.wizard.flow import Step
+from remote_help.wizard.options import (
+    CONNECT_TIMEOUT,
+    DEFAULT_PORT,
+    DEFAULT_SSHD,
+    WAIT,
+    Options,
+)
 
 if TYPE_CHECKING:
     from remote_help.ui.app import App
@@ -60,11 +65,13 @@ def parser() -> argparse.ArgumentParser:
                    help="line-by-line questions instead of the full-screen interface")
     p.add_argument("--sshd", default=DEFAULT_SSHD, metavar="PATH",
                    help=f"the SSH server program (default {DEFAULT_SSHD})")
-    p.add_argument("--connect-timeout", type=float, default=60.0, metavar="SECONDS",
-                   help="how long to keep trying to reach the other computer (default 60)")
-    p.add_argument("--wait", type=float, default=600.0, metavar="SECONDS",
+    p.add_argument("--connect-timeout", type=float, default=CONNECT_TIMEOUT,
+                   metavar="SECONDS",
+                   help="how long to keep trying to reach the other computer "
+                        f"(default {CONNECT_TIMEOUT:g})")
+    p.add_argument("--wait", type=float, default=WAIT, metavar="SECONDS",
                    help="when waiting for the other side, give up after this long "
-                        "(default 600: ten minutes)")
+                        f"(default {WAIT:g}: ten minutes)")
     p.add_argument("--version", action="version", version=f"remote-help {__version__}")
     return p
 
@@ -110,20 +117,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace, options: Options) -> int:
-    if not args.plain:
-        full_screen = _full_screen_caps()
-        if full_screen is not None:
-            try:
-                saved = _settle_settings(asks_reverse=args.role is None)
-            except KeyboardInterrupt:
-                _say("\nCancelled. Nothing was shared.")
-                return EXIT_FAILED
-            return _run_full_screen(options, full_screen, saved)
-    front = PlainFrontEnd(wait=options.wait)
+    full_screen = None if args.plain else _full_screen_caps()
     try:
-        return asyncio.run(_run(front, options))
+        saved = _settle_settings(asks_reverse=args.role is None)
     except KeyboardInterrupt:
-        front.say("\nCancelled. Nothing was shared.")
+        _say(f"\n{CANCELLED}")
+        return EXIT_FAILED
+    if full_screen is not None:
+        return _run_full_screen(options, full_screen, saved)
+    front = PlainFrontEnd()
+    try:
+        return asyncio.run(_run(front, options, saved))
+    except KeyboardInterrupt:
+        front.say(f"\n{CANCELLED}")
         return EXIT_FAILED
 
 
@@ -137,9 +143,8 @@ SETTINGS_PUT_BACK = ("remote-help: its settings were changed while it ran (perha
 def _settle_settings(*, asks_reverse: bool) -> settings.Settings:
     """Before the full screen: settings changed outside this program are shown and asked
     about, and so is waiting for the helper to connect; never taken silently. What the
-    person decided is what the full screen uses, whether or not it could be saved (a
-    read-only folder must not bring back what they refused). Line-mode starts use no
-    settings, so they ask nothing."""
+    person decided is what the journey uses, whether or not it could be saved (a
+    read-only folder must not bring back what they refused), in either front end."""
     saved = settings.load()
     found = settings.outside()
     if found is not None:
@@ -242,31 +247,33 @@ def _cancel_on_signals() -> None:
         loop.add_signal_handler(sig, stop)
 
 
-async def _run(front: PlainFrontEnd, options: Options) -> int:
+async def _run(front: PlainFrontEnd, options: Options, saved: settings.Settings) -> int:
     _cancel_on_signals()
-    journey = Journey(front, options)
+    journey = Journey(front, options, saved)
+    front.answer = journey.answer
+    front.abort = journey.abort
     try:
-        ending = await journey.run()
-    except Cancelled:
-        front.say("\nCancelled. Nothing was shared.")
-        return EXIT_FAILED
+        outcome = await journey.run()
     except asyncio.CancelledError:
-        if journey.live:
+        if journey.live:  # stopped (a signal): the session's ending, then the reason
+            front.sign_off()
             front.say("\nremote-help was stopped, so the session has ended.")
         else:
-            front.say("\nCancelled. Nothing was shared.")
-        return EXIT_FAILED
-    except Failure as exc:
-        front.say()
-        front.say(str(exc))
+            front.say(f"\n{CANCELLED}")
         return EXIT_FAILED
     except Exception:
+        if journey.live:
+            front.sign_off()
         logging.getLogger(__name__).exception("unexpected problem")
         front.say()
         front.say("remote-help stopped because of an unexpected problem. "
                   + _save_crash_report())
         return EXIT_FAILED
-    return EXIT_OK if ending.ok else EXIT_FAILED
+    finally:
+        front.close()
+    if outcome.cancelled:
+        front.say(f"\n{CANCELLED}")
+    return outcome.code
 
 
 def _setup_logging() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from remote_help.aio import spawn
 from remote_help.ui.app import App
 from remote_help.ui.palette import Caps
-from remote_help.wizard.controller import Options
+from remote_help.wizard.options import Options
 
 MIN = (60, 20)
 COLOUR_UTF8 = Caps(16, True)
@@ -27,7 +27,7 @@ class Stage:
         self.task: asyncio.Task[Any] | None = None
 
     async def start(self) -> Stage:
-        self.task = spawn(self.app._steps(), "steps")
+        self.task = spawn(self.app.journey.run(), "journey")
         await self.settle()
         return self
 

@@ -12,14 +12,17 @@ from remote_help.session.mux import Ending
 from remote_help.ui.chrome import TOO_SMALL
 from remote_help.ui.frontend import UrwidFrontEnd
 from remote_help.ui.palette import Caps
-from remote_help.ui.screens.details import Choices, Unavailable
+from remote_help.ui.screens.details import Unavailable
 from remote_help.ui.screens.details import Details as DetailsScreen
 from remote_help.ui.screens.ending import Ended, Failed, Help
 from remote_help.ui.screens.role import Role
 from remote_help.ui.screens.verify import Result, VerifyFriend
 from remote_help.ui.screens.welcome import Welcome
 from remote_help.wizard import controller
-from remote_help.wizard.controller import Details, Options
+from remote_help.wizard import status as st
+from remote_help.wizard.flow import Step
+from remote_help.wizard.options import Options
+from remote_help.wizard.status import Details
 from remote_help.wizard.messages import ending_text
 from tests.ui.stage import MIN, NORMAL, Stage
 
@@ -58,9 +61,9 @@ def friend_screens() -> list[object]:
                   for barred in (False, True))]
     return [
         Welcome(None), Welcome("friend"), Role(),
-        DetailsScreen(Choices("friend"), unavailable, addresses),
-        DetailsScreen(Choices("friend", reverse=True), unavailable, addresses,
-                      2299),
+        DetailsScreen(Options(role="friend"), unavailable, addresses),
+        DetailsScreen(Options(role="friend", reverse=True, port=2299), unavailable,
+                      addresses),
         VerifyFriend(5, lambda typed: None), Result(True, DETAILS), Result(False, DETAILS),
         *(Ended(ending_text("friend", e)) for e in endings),
         *(Failed(text, stop=True) for text in failures),
@@ -77,14 +80,17 @@ def test_no_friend_screen_uses_technical_words(size: tuple[int, int]) -> None:
                 stage.app.show(screen)  # type: ignore[arg-type]
                 text = stage.text()
                 assert banned_in(text) == [], f"{type(screen).__name__}:\n{text}"
-            front = UrwidFrontEnd(stage.app, 600)
-            front.listening("friend", 2299, [("192.0.2.2", "one nine two")])
-            front.event("No answer from 192.0.2.7 yet. Trying again until the other side "
-                        "is ready...")
+            front = UrwidFrontEnd(stage.app)
+            friend = Options(role="friend")
+            front.show(st.Listening(Step.WAIT, friend, port=2299,
+                                    spoken=(("192.0.2.2", "one nine two"),)))
+            front.show(st.News(Step.WAIT, friend,
+                               text="No answer from 192.0.2.7 yet. Trying again until the "
+                               "other side is ready..."))
             assert banned_in(stage.text()) == [], stage.text()
-            front.connecting("friend", "192.0.2.7", 2222)
+            front.show(st.Connecting(Step.WAIT, friend, address="192.0.2.7", port=2222))
             assert banned_in(stage.text()) == [], stage.text()
-            front.setting_up("friend")
+            front.show(st.SettingUp(Step.SETUP, friend))
             assert banned_in(stage.text()) == [], stage.text()
         finally:
             await stage.stop()

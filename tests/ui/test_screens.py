@@ -13,7 +13,8 @@ from remote_help.ui.chrome import MIN_COLS, MIN_ROWS
 from remote_help.ui.palette import Caps
 from remote_help.ui.screens.ending import Ended, Failed
 from remote_help.ui.screens.verify import Result, VerifyFriend, VerifyHelper
-from remote_help.wizard.controller import Details, Options
+from remote_help.wizard.options import Options
+from remote_help.wizard.status import Details
 from remote_help.wizard.flow import Step
 from tests.ui.stage import COLOUR_UTF8, MIN, NORMAL, Stage, joined
 
@@ -325,7 +326,7 @@ def test_last_successful_answers_are_the_defaults(tmp_path: object) -> None:
         assert "Last time on this computer: I need help." in text
         text = joined(await stage.press("n"))
         assert "Address: 192.0.2.44_" in text
-        stage.app.session_started()  # a connection worked: its answers are kept
+        stage.app.journey.keep_answers()  # a connection worked: its answers are kept
         assert settings.load().address == "192.0.2.44"
 
     staged(NORMAL, test)

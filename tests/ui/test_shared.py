@@ -287,7 +287,7 @@ def test_the_app_rewrites_the_status_row_every_time_and_ends_a_session_it_cannot
     raises ends the session with the helper's keys held, instead of freezing it."""
     from remote_help.ui import app as app_module
     from remote_help.ui.palette import Caps
-    from remote_help.wizard.controller import Options
+    from remote_help.wizard.options import Options
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     monkeypatch.setattr(app_module.termios, "tcgetattr", lambda fd: [])  # a terminal

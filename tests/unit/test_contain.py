@@ -13,7 +13,7 @@ from remote_help.plain.frontend import PlainFrontEnd
 from remote_help.session import contain
 from remote_help.session.contain import CGROUP, SCOPE, USER_SCOPE, WALK, Facts, Plan
 from remote_help.ui.screens.verify import details_lines
-from remote_help.wizard.controller import Details
+from remote_help.wizard.status import Details
 
 # A root shell on a machine like the ones the tests run on: no systemd as PID 1, cgroup v2
 # mounted beside the v1 controllers (hybrid), our cgroup its top.

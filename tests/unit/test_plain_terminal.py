@@ -31,6 +31,9 @@ from remote_help.plain.terminal import (
 from remote_help.proto import sas
 from remote_help.proto.sanitize import MAX_NUMBER, Sanitizer
 from remote_help.session.pty import set_size
+from remote_help.wizard import status as st
+from remote_help.wizard.flow import Step
+from remote_help.wizard.options import Options
 from tests.ui.test_friend_words import banned_in
 
 
@@ -233,14 +236,15 @@ def test_end_word_lines_fit_80_columns_and_are_plain(role: str) -> None:
 def test_the_end_word_is_shown_once_and_closes_the_real_ending(
         capsys: pytest.CaptureFixture[str]) -> None:
     front = PlainFrontEnd()
-    front.setting_up("friend")  # shown here only if the code step did not show it
+    friend = Options(role="friend")
+    front.show(st.SettingUp(Step.SETUP, friend))  # shown here only if the code step did not
     shown = capsys.readouterr().out
     match = re.search(r"Your end word for this session is:\n    ([a-z]+ [a-z]+)\n", shown)
     assert match is not None
     word = match.group(1)
-    front.setting_up("friend")
+    front.show(st.SettingUp(Step.SETUP, friend))
     assert "end word" not in capsys.readouterr().out  # chosen once, shown once
-    front.ended("friend", "Your helper ended the session.")
+    front.show(st.Ended(Step.ENDED, friend, text="Your helper ended the session."))
     assert capsys.readouterr().out.splitlines()[-2:] == [
         "Your helper ended the session.", sign_off_line(word)]
 

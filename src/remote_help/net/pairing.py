@@ -59,6 +59,7 @@ class Pairing:
         self.handshake = handshake
         self.peer_address = peer_address
         self._reader = frames.FrameReader(max_frames=FRAMES_PER_DIRECTION)
+        self._handed_over = False
 
     @property
     def frames_read(self) -> int:
@@ -118,7 +119,13 @@ class Pairing:
             await asyncio.wait_for(transport.send_all(self.sock, data), 2)
 
     def close(self) -> None:
-        self.sock.close()
+        if not self._handed_over:
+            self.sock.close()
+
+    def hand_over(self) -> socket.socket:
+        """The verified connection, for SSH: closing the pairing leaves it open."""
+        self._handed_over = True
+        return self.sock
 
 
 _STOPPED = {

@@ -9,10 +9,10 @@ import os
 import secrets
 import signal
 import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
 
-from remote_help import identity
-from remote_help.net.addresses import valid_address
-from remote_help.net.transport import DEFAULT_PORT
 from remote_help.plain.terminal import (
     FRIEND_END_KEYS,
     HELPER_END_KEYS,
@@ -22,11 +22,12 @@ from remote_help.plain.terminal import (
     end_key_ends_line,
 )
 from remote_help.proto import sas
+from remote_help.proto.channels import Inputs, Kind
 from remote_help.proto.session import Hello
-from remote_help.session.mux import Ending, FriendSession, HelperSession
-from remote_help.tunnel.launch import Tunnel
-from remote_help.wizard.controller import Cancelled, Connected, Details
+from remote_help.wizard import status as st
+from remote_help.wizard.flow import Event, Step
 from remote_help.wizard.messages import span_text
+from remote_help.wizard.options import DEFAULT_PORT, valid_address
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,10 @@ def sign_off_line(word: str) -> str:
     return f'End word: "{word}". This is really the end of the session.'
 
 
+class Cancelled(Exception):
+    """The person ended the questions (end of input, or the end key)."""
+
+
 class LineInput:
     """Reads whole lines from the terminal without blocking the event loop."""
 
@@ -148,11 +153,16 @@ class LineInput:
 
 
 class PlainFrontEnd:
-    def __init__(self, wait: float = 600.0) -> None:
+    """Implements the journey's ``FrontEnd`` as lines: each status is printed, and each
+    question is asked in a task of its own whose answer goes back to the journey."""
+
+    def __init__(self, answer: Callable[[st.Answer], None] | None = None) -> None:
         self.input = LineInput()
-        self._wait = wait
+        self.answer: Callable[[st.Answer], None] = answer or (lambda _: None)
+        self.abort: Callable[[BaseException], None] = lambda _: None
         self._end_word: str | None = None  # chosen when the session is set up
         self._signed_off = False
+        self._asking: asyncio.Task[None] | None = None
 
     def say(self, text: str = "") -> None:
         sys.stdout.write(text + "\n")
@@ -172,21 +182,100 @@ class PlainFrontEnd:
                 return False
             self.say("Please type y for yes or n for no, then press Enter.")
 
-    # -- the steps ---------------------------------------------------------------------
+    # -- what the journey publishes ------------------------------------------------------
 
-    async def ask_role(self) -> str:
+    def show(self, status: st.Status) -> None:
+        if isinstance(status, st.Asking):
+            self._asking_step(status)
+        elif isinstance(status, st.Listening):
+            self._listening(status)
+        elif isinstance(status, st.Connecting):
+            self.say()
+            self.say(f"Connecting to your {status.other}'s computer at {status.address}... "
+                     "Press Ctrl+C to cancel.")
+        elif isinstance(status, st.News):
+            self.say(status.text)
+        elif isinstance(status, st.CodeReady):
+            assert status.details is not None
+            if status.role == "helper":
+                self._question(status.step, self._verify_helper(status.code, status.details))
+            else:
+                self._question(status.step, self._verify_friend(status.code, status.details))
+        elif isinstance(status, st.Checked):
+            self._checked(status.correct)
+        elif isinstance(status, st.WaitingForPeer):
+            if status.role == "friend":
+                self.say("Waiting for your helper to confirm...")
+            else:
+                self.say("Waiting for your friend's computer...")
+        elif isinstance(status, st.SettingUp):
+            self.say("Setting up the shared terminal...")
+            if self._end_word is None:  # shown with the code, as a rule
+                self._show_end_word(status.role)
+        elif isinstance(status, st.Ended):
+            self.say()
+            self.say(status.text)
+            self.sign_off()
+            self.answer(st.Answer(status.step, Event.NEXT))
+        elif isinstance(status, st.Failed):
+            self.say()
+            self.say(status.text)
+            self.answer(st.Answer(status.step, Event.NEXT))
+
+    def _question(self, step: Step, asking: Awaitable[st.Answer]) -> None:
+        """Ask in a task of its own: the journey goes on (a caller may leave meanwhile,
+        and then this question is dropped for the next)."""
+        if self._asking is not None:
+            self._asking.cancel()
+
+        async def ask() -> None:
+            try:
+                answer = await asking
+            except Cancelled:
+                answer = st.Answer(step, Event.CANCEL)
+            self.answer(answer)
+
+        def done(task: asyncio.Task[None]) -> None:
+            if not task.cancelled() and task.exception() is not None:
+                self.abort(task.exception())  # type: ignore[arg-type]
+
+        self._asking = asyncio.ensure_future(ask())  # noqa: TID251
+        self._asking.add_done_callback(done)
+
+    def close(self) -> None:
+        if self._asking is not None:
+            self._asking.cancel()
+
+    # -- steps 1-3: the role, the warning, the address -----------------------------------
+
+    def _asking_step(self, status: st.Asking) -> None:
+        if status.step is Step.WELCOME:  # in line mode the friend's warning comes next
+            self.answer(st.Answer(Step.WELCOME, Event.NEXT))
+        elif status.step is Step.ROLE:
+            self._question(Step.ROLE, self._ask_role())
+        elif status.step is Step.DETAILS:
+            self._question(Step.DETAILS, self._details_step(status.options))
+
+    async def _ask_role(self) -> st.Answer:
         self.say("Who are you?")
         self.say("  1  I need help with my computer")
         self.say("  2  I am helping someone")
         while True:
             answer = (await self.ask("Type 1 or 2, then press Enter:")).lower()
             if answer in ("1", "friend", "help"):
-                return "friend"
+                return st.Answer(Step.ROLE, Event.FRIEND)
             if answer in ("2", "helper"):
-                return "helper"
+                return st.Answer(Step.ROLE, Event.HELPER)
             self.say("Please type 1 or 2.")
 
-    async def warn_friend(self) -> bool:
+    async def _details_step(self, options: Any) -> st.Answer:
+        if options.role == "friend" and not await self._warn_friend():
+            return st.Answer(Step.DETAILS, Event.CANCEL)
+        if not options.listens and not options.address:
+            options = replace(options, address=await self._ask_address(options.other))
+        return st.Answer(Step.DETAILS, Event.NEXT, options=options)
+
+    async def _warn_friend(self) -> bool:
         self.say()
         self.say("remote-help lets someone you trust see and use this computer, to fix it.")
         self.say("You will see everything they do. You can end it at any time by pressing "
@@ -197,7 +286,7 @@ class PlainFrontEnd:
         self.say()
         return await self.yes_no("Continue? Type y for yes or n for no, then press Enter:")
 
-    async def ask_address(self, whose: str) -> str:
+    async def _ask_address(self, whose: str) -> str:
         self.say()
         while True:
             text = await self.ask(
@@ -209,33 +298,29 @@ class PlainFrontEnd:
             self.say("That is not an address. It is four numbers with dots between them. "
                      f"Ask your {whose} to read it to you again.")
 
-    def listening(self, role: str, port: int, spoken: list[tuple[str, str]]) -> None:
-        other = "friend" if role == "helper" else "helper"
+    # -- step 4 --------------------------------------------------------------------------
+
+    def _listening(self, status: st.Listening) -> None:
+        other = status.other
         self.say()
         self.say(f"Waiting for your {other} to connect. Press Ctrl+C to cancel.")
-        self.say(f"This computer waits for {span_text(self._wait)} at most.")
-        if role == "helper":
+        self.say(f"This computer waits for {span_text(status.options.wait)} at most.")
+        if status.role == "helper":
             self.say('Tell your friend to start remote-help, choose "I need help", '
                      "and type this address:")
         else:
             self.say("Tell your helper this address:")
-        best, *others = spoken
+        best, *others = status.spoken
         self.say(f"    {best[0]}    ({best[1]})")
         if others:
             self.say("If that one does not work, try: " + ", ".join(a for a, _ in others[:4]))
-        if port != DEFAULT_PORT:
-            self.say(f"This is not the usual port: your {other} must add --port {port}.")
+        if status.port != DEFAULT_PORT:
+            self.say(f"This is not the usual port: your {other} must add --port "
+                     f"{status.port}.")
 
-    def connecting(self, role: str, address: str, port: int) -> None:
-        other = "helper" if role == "friend" else "friend"
-        self.say()
-        self.say(f"Connecting to your {other}'s computer at {address}... "
-                 "Press Ctrl+C to cancel.")
+    # -- step 5 --------------------------------------------------------------------------
 
-    def event(self, text: str) -> None:
-        self.say(text)
-
-    async def verify_helper(self, code: str, details: Details) -> bool:
+    async def _verify_helper(self, code: str, details: st.Details) -> st.Answer:
         self.say()
         self.say("Connected. Now make sure nobody is listening in.")
         self.say(f"Read these words to your friend: {sas.spoken(code)}")
@@ -245,16 +330,16 @@ class PlainFrontEnd:
         while True:
             answer = (await self.ask(
                 "Did your friend's screen say CORRECT? [y/n] (d shows details)")).lower()
-            if answer in ("y", "yes"):
-                return True
-            if answer in ("n", "no"):
-                return False
+            if answer in ("y", "yes", "n", "no"):
+                return st.Answer(Step.VERIFY, value=answer.startswith("y"))
             if answer in ("d", "details"):
                 self._details(details)
             else:
                 self.say("Please type y or n.")
 
-    async def verify_friend(self, code: str, details: Details) -> bool:
+    async def _verify_friend(self, code: str, details: st.Details) -> st.Answer:
+        """The friend types the letters; their form is checked here, their meaning by the
+        journey."""
         self.say()
         self.say("Your helper will now read you five words.")
         self.say("Type the first letter of each word you hear. For example, type k for KILO "
@@ -273,28 +358,24 @@ class PlainFrontEnd:
                 self.say(f"That was {len(got)} letters, but there are {len(code)} words. "
                          "Type all of them again.")
                 continue
-            if sas.matches(text, code):
-                self.say()
-                self.say("CORRECT")
-                self.say('Tell your helper: "My screen says CORRECT."')
-                self._show_end_word("friend")
-                return True
-            self.say()
-            self.say("STOP")
-            return False
+            return st.Answer(Step.VERIFY, value=text)
 
-    def ended(self, role: str, text: str) -> None:
+    def _checked(self, correct: bool) -> None:
         self.say()
-        self.say(text)
-        self._sign_off()
+        if correct:
+            self.say("CORRECT")
+            self.say('Tell your helper: "My screen says CORRECT."')
+            self._show_end_word("friend")
+        else:
+            self.say("STOP")
 
-    def _sign_off(self) -> None:
+    def sign_off(self) -> None:
         """Once a session was set up, its ending says the end word, once."""
         if self._end_word is not None and not self._signed_off:
             self._signed_off = True
             self.say(sign_off_line(self._end_word))
 
-    def _details(self, details: Details) -> None:
+    def _details(self, details: st.Details) -> None:
         self.say()
         self.say("Details for technical people:")
         self.say(f"  This computer's key:  {details.my_key}")
@@ -308,17 +389,6 @@ class PlainFrontEnd:
             self.say(f"  When help ends: {details.contained_by}")
         self.say()
 
-    def waiting_for_peer(self, role: str) -> None:
-        if role == "friend":
-            self.say("Waiting for your helper to confirm...")
-        else:
-            self.say("Waiting for your friend's computer...")
-
-    def setting_up(self, role: str) -> None:
-        self.say("Setting up the shared terminal...")
-        if self._end_word is None:  # shown with the code, as a rule
-            self._show_end_word(role)
-
     def _show_end_word(self, role: str) -> None:
         """The end word, shown while nothing from the other computer can reach this
         terminal; chosen once, so a second check (another caller) shows the same."""
@@ -329,8 +399,13 @@ class PlainFrontEnd:
         for line in end_word_lines(role, self._end_word):
             self.say(line)
 
-    async def run_session(self, role: str, connected: Connected, tunnel: Tunnel,
-                          spare: set[int]) -> Ending:
+    # -- step 7 --------------------------------------------------------------------------
+
+    def session_view(self, live: st.Live) -> LineSessionView:
+        connected = live.connected
+        assert connected is not None
+        role = live.role
+
         def greeting(peer: Hello) -> list[str]:
             # Shown only once the other program answered through the secure connection.
             where = f"{connected.peer_user} at {connected.peer_address}"
@@ -347,48 +422,57 @@ class PlainFrontEnd:
                     "To end the session, press Ctrl+Alt+C or F10."]
 
         self.say()
-        view = PlainView(greeting, answers=role == "friend")
-        name = identity.display_name()
+        return LineSessionView(greeting, role)
+
+
+class LineSessionView(PlainView):
+    """The shared terminal in line mode: the terminal in raw mode, every key read from it
+    to the session (the end keys end it), the window's size followed."""
+
+    kind = Kind.SHELL
+
+    def __init__(self, greeting: Callable[[Hello], list[str]], role: str) -> None:
+        super().__init__(greeting, answers=role == "friend")
+        term = os.environ.get("TERM", "")
+        self.term = term if term and term != "dumb" else "vt100"
+        self._keys = EndKeys(FRIEND_END_KEYS if role == "friend" else HELPER_END_KEYS)
+        self._raw = RawMode()
+        self._inputs: Inputs | None = None
+
+    def attach(self, inputs: Inputs) -> None:
+        self._inputs = inputs
         loop = asyncio.get_running_loop()
-        session: FriendSession | HelperSession
-        if role == "friend":
-            term = os.environ.get("TERM", "")
-            session = FriendSession(view, name, term if term and term != "dumb" else "vt100",
-                                    spare)
-            keys = EndKeys(FRIEND_END_KEYS)
-        else:
-            session = HelperSession(view, name)
-            keys = EndKeys(HELPER_END_KEYS)
+        self._raw.__enter__()
+        with contextlib.suppress(PermissionError):  # stdin that cannot be watched
+            loop.add_reader(0, self._on_key)
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGWINCH, inputs.resize)
 
-        def on_key() -> None:
-            try:
-                data = os.read(0, 4096)
-            except BlockingIOError:
-                return
-            except OSError:
-                data = b""
-            if not data:
-                loop.remove_reader(0)
-                return
-            passed, ended = keys.feed(data)
-            if passed:
-                session.key_input(passed)
-            if ended:
-                session.end()
-
+    def _on_key(self) -> None:
         try:
-            with RawMode():
-                with contextlib.suppress(PermissionError):  # stdin that cannot be watched
-                    loop.add_reader(0, on_key)
-                with contextlib.suppress(NotImplementedError, RuntimeError):
-                    loop.add_signal_handler(signal.SIGWINCH, session.resize)
-                try:
-                    return await session.run(tunnel.rfd, tunnel.wfd, lead=tunnel.lead)
-                finally:
-                    view.close()
-                    loop.remove_reader(0)
-                    with contextlib.suppress(NotImplementedError, RuntimeError):
-                        loop.remove_signal_handler(signal.SIGWINCH)
-        except BaseException:
-            self._sign_off()  # stopped (a signal) or broken: the reason follows
-            raise
+            data = os.read(0, 4096)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        loop = asyncio.get_running_loop()
+        if not data:
+            loop.remove_reader(0)
+            return
+        passed, ended = self._keys.feed(data)
+        assert self._inputs is not None
+        if passed:
+            self._inputs.key_input(passed)
+        if ended:
+            self._inputs.end()
+
+    def close(self) -> None:
+        super().close()
+        if self._inputs is None:
+            return
+        loop = asyncio.get_running_loop()
+        loop.remove_reader(0)
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGWINCH)
+        self._raw.__exit__(None, None, None)
+        self._inputs = None

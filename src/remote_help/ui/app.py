@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import os
 import termios
@@ -15,7 +14,6 @@ import urwid
 
 from remote_help import settings
 from remote_help.aio import spawn
-from remote_help.net import addresses
 from remote_help.plain.terminal import terminal_encoding
 from remote_help.term.keys import c1_form
 from remote_help.ui import keys
@@ -23,12 +21,12 @@ from remote_help.ui.chrome import StepScreen, Top, key_line
 from remote_help.ui.frontend import UrwidFrontEnd
 from remote_help.ui.keyboard import KeyboardScreen
 from remote_help.ui.palette import PALETTE, Caps
-from remote_help.ui.screens.details import Choices, Details, Unavailable
-from remote_help.ui.screens.ending import Failed, Help
-from remote_help.ui.screens.role import Role
-from remote_help.ui.screens.welcome import Welcome
-from remote_help.wizard.controller import Cancelled, Failure, Journey, Options
+from remote_help.ui.screens.details import Details, Unavailable
+from remote_help.ui.screens.ending import Help
+from remote_help.wizard.controller import Journey, Outcome
 from remote_help.wizard.flow import Event, Flow, Step
+from remote_help.wizard.options import Options
+from remote_help.wizard.status import Answer
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +42,9 @@ BRACKETED_PASTE_OFF = b"\x1b[?2004l"
 AUTOWRAP_OFF = b"\x1b[?7l"
 AUTOWRAP_ON = b"\x1b[?7h"
 REWRITE_EVERY = 1.0  # seconds: during a session the whole screen is written again
+# Steps whose screens wait for the person's choice: keys typed after a choice, until the
+# next screen is shown, belong to that next screen.
+CHOOSING = (Step.WELCOME, Step.ROLE, Step.DETAILS, Step.FAILED, Step.ENDED)
 
 
 class App:
@@ -53,33 +54,31 @@ class App:
                  saved: settings.Settings | None = None) -> None:
         self.options = options
         self.caps = caps
-        self.flow = Flow(options.role)
         # What the person decided before the full screen (cli), else what was saved.
         self.saved = saved if saved is not None else settings.load()
-        self.choices = self._choices_for(options.role or "friend")
+        self.front = UrwidFrontEnd(self)
+        self.journey = Journey(self.front, options, self.saved)
         self.current: StepScreen = StepScreen()
         self._help: Help | None = None
-        self._choice: asyncio.Future[Event] | None = None
-        self._journey: asyncio.Task[Any] | None = None
-        self._journey_event: Event | None = None  # why the person stopped the journey
+        self._journey: asyncio.Task[Outcome] | None = None
         self.final_words = "Cancelled. Nothing was shared."
         self.exit_code = 1
         self._redraw_pending = False
         self.top = Top(self._on_key)
         self.main: urwid.MainLoop | None = None
-        self.failure = ""
-        self._front: UrwidFrontEnd | None = None
-        self._crash: Exception | None = None
+        self._crashed = False
         self._terminal_gone = False
         self._settling = False  # a step was chosen; its screen is not shown yet
         self._typed_ahead: list[str] = []
-        # Q on the "Help has ended" page while the journey still closes the connection
-        # (up to seconds after a flood): acted on as soon as it has closed.
-        self._closing_asked = False
         self._rewrite: asyncio.TimerHandle | None = None
         self._rewritten = 0.0
 
     # -- the stage the screens and the front end use ------------------------------------
+
+    @property
+    def flow(self) -> Flow:
+        """Where the journey is (the step shown, numbered, in the header)."""
+        return self.journey.flow
 
     @property
     def colors(self) -> int:
@@ -168,15 +167,15 @@ class App:
         log.error("drawing the screen failed", exc_info=exc)
         screen = self.current
         stop = getattr(screen, "cannot_draw", None)
-        if self._in_session() and callable(stop) and self._crash is None:
+        if self._in_session() and callable(stop) and not self._crashed:
             stop()
             return
-        if self._crash is None:
-            self._crash = exc
-            if self._choice is not None and not self._choice.done():
-                self._choice.set_exception(exc)
-            elif self._journey is not None:
-                self._journey.cancel()
+        self._crash(exc)
+
+    def _crash(self, exc: Exception) -> None:
+        """Never a traceback on the screen: the journey stops in order, then raises."""
+        self._crashed = True
+        self.journey.abort(exc)
 
     def screen_size(self) -> tuple[int, int]:
         if self.main is None:
@@ -184,24 +183,28 @@ class App:
         cols, rows = self.main.screen.get_cols_rows()
         return cols, rows
 
-    def session_started(self) -> None:
-        """The connection worked: the answers become next time's defaults."""
-        c = self.choices
-        if c.role == "friend":
-            new = settings.Settings(role="friend", address=c.address, reverse=c.reverse)
-        else:
-            new = settings.Settings(role="helper", address=self.saved.address,
-                                    reverse=self.saved.reverse)
-        settings.save(new)
+    def answer(self, answer: Answer) -> None:
+        self.journey.answer(answer)
+
+    def unavailable(self) -> Unavailable:
+        """Options this computer or this version cannot offer, and why."""
+        firewall = ("only the administrator (root) can change it" if os.geteuid() != 0
+                    else "not in this version")
+        return Unavailable(screen_sharing="not in this version", firewall=firewall)
+
+    def addresses(self) -> list[tuple[str, str]]:
+        return self.journey.addresses()
 
     # -- running ----------------------------------------------------------------------
 
     async def run(self) -> int:
         self._start()
         try:
-            await self._steps()
+            self._journey = spawn(self.journey.run(), "journey")
+            outcome = await self._journey
         finally:
             await self._stop()
+        self.final_words, self.exit_code = outcome.words, outcome.code
         return self.exit_code
 
     def _start(self) -> None:
@@ -251,97 +254,6 @@ class App:
                 self.main.stop()
             self.main = None
 
-    async def _steps(self) -> None:
-        flow = self.flow
-        while flow.step is not Step.QUIT:
-            step = flow.step
-            if step is Step.WAIT:
-                await self._run_journey()
-                continue
-            event = await self._choose(self._screen_for(step))
-            if event is Event.RETRY:
-                self.failure = ""
-            if flow.can(event):
-                if step is Step.ROLE and event in (Event.FRIEND, Event.HELPER):
-                    self._role_chosen(event.value)
-                flow.fire(event)
-
-    def _screen_for(self, step: Step) -> StepScreen:
-        if step is Step.WELCOME:
-            return Welcome(self.flow.role)
-        if step is Step.ROLE:
-            return Role(self.saved.role)
-        if step is Step.DETAILS:
-            return Details(self.choices, self._unavailable(), self._addresses,
-                           self.options.port)
-        if step is Step.FAILED:
-            stopped = self._front is not None and self._front.stopped_at_check
-            return Failed(self.failure, stop=stopped)
-        return self.current  # ENDED: the front end showed it already
-
-    def _role_chosen(self, role: str) -> None:
-        if role != self.choices.role:
-            self.choices = self._choices_for(role)
-
-    def _choices_for(self, role: str) -> Choices:
-        """The command line's answers, else the friend's last successful ones."""
-        friend = role == "friend"
-        saved_reverse = friend and self.options.role is None and self.saved.reverse
-        return Choices(role=role,
-                       address=self.options.address or (self.saved.address if friend else ""),
-                       reverse=self.options.reverse or saved_reverse)
-
-    def _unavailable(self) -> Unavailable:
-        firewall = ("only the administrator (root) can change it" if os.geteuid() != 0
-                    else "not in this version")
-        return Unavailable(screen_sharing="not in this version", firewall=firewall)
-
-    def _addresses(self) -> list[tuple[str, str]]:
-        return addresses.spoken_addresses(self.options.bind)
-
-    async def _choose(self, screen: StepScreen) -> Event:
-        """Show a step and wait for what the person chooses on it."""
-        if self._closing_asked and screen.context == keys.ENDED:
-            self._closing_asked = False
-            return Event.NEXT
-        self._choice = asyncio.get_running_loop().create_future()
-        self.show(screen)
-        try:
-            return await self._choice
-        finally:
-            self._choice = None
-
-    async def _run_journey(self) -> None:
-        c = self.choices
-        options = dataclasses.replace(self.options, role=c.role, reverse=c.reverse,
-                                      address=None if c.listens else c.address)
-        self._front = UrwidFrontEnd(self, self.options.wait)
-        self._journey_event = None
-        self._journey = spawn(Journey(self._front, options).run(), "journey")
-        try:
-            ending = await self._journey
-        except asyncio.CancelledError:
-            event = self._journey_event
-            if self._crash is not None:
-                raise self._crash from None
-            if event is None:
-                raise  # we are being stopped from outside (a signal)
-            self.flow.fire(event)
-            if event is Event.CANCEL:
-                self.final_words = "Cancelled. Nothing was shared."
-        except (Failure, Cancelled) as exc:
-            self.failure = str(exc) or "Stopped. Nothing was shared."
-            self.final_words = self.failure
-            self.flow.fire(Event.FAILED)
-        else:
-            self.exit_code = 0 if ending.ok else 1
-            if self.flow.step is not Step.ENDED:  # ended before the session began
-                self.flow.fire(Event.FAILED)
-        finally:
-            self._journey = None
-        if self.flow.step is Step.ENDED:
-            self.final_words = _ended_words(self.current)
-
     # -- keys ---------------------------------------------------------------------------
 
     def _on_key(self, key: str) -> None:
@@ -349,11 +261,7 @@ class App:
             self._dispatch(key)
         except Exception as exc:  # never a traceback on the screen: stop in order instead
             log.exception("key %r", key)
-            self._crash = exc
-            if self._choice is not None and not self._choice.done():
-                self._choice.set_exception(exc)
-            elif self._journey is not None:
-                self._journey.cancel()
+            self._crash(exc)
 
     def _dispatch(self, key: str) -> None:
         if self._settling and keys.action_for(self.current.context, key) != "stop":
@@ -389,21 +297,13 @@ class App:
             self._present(screen)
 
     def _event(self, event: Event) -> None:
-        if self._choice is not None and not self._choice.done():
-            self._choice.set_result(event)
+        """The person chose on the step shown: the journey decides what it means."""
+        step = self.front.step
+        screen = self.current
+        options = screen.options if isinstance(screen, Details) else None
+        if step in CHOOSING and step is self.flow.step and self.flow.can(event):
             self._settling = True
-        elif (self._journey is not None and event in (Event.BACK, Event.CANCEL)
-              and self.flow.can(event)):
-            self._journey_event = event
-            self._journey.cancel()
-        elif (self._journey is not None and event is Event.NEXT
-              and self.current.context == keys.ENDED):
-            self._closing_asked = True
-
-
-def _ended_words(screen: StepScreen) -> str:
-    text = getattr(screen, "text", "")
-    return str(text) or "Help has ended."
+        self.journey.answer(Answer(step, event, options=options))
 
 
 async def _cancel(task: asyncio.Task[Any] | None) -> None:

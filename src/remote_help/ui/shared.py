@@ -11,6 +11,7 @@ from typing import Any
 
 import urwid
 
+from remote_help.proto.channels import Inputs, Kind
 from remote_help.proto.session import Hello
 from remote_help.term.width import cells, shown
 from remote_help.ui import keys
@@ -52,7 +53,9 @@ class _Sized(urwid.WidgetWrap):  # type: ignore[misc]
 
 
 class SharedTerminal(StepScreen):
-    """One person's view of the shared terminal."""
+    """One person's view of the shared terminal (a session's view of kind SHELL)."""
+
+    kind = Kind.SHELL
 
     def __init__(self, role: str, size: tuple[int, int], redraw: Callable[[], None], *,
                  colors: int, utf8: bool) -> None:
@@ -66,6 +69,9 @@ class SharedTerminal(StepScreen):
         self.send: Callable[[bytes], None] = lambda data: None
         self.end: Callable[[], None] = lambda: None
         self.resized: Callable[[], None] = lambda: None
+        # The friend's side: what the shell is told it runs in (our emulator).
+        self.term = "xterm-256color" if colors >= 256 else "xterm"
+        self.final_words: tuple[list[str], list[str]] = ([], [])  # kept by close()
         self.screen = Screen(*self._size, answer=self._answer if role == "friend" else None)
         self.view = TerminalView(self.screen, self._typed, colors=colors, ascii_only=not utf8)
         self.view.on_failure = self._cannot_draw
@@ -315,7 +321,15 @@ class SharedTerminal(StepScreen):
                  if line][-LAST_TYPED:]
         return rows[-LAST_ROWS:], typed
 
+    def attach(self, inputs: Inputs) -> None:
+        """The session's inputs: the person's keys, the end key and resizes go there."""
+        self.send = inputs.key_input
+        self.end = inputs.end
+        self.resized = inputs.resize
+
     def close(self) -> None:
+        """The session is over: keep its last words for the end page, stop drawing."""
+        self.final_words = self.last_words()
         for timer in (self._tick, self._typed_timer):
             if timer is not None:
                 timer.cancel()

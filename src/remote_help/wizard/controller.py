@@ -1,8 +1,11 @@
-"""Binds the journey to the services and to one front end (plain lines now, urwid next).
+"""The journey: every step from the welcome to the end, for both front ends.
 
-The front end asks and shows; the controller decides what happens next and owns every
-resource (session directory, sockets, processes), so that every path out of the journey
-(success, failure, cancel, signal) leaves nothing behind.
+The journey owns the flow of steps (wizard/flow.py), the options, the code check and
+every resource opened on the network's side (session directory, listener,
+privilege-separation directory, tunnel): each is registered on one exit stack as it is
+opened, so every path out of a try (success, failure, Back, cancel, signal) leaves
+nothing behind. Front ends render what it publishes (wizard/status.py) and send the
+person's answers back with ``answer``; they never import the services.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from remote_help import identity, lockout, paths
+from remote_help import identity, lockout, paths, settings
+from remote_help.aio import spawn
 from remote_help.net import addresses, transport
 from remote_help.net.pairing import Listener, Pairing
 from remote_help.net.transport import NetError
@@ -25,20 +29,41 @@ from remote_help.proto import sas
 from remote_help.proto.errors import ProtocolError
 from remote_help.proto.handshake import Handshake, Identity, PeerAborted, SameRole
 from remote_help.session import contain
+from remote_help.session import run as session_run
 from remote_help.session.mux import Ending
+from remote_help.session.run import SessionView
 from remote_help.tunnel import common, keys, launch, sshd
 from remote_help.tunnel.launch import Tunnel
+from remote_help.wizard.flow import Event, Flow, Refused, Step
 from remote_help.wizard.messages import ending_text, span_text
+from remote_help.wizard.options import Options, merged, to_save
+from remote_help.wizard.status import (
+    Answer,
+    Asking,
+    Checked,
+    CodeReady,
+    Connected,
+    Connecting,
+    Details,
+    Ended,
+    Failed,
+    Listening,
+    Live,
+    News,
+    SettingUp,
+    Status,
+    WaitingForPeer,
+)
 
 log = logging.getLogger(__name__)
+
+CANCELLED = "Cancelled. Nothing was shared."
+EXIT_OK = 0
+EXIT_FAILED = 1
 
 
 class Failure(Exception):
     """The journey cannot go on; ``str()`` is what the person reads."""
-
-
-class Cancelled(Exception):
-    """The person cancelled."""
 
 
 class NoServer(Exception):
@@ -53,105 +78,176 @@ class LeftEarly(Exception):
         self.cause = cause
 
 
-@dataclass(frozen=True)
-class Options:
-    role: str | None = None
-    address: str | None = None
-    reverse: bool = False
-    port: int = transport.DEFAULT_PORT
-    bind: str | None = None
-    sshd: str = sshd.DEFAULT_SSHD
-    connect_timeout: float = 60.0
-    wait: float = 600.0  # a listening side stops waiting after this long
-    code_bits: int = sas.CODE_BITS
-
-
-@dataclass(frozen=True)
-class Details:
-    """What the Details view shows: both keys in full and their fingerprints."""
-
-    my_key: str
-    peer_key: str
-    peer_user: str
-    peer_address: str
-    contained_by: str = ""  # the friend's side: how the shell's programs are kept together
-
-    @property
-    def my_fingerprint(self) -> str:
-        return keys.fingerprint(self.my_key)
-
-    @property
-    def peer_fingerprint(self) -> str:
-        return keys.fingerprint(self.peer_key)
-
-
-@dataclass(frozen=True)
-class Connected:
-    """Who is on the other end, for the 'you are connected' message."""
-
-    role: str
-    peer_role: str
-    peer_user: str
-    peer_address: str
-
-
 class FrontEnd(Protocol):
-    async def warn_friend(self) -> bool: ...
-    async def ask_role(self) -> str: ...
-    async def ask_address(self, whose: str) -> str: ...
-    def listening(self, role: str, port: int, spoken: list[tuple[str, str]]) -> None: ...
-    def connecting(self, role: str, address: str, port: int) -> None: ...
-    def event(self, text: str) -> None: ...
-    async def verify_helper(self, code: str, details: Details) -> bool: ...
-    async def verify_friend(self, code: str, details: Details) -> bool: ...
-    def waiting_for_peer(self, role: str) -> None: ...
-    def setting_up(self, role: str) -> None: ...
-    async def run_session(self, role: str, connected: Connected, tunnel: Tunnel,
-                          spare: set[int]) -> Ending: ...
-    def ended(self, role: str, text: str) -> None: ...
+    """A front end: shows each status the journey publishes, and hands over a view when
+    a shared session starts. Answers go back through ``Journey.answer``."""
+
+    def show(self, status: Status) -> None: ...
+    def session_view(self, live: Live) -> SessionView: ...
 
 
-@dataclass
+@dataclass(frozen=True)
+class Outcome:
+    """How the program ends: its exit status, and the last words for the person."""
+
+    code: int
+    words: str
+    cancelled: bool = False  # the person (or a signal) stopped before anything was shared
+
+
+_NETWORK_STEPS = (Step.WAIT, Step.VERIFY, Step.SETUP, Step.CONNECTED)
+
+
 class Journey:
-    front: FrontEnd
-    options: Options
-    session_dir: Path | None = None
-    role: str | None = None
-    live: bool = False  # a shared session has started
-    _pairing: Pairing | None = None
-    _listener: Listener | None = None
-    _tunnel: Tunnel | None = None
-    _privsep_dir: Path | None = None
+    """One run of remote-help, from the welcome to the last screen."""
 
-    async def run(self) -> Ending:
+    def __init__(self, front: FrontEnd, given: Options,
+                 saved: settings.Settings | None = None) -> None:
+        self.front = front
+        self.given = given  # the command line's answers
+        # What the person decided before anything started (cli), else what was saved.
+        self.saved = saved if saved is not None else settings.Settings()
+        self.options = merged(given, self.saved)
+        self.flow = Flow(given.role)
+        self.live = False  # a shared session has started
+        self.outcome = Outcome(EXIT_FAILED, CANCELLED, cancelled=True)
+        self.stopped_at_check = False  # the friend's screen said STOP
+        self._answers: asyncio.Queue[Answer | None] = asyncio.Queue()  # None: a crash
+        self._question: asyncio.Future[Answer] | None = None
+        self._attempt: asyncio.Task[Ending] | None = None
+        self._stopped_by: Event | None = None  # Back or Cancel while on the network
+        self._crash: BaseException | None = None
+
+    # -- what the front ends call -------------------------------------------------------
+
+    def answer(self, answer: Answer) -> None:
+        """The person did something on ``answer.step``. Answers that mean nothing at the
+        step the journey is at (a late key, a screen already replaced) are dropped."""
+        event = answer.event
+        on_network = self.flow.step in _NETWORK_STEPS and self._attempt is not None
+        if event in (Event.BACK, Event.CANCEL) and on_network:
+            if self.flow.can(event) and self._stopped_by is None:
+                self._stopped_by = event
+                self._attempt.cancel()  # type: ignore[union-attr]
+            return
+        if answer.step is not self.flow.step:
+            log.debug("answer for %s at %s dropped", answer.step, self.flow.step)
+            return
+        if event is None and self._question is not None and not self._question.done():
+            self._question.set_result(answer)
+        elif event is not None:
+            self._answers.put_nowait(answer)
+
+    def keep_answers(self) -> None:
+        """The connection worked: the answers become next time's defaults."""
+        settings.save(to_save(self.options, self.saved))
+
+    def addresses(self) -> list[tuple[str, str]]:
+        """This computer's addresses as people say them (the details step shows them)."""
+        return addresses.spoken_addresses(self.options.bind)
+
+    def abort(self, exc: BaseException) -> None:
+        """Something broke in a front end: stop in order, then raise ``exc`` from run."""
+        if self._crash is not None:
+            return
+        self._crash = exc
+        if self._attempt is not None:
+            self._attempt.cancel()
+        self._answers.put_nowait(None)
+
+    # -- the steps ----------------------------------------------------------------------
+
+    async def run(self) -> Outcome:
+        self._publish_step()
+        while self.flow.step is not Step.QUIT:
+            if self.flow.step is Step.WAIT:
+                await self._try()
+            else:
+                self._apply(await self._next_answer())
+            self._raise_crash()
+        return self.outcome
+
+    def _publish_step(self) -> None:
+        """Steps 1-3 are questions: say which, with the answers so far."""
+        if self.flow.step in (Step.WELCOME, Step.ROLE, Step.DETAILS):
+            self.front.show(Asking(self.flow.step, self.options, last_role=self.saved.role))
+
+    async def _next_answer(self) -> Answer:
+        answer = await self._answers.get()
+        self._raise_crash()
+        assert answer is not None
+        return answer
+
+    def _raise_crash(self) -> None:
+        if self._crash is not None:
+            raise self._crash
+
+    def _apply(self, answer: Answer) -> None:
+        """An answer on steps 1-3, or on the last screens."""
+        event = answer.event
+        assert event is not None
+        step = self.flow.step
+        if not self.flow.can(event):
+            return
+        chosen = event.value if event in (Event.FRIEND, Event.HELPER) else None
+        if step is Step.ROLE and chosen is not None and chosen != self.options.role:
+            self.options = self.options.for_role(chosen, self.given, self.saved)
+        if step is Step.DETAILS and event is Event.NEXT and answer.options is not None:
+            self.options = replace(answer.options, role=self.options.role,
+                                   role_given=self.options.role_given)
+        if step is Step.FAILED and event is Event.RETRY:
+            self.stopped_at_check = False
+        if step is Step.FAILED:
+            self.outcome = Outcome(EXIT_FAILED, self.outcome.words)
+        if step in (Step.WELCOME, Step.ROLE, Step.DETAILS) and event is Event.CANCEL:
+            self.outcome = Outcome(EXIT_FAILED, CANCELLED, cancelled=True)
+        self.flow.fire(event)
+        self._publish_step()
+
+    def _fire(self, event: Event) -> None:
+        """A service's report: moves the flow when it means something at this step."""
+        with contextlib.suppress(Refused):
+            self.flow.fire(event)
+
+    async def _try(self) -> None:
+        """Step 4 onwards: one try at connecting and sharing, until it ends, fails, or the
+        person goes back or stops."""
+        self._stopped_by = None
+        self.stopped_at_check = False
+        self._attempt = spawn(self._connect_and_share(), "attempt")
         try:
-            return await self._run()
+            await self._attempt
+        except asyncio.CancelledError:
+            event, self._stopped_by = self._stopped_by, None
+            self._raise_crash()
+            if event is None:
+                raise  # stopped from outside (a signal)
+            self.flow.fire(event)
+            if event is Event.CANCEL:
+                self.outcome = Outcome(EXIT_FAILED, CANCELLED, cancelled=True)
+            self._publish_step()
+            return
+        except Failure as exc:
+            text = str(exc) or "Stopped. Nothing was shared."
+            self.outcome = Outcome(EXIT_FAILED, text)
+            self.flow.fire(Event.FAILED)
+            self.front.show(Failed(Step.FAILED, self.options, text=text,
+                                   stopped=self.stopped_at_check))
+            return
         finally:
-            await self._cleanup()
+            self._attempt = None
+        if self.flow.step is not Step.ENDED:  # ended before the session began
+            self.flow.fire(Event.FAILED)
 
-    async def _cleanup(self) -> None:
-        if self._listener is not None:
-            await self._listener.close()
-        if self._pairing is not None:
-            self._pairing.close()
-        if self._tunnel is not None:
-            await self._tunnel.close()
-        if self.session_dir is not None:
-            if log.isEnabledFor(logging.DEBUG):
-                for name in ("sshd.log", "ssh.log"):
-                    with contextlib.suppress(OSError):
-                        log.debug("%s:\n%s", name, launch.log_tail(self.session_dir / name))
-            paths.remove_session_dir(self.session_dir)
-        if self._privsep_dir is not None:
-            with contextlib.suppress(OSError):
-                self._privsep_dir.rmdir()
+    async def _connect_and_share(self) -> Ending:
+        async with contextlib.AsyncExitStack() as stack:
+            ending = await self._share(stack)
+        self.outcome = Outcome(EXIT_OK if ending.ok else EXIT_FAILED, self.outcome.words)
+        return ending
 
-    async def _run(self) -> Ending:
+    async def _share(self, stack: contextlib.AsyncExitStack) -> Ending:
         opts = self.options
-        role = opts.role or await self.front.ask_role()
-        self.role = role
-        if role == "friend" and not await self.front.warn_friend():
-            raise Cancelled
+        role = opts.role or "friend"
         checks = lockout.CheckLog(_check_log_path())
         until = checks.locked_until()
         if until is not None:
@@ -160,38 +256,69 @@ class Journey:
                 f"{time.strftime('%H:%M', time.localtime(until))}: the last three checks were "
                 "interrupted. If that was not you, someone may be interfering."
             )
-        address = opts.address
-        listens = (role == "helper") != opts.reverse
-        if not listens and address is None:
-            address = await self.front.ask_address("helper" if role == "friend" else "friend")
-        me = self._prepare(role)
+        me, session_dir = self._prepare(stack, role)
 
         def make_handshake(side: str) -> Handshake:
             return Handshake(side, me, code_bits=opts.code_bits)
 
-        if listens:
-            pairing = await self._listen(role, me, lambda: make_handshake("L"), checks)
+        if opts.listens:
+            listener = Listener(lambda: make_handshake("L"), opts.port, opts.bind, self._news)
+            stack.push_async_callback(listener.close)
+            pairing = await self._listen(stack, role, me, listener, checks)
+            await listener.close()  # verified: nobody else may connect now
         else:
-            assert address is not None
-            pairing = await self._connect(role, address, make_handshake("C"))
+            pairing = await self._connect(stack, role, opts.address or "",
+                                          make_handshake("C"))
             await self._check(role, me, pairing, checks, forgiving=False)
         server = _server_role(me, pairing.peer)
         assert server is not None
-        if self._listener is not None:  # verified: nobody else may connect now
-            await self._listener.close()
-            self._listener = None
         log.debug("verified; %s runs sshd", server)
-        self.front.setting_up(role)
-        conn = pairing.sock
-        self._pairing = None
-        assert self.session_dir is not None
-        key = keys.KeyPair(self.session_dir / "key", me.public_key)
+        self._fire(Event.VERIFIED)
+        self._show(SettingUp, Step.SETUP)
+        tunnel = await self._open_tunnel(stack, role, server=server, me=me, pairing=pairing,
+                                         session_dir=session_dir)
+        log.debug("secure channel open")
+        connected = Connected(role, pairing.peer.role, pairing.peer.user, pairing.peer_address)
+        ending = await self._session(role, connected, tunnel)
+        if ending.reason == "setup-failed" and role == "helper" and not ending.detail:
+            log_name = "sshd.log" if server == role else "ssh.log"
+            detail = launch.meaningful_log_line(session_dir / log_name)
+            ending = Ending(ending.reason, False, detail)
+        # Say so at once: the shell is already gone; closing SSH may take a moment more.
+        text = ending_text(role, ending)
+        self.outcome = Outcome(EXIT_OK if ending.ok else EXIT_FAILED, text)
+        self._fire(Event.ENDED)
+        self.front.show(Ended(Step.ENDED, self.options, text=text, ok=ending.ok))
+        return ending
+
+    def _show(self, kind: Callable[..., Status], step: Step, **values: Any) -> None:
+        self.front.show(kind(step, self.options, **values))
+
+    def _news(self, text: str) -> None:
+        self._show(News, self.flow.step, text=text)
+
+    async def _session(self, role: str, connected: Connected, tunnel: Tunnel) -> Ending:
+        """Step 7: the shared session, in the front end's view, until it ends."""
+        self._fire(Event.LIVE)
+        self.live = True
+        self.keep_answers()
+        live = Live(Step.CONNECTED, self.options, connected=connected)
+        self.front.show(live)
+        view = self.front.session_view(live)
+        return await session_run.run(role, tunnel, view, identity.display_name())
+
+    async def _open_tunnel(self, stack: contextlib.AsyncExitStack, role: str, *,
+                           server: str, me: Identity, pairing: Pairing,
+                           session_dir: Path) -> Tunnel:
+        """SSH over the connection the check ran on: the tunnel owns it from now on."""
+        conn = pairing.hand_over()
+        key = keys.KeyPair(session_dir / "key", me.public_key)
         try:
             if server == role:
-                self._tunnel = await launch.serve(conn, self.session_dir, key, pairing.peer,
-                                                  user=me.user, sshd_path=opts.sshd)
+                tunnel = await launch.serve(conn, session_dir, key, pairing.peer,
+                                            user=me.user, sshd_path=self.options.sshd)
             else:
-                self._tunnel = await launch.dial(conn, self.session_dir, key, pairing.peer)
+                tunnel = await launch.dial(conn, session_dir, key, pairing.peer)
         except launch.TunnelError as exc:
             raise Failure(_with_detail(role, str(exc), exc.detail)) from None
         except (sshd.SshdError, keys.ToolMissing, OSError) as exc:
@@ -200,28 +327,19 @@ class Journey:
                               f"The secure connection could not be set up: {exc}") from None
             raise Failure("The secure connection could not be set up on this computer.") \
                 from None
-        log.debug("secure channel open")
-        connected = Connected(role, pairing.peer.role, pairing.peer.user, pairing.peer_address)
-        spare = {p.pid for p in self._tunnel.processes}
-        self.live = True
-        ending = await self.front.run_session(role, connected, self._tunnel, spare)
-        if ending.reason == "setup-failed" and role == "helper" and not ending.detail:
-            log_name = "sshd.log" if server == role else "ssh.log"
-            detail = launch.meaningful_log_line(self.session_dir / log_name)
-            ending = Ending(ending.reason, False, detail)
-        # Say so at once: the shell is already gone; closing SSH may take a moment more.
-        self.front.ended(role, ending_text(role, ending))
-        return ending
+        stack.push_async_callback(tunnel.close)
+        return tunnel
 
-    def _prepare(self, role: str) -> Identity:
+    def _prepare(self, stack: contextlib.AsyncExitStack, role: str) -> tuple[Identity, Path]:
         try:
             user = identity.user_name()
-            self.session_dir = paths.make_session_dir()
+            session_dir = paths.make_session_dir()
+            stack.callback(_remove_session_dir, session_dir)
             # Paths that go into SSH options must need no quoting: find out now, not
             # after the people have compared the words.
             common.safe_path(sys.executable)
-            common.safe_path(self.session_dir)
-            pair = keys.generate(self.session_dir)
+            common.safe_path(session_dir)
+            pair = keys.generate(session_dir)
         except (identity.IdentityError, paths.PathError, keys.ToolMissing,
                 keys.KeyFailure) as exc:
             raise Failure(str(exc)) from None
@@ -232,24 +350,24 @@ class Journey:
                           "unusual characters in it. Install it somewhere else.") from None
         # Root's sshd needs /run/sshd even to check a config; made now, removed at the end.
         if sshd.has_sshd(self.options.sshd):
-            self._privsep_dir = sshd.ensure_privsep_dir()
-        serves = sshd.can_serve(self.options.sshd, self.session_dir, pair, user)
-        return Identity(role, pair.public_key, user, serves)
+            privsep = sshd.ensure_privsep_dir()
+            if privsep is not None:
+                stack.callback(_remove_empty_dir, privsep)
+        serves = sshd.can_serve(self.options.sshd, session_dir, pair, user)
+        return Identity(role, pair.public_key, user, serves), session_dir
 
-    async def _listen(self, role: str, me: Identity, make: Callable[[], Handshake],
-                      checks: lockout.CheckLog) -> Pairing:
+    async def _listen(self, stack: contextlib.AsyncExitStack, role: str, me: Identity,
+                      listener: Listener, checks: lockout.CheckLog) -> Pairing:
         """Wait for callers and check the code with each in turn until one is verified.
 
         A caller that leaves before this side's person answered is counted against its
         source only, so a stranger cannot lock the helper out (lockout.LeftEarly)."""
-        listener = Listener(make, self.options.port, self.options.bind, self.front.event)
-        self._listener = listener
         try:
             port = listener.start()
         except NetError as exc:
             raise Failure(str(exc)) from None
-        spoken = addresses.spoken_addresses(self.options.bind)
-        self.front.listening(role, port, spoken)
+        spoken = tuple(addresses.spoken_addresses(self.options.bind))
+        self._show(Listening, Step.WAIT, port=port, spoken=spoken)
         # Nobody stays open to the network for long: the friend waiting with --reverse
         # least of all. Callers that left early do not extend the wait.
         deadline = asyncio.get_running_loop().time() + self.options.wait
@@ -261,15 +379,15 @@ class Journey:
                 if told_stop:  # the person stopped after the caller said STOP: it counts
                     checks.record_interrupted()
                 raise
-            self._pairing = pairing
+            _own(stack, pairing)
             try:
                 await self._check(role, me, pairing, checks, forgiving=True)
             except LeftEarly as exc:
-                self._pairing = None
                 text = self._caller_left(role, listener, pairing, exc, checks)
                 told_stop = told_stop or _says_stop(exc.cause)
-                self.front.listening(role, port, spoken)
-                self.front.event(text)
+                self._fire(Event.UNPAIRED)  # waiting again
+                self._show(Listening, Step.WAIT, port=port, spoken=spoken)
+                self._news(text)
                 continue
             return pairing
 
@@ -303,7 +421,6 @@ class Journey:
                      checks: lockout.CheckLog, *, forgiving: bool) -> None:
         """Show the words (a listening side tells the caller the code only now) and let
         the people compare them."""
-        self._pairing = pairing
         if _server_role(me, pairing.peer) is None:
             await pairing.abort("no-sshd")
             if forgiving:  # any caller can say it has none: say why, and keep waiting
@@ -320,16 +437,17 @@ class Journey:
                           contain.plan().description if role == "friend" else "")
         await self._verify(role, pairing, details, checks, forgiving=forgiving)
 
-    async def _connect(self, role: str, address: str, handshake: Handshake) -> Pairing:
+    async def _connect(self, stack: contextlib.AsyncExitStack, role: str, address: str,
+                       handshake: Handshake) -> Pairing:
         port = self.options.port
-        self.front.connecting(role, address, port)
+        self._show(Connecting, Step.WAIT, address=address, port=port)
         try:
             sock = await transport.connect(address, port, self.options.connect_timeout,
-                                           self.front.event)
+                                           self._news)
         except NetError as exc:
             raise Failure(str(exc)) from None
         pairing = Pairing(sock, handshake, address)
-        self._pairing = pairing
+        _own(stack, pairing)
         try:
             await pairing.exchange()
         except PeerAborted as exc:
@@ -353,8 +471,7 @@ class Journey:
         side's person answered raises LeftEarly instead: the caller may be any stranger,
         and the listener counts those per source (docs/decisions.md).
         """
-        ask = self.front.verify_helper if role == "helper" else self.front.verify_friend
-        person = asyncio.ensure_future(ask(pairing.code, details))  # noqa: TID251
+        person = asyncio.ensure_future(self._ask_person(role, pairing.code, details))  # noqa: TID251
         peer = asyncio.ensure_future(pairing.peer_outcome())  # noqa: TID251
         left_early = False
         try:
@@ -369,7 +486,7 @@ class Journey:
                 raise Failure(_REFUSED[role])
             await pairing.confirm()
             if not peer.done():
-                self.front.waiting_for_peer(role)
+                self._show(WaitingForPeer, Step.VERIFY)
             try:
                 await peer
             except Exception as exc:
@@ -383,6 +500,28 @@ class Journey:
                     checks.record_interrupted()
                 await pairing.abort("cancelled")  # tells the peer, unless already stopped
 
+    async def _ask_person(self, role: str, code: str, details: Details) -> bool:
+        """The helper says whether the friend's screen said CORRECT; the friend types the
+        first letters of the words, and the journey compares them here."""
+        self._fire(Event.PAIRED)
+        answer = await self._ask(CodeReady(Step.VERIFY, self.options, code=code,
+                                           details=details))
+        if role == "helper":
+            return answer.value is True
+        correct = sas.matches(str(answer.value or ""), code)
+        self.stopped_at_check = not correct
+        self.front.show(Checked(Step.VERIFY, self.options, correct=correct, details=details))
+        return correct
+
+    async def _ask(self, status: Status) -> Answer:
+        """Show ``status`` and wait for the person's answer to it."""
+        self._question = asyncio.get_running_loop().create_future()
+        try:
+            self.front.show(status)
+            return await self._question
+        finally:
+            self._question = None
+
     def _peer_failure(self, role: str, exc: BaseException) -> Failure:
         if isinstance(exc, PeerAborted) and exc.reason in _PEER_ABORTED[role]:
             return Failure(_PEER_ABORTED[role][exc.reason])
@@ -391,6 +530,27 @@ class Journey:
             + ("hang up and call your helper back on a number you know."
                if role == "friend" else "call your friend back on a number you know.")
         )
+
+
+
+
+def _own(stack: contextlib.AsyncExitStack, pairing: Pairing) -> None:
+    """The pairing's connection is closed at the end of the try, unless the tunnel took
+    it (closing twice is harmless: a caller that left was closed by the listener)."""
+    stack.callback(pairing.close)
+
+
+def _remove_session_dir(session_dir: Path) -> None:
+    if log.isEnabledFor(logging.DEBUG):
+        for name in ("sshd.log", "ssh.log"):
+            with contextlib.suppress(OSError):
+                log.debug("%s:\n%s", name, launch.log_tail(session_dir / name))
+    paths.remove_session_dir(session_dir)
+
+
+def _remove_empty_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        directory.rmdir()
 
 
 def _server_role(me: Identity, peer: Identity) -> str | None:

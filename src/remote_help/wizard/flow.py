@@ -1,25 +1,34 @@
 """The seven steps of the journey as one transition table: no urwid, no asyncio, no I/O.
 
-A front end fires events (what the person pressed, what the services reported) and shows
-the step it is given. Everything that decides "what comes next" lives in ``TABLE``.
+The journey (wizard/controller.py) fires events (what the person answered, what the
+services reported) for both front ends, which only show the step they are given.
+Everything that decides "what comes next" lives here: ``TABLE`` and ``SKIPPED``. Adding a
+step is a member of ``Step``, its rows in the table and its number in ``NUMBERS``.
 """
 
 from __future__ import annotations
 
-from enum import Enum
+from collections.abc import Callable
+from enum import Enum, auto
 
 
 class Step(Enum):
-    WELCOME = 1  # what this does; the friend's warning
-    ROLE = 2  # helper or friend
-    DETAILS = 3  # helper: what the friend must know; friend: the helper's address
-    WAIT = 4  # waiting for, or connecting to, the other computer
-    VERIFY = 5  # the code read aloud and checked
-    SETUP = 6  # setting up the shared session
-    CONNECTED = 7  # the shared terminal
-    ENDED = 8  # the session is over: how it ended
-    FAILED = 9  # something stopped the journey: what and what to do
-    QUIT = 10  # the program ends (nothing was shared, or the ending was read)
+    WELCOME = auto()  # what this does; the friend's warning
+    ROLE = auto()  # helper or friend
+    DETAILS = auto()  # helper: what the friend must know; friend: the helper's address
+    WAIT = auto()  # waiting for, or connecting to, the other computer
+    VERIFY = auto()  # the code read aloud and checked
+    SETUP = auto()  # setting up the shared session
+    CONNECTED = auto()  # the shared terminal
+    ENDED = auto()  # the session is over: how it ended
+    FAILED = auto()  # something stopped the journey: what and what to do
+    QUIT = auto()  # the program ends (nothing was shared, or the ending was read)
+
+
+# "Step 3 of 7": what people see; the ending screens count as the last step.
+NUMBERS = {Step.WELCOME: 1, Step.ROLE: 2, Step.DETAILS: 3, Step.WAIT: 4, Step.VERIFY: 5,
+           Step.SETUP: 6, Step.CONNECTED: 7, Step.ENDED: 7, Step.FAILED: 7, Step.QUIT: 7}
+STEPS_SHOWN = 7
 
 
 class Event(Enum):
@@ -49,6 +58,7 @@ TABLE: dict[tuple[Step, Event], Step] = {
     (Step.ROLE, Event.HELPER): Step.DETAILS,
     (Step.ROLE, Event.FRIEND): Step.DETAILS,
     (Step.ROLE, Event.BACK): Step.WELCOME,
+    (Step.ROLE, Event.NEXT): Step.DETAILS,  # only when the role step is skipped
     (Step.DETAILS, Event.NEXT): Step.WAIT,
     (Step.DETAILS, Event.BACK): Step.ROLE,
     (Step.WAIT, Event.PAIRED): Step.VERIFY,
@@ -68,33 +78,35 @@ TABLE: dict[tuple[Step, Event], Step] = {
 }
 
 
-class Flow:
-    """Where the person is in the journey.
+# A step that is skipped passes the event that reached it on, through its own row:
+# the role step, when the role came from the command line (Next goes on to the details,
+# Back from the details goes on to the welcome). The welcome is never skipped: it carries
+# the friend's warning, and nothing the other computer sends can pass it.
+SKIPPED: dict[Step, Callable[[Flow], bool]] = {
+    Step.ROLE: lambda flow: flow.role_given,
+}
 
-    ``role_given``: the role came from the command line, so the role step is skipped
-    (Back from the details goes to the welcome). The welcome is never skipped: it
-    carries the friend's warning, and nothing the other computer sends can pass it.
-    """
+
+class Flow:
+    """Where the person is in the journey, and who they are once they said."""
 
     def __init__(self, role: str | None = None) -> None:
         self.step = Step.WELCOME
         self.role = role
-        self.role_given = role is not None
+        self.role_given: bool = role is not None
         self.warned = False  # the person has read the welcome and its warning
 
     def fire(self, event: Event) -> Step:
         key = (self.step, event)
         if key not in TABLE:
             raise Refused(f"{event.value} at {self.step.name}")
-        step = TABLE[key]
         if self.step is Step.WELCOME and event is Event.NEXT:
             self.warned = True
-            if self.role_given:
-                step = Step.DETAILS
         if self.step is Step.ROLE and event in (Event.HELPER, Event.FRIEND):
             self.role = event.value
-        if step is Step.ROLE and self.role_given:
-            step = Step.WELCOME  # Back from the details when the role was given
+        step = TABLE[key]
+        while step in SKIPPED and SKIPPED[step](self) and (step, event) in TABLE:
+            step = TABLE[step, event]
         self.step = step
         return step
 
@@ -109,4 +121,4 @@ class Flow:
     @property
     def number(self) -> int:
         """The step number people see ("Step 3 of 7"); the ending screens count as 7."""
-        return min(self.step.value, 7)
+        return NUMBERS[self.step]

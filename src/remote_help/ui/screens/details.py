@@ -4,32 +4,17 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import urwid
 
-from remote_help.net.transport import DEFAULT_PORT
 from remote_help.ui import keys
 from remote_help.ui.chrome import StepScreen
+from remote_help.wizard.options import DEFAULT_PORT, Options
 
 MAX_ADDRESS = 45
 HEX = frozenset("abcdefABCDEF")
-
-
-@dataclass
-class Choices:
-    """The answers on this step (the friend's become next time's defaults)."""
-
-    role: str
-    address: str = ""
-    reverse: bool = False
-    screen_sharing: bool = False
-    firewall: bool = False
-
-    @property
-    def listens(self) -> bool:
-        return (self.role == "helper") != self.reverse
 
 
 @dataclass(frozen=True)
@@ -43,15 +28,15 @@ class Unavailable:
 class Details(StepScreen):
     context = keys.DETAILS
 
-    def __init__(self, choices: Choices, unavailable: Unavailable,
-                 addresses: Callable[[], list[tuple[str, str]]],
-                 port: int = DEFAULT_PORT) -> None:
+    def __init__(self, options: Options, unavailable: Unavailable,
+                 addresses: Callable[[], list[tuple[str, str]]]) -> None:
+        """``options``: the answers so far; this step edits a copy (``self.options``)."""
         super().__init__()
-        self.choices = choices
+        self.options = replace(options, address=options.address or "")
         self.unavailable = unavailable
         self._find_addresses = addresses
         self._spoken: list[tuple[str, str]] | None = None  # looked up once, when first shown
-        self._port = port
+        self._port = options.port
         self._pasting = False
         self.hint = ""
         self._pile = urwid.Pile([])
@@ -61,11 +46,15 @@ class Details(StepScreen):
 
     @property
     def other(self) -> str:
-        return "friend" if self.choices.role == "helper" else "helper"
+        return self.options.other
+
+    @property
+    def _address(self) -> str:
+        return self.options.address or ""
 
     @property
     def title(self) -> str:  # type: ignore[override]
-        if self.choices.listens:
+        if self.options.listens:
             return f"What your {self.other} must know"
         return f"Your {self.other}'s address"
 
@@ -76,13 +65,13 @@ class Details(StepScreen):
 
     def act(self, action: str) -> bool:
         if action == "reverse":
-            self.choices.reverse = not self.choices.reverse
+            self.options = replace(self.options, reverse=not self.options.reverse)
             self.hint = ""
         elif action in ("share-screen", "firewall"):
             reason = (self.unavailable.screen_sharing if action == "share-screen"
                       else self.unavailable.firewall)
             self.hint = reason
-        elif action == "continue" and not self.choices.listens:
+        elif action == "continue" and not self.options.listens:
             return not self._address_ready()  # not ready: swallow (the hint says why)
         else:
             return False
@@ -90,18 +79,18 @@ class Details(StepScreen):
         return True
 
     def captures(self, key: str) -> bool:
-        return not self.choices.listens and (
+        return not self.options.listens and (
             self._pasting or key in ("begin paste", "end paste"))
 
     def type(self, key: str) -> bool:
-        if self.choices.listens:
+        if self.options.listens:
             return False
         if key == "begin paste":
             self._pasting = True
         elif key == "end paste":
             self._pasting = False
         elif key == "backspace":
-            self.choices.address = self.choices.address[:-1]
+            self.options = replace(self.options, address=self._address[:-1])
             self.hint = ""
         elif len(key) == 1:
             self._typed(key)
@@ -111,7 +100,7 @@ class Details(StepScreen):
         return True
 
     def _typed(self, char: str) -> None:
-        text = self.choices.address
+        text = self._address
         if char.isspace() and self._pasting:
             return  # pasted text often carries spaces or a line end
         if not (char.isdigit() or char in ".:" or (self._pasting and char in HEX)):
@@ -126,14 +115,14 @@ class Details(StepScreen):
         if problem or len(candidate) > MAX_ADDRESS:
             self.hint = problem or "That is too long for an address."
             return
-        self.choices.address = candidate
+        self.options = replace(self.options, address=candidate)
         self.hint = ""
 
     def _address_ready(self) -> bool:
         try:
-            ipaddress.ip_address(self.choices.address)
+            ipaddress.ip_address(self._address)
         except ValueError:
-            if not self.choices.address:
+            if not self._address:
                 self.hint = f"First type your {self.other}'s address."
             else:
                 self.hint = ("That address is not complete yet. It has four numbers with "
@@ -146,14 +135,14 @@ class Details(StepScreen):
 
     def _draw(self) -> None:
         rows: list[Any] = []
-        if self.choices.listens:
+        if self.options.listens:
             rows += self._my_addresses()
         else:
             rows += self._address_entry()
         rows += ["", "Options (press a letter to change one):"]
         rows += self._options()
         rows += ["", ("hint", self.hint) if self.hint else ""]
-        if self.choices.listens:
+        if self.options.listens:
             rows.append(["Press ", ("key", "Enter"), f" to start waiting for your {self.other}."])
         else:
             rows.append(["Press ", ("key", "Enter"), " when the address is complete."])
@@ -162,15 +151,15 @@ class Details(StepScreen):
     def _my_addresses(self) -> list[Any]:
         if self._spoken is None:
             self._spoken = self._find_addresses()
-        if self.choices.role == "helper":
+        if self.options.role == "helper":
             rows: list[Any] = ["Tell your friend to start remote-help, choose",
                                '"I need help", and type this address:']
         else:
             rows = ["Tell your helper this address. Read it slowly:"]
-        return [*rows, "", *address_lines(self._spoken, self.choices.role, self._port)]
+        return [*rows, "", *address_lines(self._spoken, self.options.role, self._port)]
 
     def _address_entry(self) -> list[Any]:
-        text = self.choices.address
+        text = self._address
         width = max(16, len(text) + 1)
         return [
             f"Type your {self.other}'s address. Your {self.other} reads it",
@@ -181,12 +170,12 @@ class Details(StepScreen):
 
     def _options(self) -> list[Any]:
         other = self.other
-        if self.choices.role == "helper":
+        if self.options.role == "helper":
             reverse = f"Reverse: I connect to my {other} instead"
         else:
             reverse = f"Reverse: my {other} connects to me instead"
-        rows: list[Any] = [_option("R", self.choices.reverse, reverse, "")]
-        if self.choices.role == "friend":
+        rows: list[Any] = [_option("R", self.options.reverse, reverse, "")]
+        if self.options.role == "friend":
             rows.append(_option("S", False, "Share my screen",
                                 self.unavailable.screen_sharing))
         rows.append(_option("W", False, "Open the firewall",
@@ -194,7 +183,7 @@ class Details(StepScreen):
         return rows
 
 
-def address_lines(spoken: list[tuple[str, str]], role: str, port: int) -> list[Any]:
+def address_lines(spoken: list[tuple[str, str]], role: str | None, port: int) -> list[Any]:
     """This computer's best address, how to say it, the others, and the port if unusual."""
     best, *others = spoken
     rows: list[Any] = [["      ", ("field", f" {best[0]} ")], f"      ({best[1]})"]
@@ -204,7 +193,7 @@ def address_lines(spoken: list[tuple[str, str]], role: str, port: int) -> list[A
     return [*rows, note] if note else rows
 
 
-def port_note(role: str, port: int) -> str:
+def port_note(role: str | None, port: int) -> str:
     """What the other person must add for an unusual port ('' for 2222, or 0: not known
     until waiting starts)."""
     if port in (0, DEFAULT_PORT):

@@ -11,7 +11,7 @@ from remote_help.proto import sas
 from remote_help.ui import keys
 from remote_help.ui.banner import banner
 from remote_help.ui.chrome import StepScreen, page
-from remote_help.wizard.controller import Details
+from remote_help.wizard.status import Details
 
 TYPABLE = frozenset(sas.ALPHABET)
 

@@ -1,0 +1,81 @@
+"""The one record of what this run will do: the command line's answers, the saved ones,
+and what the person chose on the details step, with every default written once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from remote_help import settings
+from remote_help.net import addresses, transport
+from remote_help.proto import sas
+from remote_help.tunnel import sshd
+
+CONNECT_TIMEOUT = 60.0  # seconds a connecting side keeps trying
+WAIT = 600.0  # seconds a listening side waits at most for the other person
+DEFAULT_PORT = transport.DEFAULT_PORT
+DEFAULT_SSHD = sshd.DEFAULT_SSHD
+ROLES = ("helper", "friend")
+
+
+@dataclass(frozen=True)
+class Options:
+    role: str | None = None  # None until the person (or the command line) says
+    address: str | None = None  # the other computer's, when this one connects
+    reverse: bool = False  # the friend waits and the helper connects
+    port: int = DEFAULT_PORT
+    bind: str | None = None
+    sshd: str = DEFAULT_SSHD
+    connect_timeout: float = CONNECT_TIMEOUT
+    wait: float = WAIT
+    code_bits: int = sas.CODE_BITS
+    role_given: bool = False  # the role came from the command line: its step is skipped
+
+    @property
+    def listens(self) -> bool:
+        """Whether this computer waits for the other one (else it connects)."""
+        return (self.role == "helper") != self.reverse
+
+    @property
+    def other(self) -> str:
+        """The other person's role."""
+        return "friend" if self.role == "helper" else "helper"
+
+    def for_role(self, role: str, given: Options, saved: settings.Settings) -> Options:
+        """The answers for ``role`` when the person picks it: the command line's, else the
+        friend's last successful ones (``saved``); nothing of another role's draft."""
+        address, reverse = _defaults(role, given, saved)
+        return replace(self, role=role, address=address, reverse=reverse)
+
+
+def valid_address(text: str) -> bool:
+    """Whether ``text`` can be the other computer's address (an IP address or a name)."""
+    return addresses.valid_address(text)
+
+
+def merged(given: Options, saved: settings.Settings) -> Options:
+    """The command line's options with the saved settings filled in where it said nothing.
+
+    The saved reverse counts only when the role was not given: a friend who types
+    ``remote-help friend`` wants to connect. ``saved`` must be what the person agreed to
+    (cli asks before anything changed outside this program, or a saved reverse, is used).
+    """
+    role = given.role or "friend"
+    address, reverse = _defaults(role, given, saved)
+    return replace(given, role=role, address=address, reverse=reverse,
+                   role_given=given.role is not None)
+
+
+def _defaults(role: str, given: Options, saved: settings.Settings) -> tuple[str, bool]:
+    """The address and reverse for ``role``: the command line's, else the saved ones."""
+    friend = role == "friend"
+    saved_reverse = friend and given.role is None and saved.reverse
+    return given.address or (saved.address if friend else ""), given.reverse or saved_reverse
+
+
+def to_save(options: Options, saved: settings.Settings) -> settings.Settings:
+    """What becomes next time's defaults once a session went live: the friend's answers;
+    a helper keeps the friend's answers of this computer as they were."""
+    if options.role == "friend":
+        return settings.Settings(role="friend", address=options.address or "",
+                                 reverse=options.reverse)
+    return settings.Settings(role="helper", address=saved.address, reverse=saved.reverse)
