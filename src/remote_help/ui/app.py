@@ -12,7 +12,6 @@ from typing import Any
 
 import urwid
 
-from remote_help import settings
 from remote_help.aio import spawn
 from remote_help.plain.terminal import terminal_encoding
 from remote_help.term.keys import c1_form
@@ -25,7 +24,7 @@ from remote_help.ui.screens.details import Details, Unavailable
 from remote_help.ui.screens.ending import Help
 from remote_help.wizard.controller import Journey, Outcome
 from remote_help.wizard.flow import Event, Flow, Step
-from remote_help.wizard.options import Options
+from remote_help.wizard.options import Options, Settings
 from remote_help.wizard.status import Answer
 
 log = logging.getLogger(__name__)
@@ -51,13 +50,12 @@ class App:
     """One run of the full-screen remote-help."""
 
     def __init__(self, options: Options, caps: Caps,
-                 saved: settings.Settings | None = None) -> None:
+                 saved: Settings | None = None) -> None:
         self.options = options
         self.caps = caps
-        # What the person decided before the full screen (cli), else what was saved.
-        self.saved = saved if saved is not None else settings.load()
         self.front = UrwidFrontEnd(self)
-        self.journey = Journey(self.front, options, self.saved)
+        # ``saved``: what the person decided before the full screen (cli).
+        self.journey = Journey(self.front, options, saved)
         self.current: StepScreen = StepScreen()
         self._help: Help | None = None
         self._journey: asyncio.Task[Outcome] | None = None

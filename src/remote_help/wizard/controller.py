@@ -106,7 +106,7 @@ class Journey:
         self.front = front
         self.given = given  # the command line's answers
         # What the person decided before anything started (cli), else what was saved.
-        self.saved = saved if saved is not None else settings.Settings()
+        self.saved = saved if saved is not None else settings.load()
         self.options = merged(given, self.saved)
         self.flow = Flow(given.role)
         self.live = False  # a shared session has started

@@ -15,6 +15,7 @@ WAIT = 600.0  # seconds a listening side waits at most for the other person
 DEFAULT_PORT = transport.DEFAULT_PORT
 DEFAULT_SSHD = sshd.DEFAULT_SSHD
 ROLES = ("helper", "friend")
+Settings = settings.Settings  # what is kept between runs (for the front ends' signatures)
 
 
 @dataclass(frozen=True)
