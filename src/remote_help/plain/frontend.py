@@ -152,6 +152,10 @@ class LineInput:
             loop.remove_reader(self.fd)
 
 
+# Statuses after which no question asked before can still be answered.
+QUESTIONS_END = (st.Listening, st.Connecting, st.SettingUp, st.Live, st.Ended, st.Failed)
+
+
 class PlainFrontEnd:
     """Implements the journey's ``FrontEnd`` as lines: each status is printed, and each
     question is asked in a task of its own whose answer goes back to the journey."""
@@ -185,6 +189,8 @@ class PlainFrontEnd:
     # -- what the journey publishes ------------------------------------------------------
 
     def show(self, status: st.Status) -> None:
+        if isinstance(status, QUESTIONS_END):
+            self.close()  # a question still open was overtaken (a caller left, a failure)
         if isinstance(status, st.Asking):
             self._asking_step(status)
         elif isinstance(status, st.Listening):
@@ -245,6 +251,7 @@ class PlainFrontEnd:
     def close(self) -> None:
         if self._asking is not None:
             self._asking.cancel()
+            self._asking = None
 
     # -- steps 1-3: the role, the warning, the address -----------------------------------
 
