@@ -26,10 +26,10 @@ import urwid.vterm
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from remote_help.ui import vterm  # noqa: E402
+from remote_help.term import screen as vterm  # noqa: E402
+from remote_help.term.screen import Screen  # noqa: E402
 from remote_help.ui.shared import FEED_BUDGET, FEED_COST, FEED_SLICE  # noqa: E402
 from remote_help.ui.termview import TerminalView  # noqa: E402
-from remote_help.ui.vterm import Screen  # noqa: E402
 
 COLS, ROWS = 80, 24
 FRAME = 1 / 30  # the UI draws at most this often

@@ -23,8 +23,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from remote_help.plain.terminal import RESET_MODES, modes_left
-from remote_help.proto.sanitize import Sanitizer
-from remote_help.ui import vterm
+from remote_help.term import screen as vterm
+from remote_help.term.filter import Sanitizer
 from tests import support, tui
 from tests.e2e.test_xterm import x_display
 from tests.tui import Tmux

@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 import urwid
 
-from remote_help.ui import termview, vterm
+from remote_help.term import screen as vterm
+from remote_help.term.screen import Screen
+from remote_help.ui import termview
 from remote_help.ui.termview import TerminalView, attr_spec, key_bytes, nearest16
-from remote_help.ui.vterm import Screen
 
 
 def view_of(data: bytes, cols: int = 10, rows: int = 4, *, colors: int = 16,

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from remote_help.ui import vterm
-from remote_help.ui.vterm import BOLD, DEFAULT, Screen
+from remote_help.term import screen as vterm
+from remote_help.term.screen import BOLD, DEFAULT, Screen
 
 from .conftest import Tmux
 

@@ -14,8 +14,8 @@ import pytest
 import urwid
 from urwid import util
 
+from remote_help.term import screen as vterm
 from remote_help.term import width
-from remote_help.ui import vterm
 from tests import tui
 from tests.tui import Tmux
 

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from remote_help.proto.sanitize import Sanitizer
-from remote_help.ui.vterm import Screen
+from remote_help.term.filter import Sanitizer
+from remote_help.term.screen import Screen
 
 BEFORE = b"before "
 AFTER = b" after\r\n"

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from remote_help.aio import FdWatch
 from remote_help.locale_info import coerced_c_locale as _coerced_c_locale
-from remote_help.proto.sanitize import Sanitizer
 from remote_help.proto.session import Hello
 from remote_help.term import keys as term_keys
+from remote_help.term.filter import Sanitizer
 
 if TYPE_CHECKING:
-    from remote_help.ui.vterm import Screen
+    from remote_help.term.screen import Screen
 
 # Ctrl+Alt+C in every form real terminals send it (see term/keys.py); the helper, F10 too.
 FRIEND_END_KEYS = frozenset({"ctrl+alt+c"})
@@ -142,7 +142,7 @@ class PlainView:
         self._unparsed = bytearray()
         self._copy_turn: asyncio.Handle | None = None
         if answers:
-            from remote_help.ui.vterm import Screen  # noqa: PLC0415  (not for --version)
+            from remote_help.term.screen import Screen  # noqa: PLC0415  (not for --version)
 
             self._copy = Screen(*self.size())
         self._typed = ""  # the helper's keys the shell did not echo, not shown yet

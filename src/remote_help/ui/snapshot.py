@@ -3,7 +3,7 @@ catch-up for a helper who fell behind)."""
 
 from __future__ import annotations
 
-from remote_help.ui.vterm import (
+from remote_help.term.screen import (
     BLINK,
     BOLD,
     DEFAULT,

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import urwid
 
+from remote_help.term import screen as vterm
 from remote_help.term import width as term_width
-from remote_help.ui import vterm
 
 log = logging.getLogger(__name__)
 SPECS_KEPT = 1024  # colour combinations remembered; the shell chooses them (16.9 million)
