@@ -30,7 +30,8 @@ from remote_help.plain.terminal import (
 )
 from remote_help.proto import sas
 from remote_help.session.pty import set_size
-from remote_help.term.filter import MAX_NUMBER, Sanitizer
+from remote_help.term.allowlist import MAX_NUMBER
+from remote_help.term.filter import Sanitizer
 from remote_help.wizard import status as st
 from remote_help.wizard.flow import Step
 from remote_help.wizard.options import Options

@@ -24,16 +24,23 @@ import re
 from collections.abc import Callable
 from typing import ClassVar
 
+from remote_help.term import allowlist
+from remote_help.term.allowlist import (
+    ANSI_MODES,
+    COUNTS,
+    DEC_MODES_OFF,
+    DEC_MODES_ON,
+    ESC_ALLOWED,
+    Params,
+)
+
 # The parser's states; each has one handler, in _HANDLERS at the bottom of Sanitizer.
 GROUND, ESCAPE, ESCAPE_INTER, CSI_PARAM, CSI_INTER, CSI_IGNORE, STRING = range(7)
 
 ESC, CAN, SUB, DEL = "\x1b", "\x18", "\x1a", "\x7f"
 MAX_PARAMS = 64  # characters of CSI parameters; longer sequences are dropped whole
 MAX_INTERMEDIATES = 2
-MAX_NUMBER = 65535
-MAX_COUNT = 9999  # a cursor move, a row, a repeat: more than any screen has
 MAX_STRING = 8192  # characters of an unended OSC/DCS/APC string before the rest is shown
-MAX_SGR_NUMBERS = 16  # the Linux console ignores a sequence with more parameters
 
 # Bidirectional embeddings, overrides, isolates and marks: a terminal that reorders text
 # by them can show a command in another order than the one it runs in.
@@ -67,34 +74,7 @@ _GRAPHICS_UTF8 = str.maketrans(dict(zip(
 _GRAPHICS_ASCII = str.maketrans(dict(zip(
     _GRAPHICS_FROM, " +:    '#  +++++----_++++|<>*!fo", strict=True)))
 
-Params = list[list[int | None]]  # each parameter with its ':' sub-parameters
 
-# SGR attributes a terminal may be told: bold, dim, italic, underline, blink, reverse,
-# strike-through, overline, their resets, and colours. Not 8 (concealed), not 10-20 (fonts;
-# on the Linux console 11 and 12 switch the character map), not 58 (underline colour:
-# a terminal that does not know it reads its arguments, "5;8", as blink and conceal).
-SGR_ALLOWED = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 9, 21, 22, 23, 24, 25, 27, 28, 29, 39, 49,
-                         53, 55, *range(30, 38), *range(40, 48), *range(90, 98),
-                         *range(100, 108)})
-# Numbers never written in an SGR, even as a colour's argument (a terminal that does not
-# know 38/48 reads the arguments as attributes): conceal and the console's font maps. A
-# colour component is moved to the nearest number that may be written.
-_NEAREST = {8: 9, 10: 9, 11: 13, 12: 13}
-# DEC private modes (CSI ? n h / l) that pass: cursor keys (application mode changes
-# what the arrows send, never Ctrl+Alt+C), reverse screen, origin, cursor blink and
-# visibility, the alternate screen, bracketed paste. Autowrap only on: off, the end of a
-# long line would be written over itself out of sight. Not passed: mouse and focus
-# reports (the friend's mouse would type into the shell), keyboard modes (1034-1039,
-# 1050-1061, 66, 67, 8), VT52 mode (2), 132 columns (3), synchronized output (2026 stops
-# the screen from updating), and everything else.
-DEC_MODES_ON = frozenset({1, 5, 6, 7, 12, 25, 47, 1047, 1048, 1049, 2004})
-DEC_MODES_OFF = DEC_MODES_ON - {7}
-ANSI_MODES = frozenset({4})  # insert; not 2 (KAM locks the keyboard), 12 (echo), 20 (LNM)
-# ESC sequences that pass: save/restore cursor, index, next line, tab set, reverse index,
-# keypad modes (they change what the keypad sends, never Ctrl+Alt+C).
-ESC_ALLOWED = frozenset("78DEHM=>")
-# CSI finals that take one count (cursor moves, insert/delete, scroll, tabs, repeat).
-COUNTS = frozenset("@ABCDEFGILMPSTXZ`abde")
 Charsets = tuple[str, str, int]  # G0, G1 ("0" for line drawing, "B" for ASCII), and GL
 _CACHE_LIMIT = 4096
 _csi_cache: dict[tuple[str, str, str, bool], str] = {}  # what a CSI is written as
@@ -335,19 +315,19 @@ class Sanitizer:
             private, params = params[0], params[1:]
         if not _PARAMS_OK.fullmatch(params):
             return ""  # a marker in the middle: terminals ignore such sequences too
-        numbers = _parse(params)
+        numbers = allowlist.parse_params(params)
         handler = self._CSI.get(private + inter + final)
         return "" if handler is None else handler(self, numbers, private + inter + final)
 
     def _count(self, p: Params, key: str) -> str:
-        return _plain(p, key, 1)
+        return allowlist.plain(p, key, 1)
 
     def _position(self, p: Params, key: str) -> str:
-        return _plain(p, key, 2)  # CUP, HVP, DECSTBM: two numbers at most
+        return allowlist.plain(p, key, 2)  # CUP, HVP, DECSTBM: two numbers at most
 
     def _erase(self, p: Params, key: str) -> str:
         allowed = (0, 1, 2) if key in "JK" else (0, 3)  # not ED 3: the scrollback stays
-        return _choice(p, key, allowed)
+        return allowlist.choice(p, key, allowed)
 
     def _save_restore(self, p: Params, key: str) -> str:
         if p:
@@ -359,13 +339,13 @@ class Sanitizer:
         return "\x1b[" + key
 
     def _ansi_modes(self, p: Params, key: str) -> str:
-        return _modes(p, "", key, ANSI_MODES)
+        return allowlist.modes(p, "", key, ANSI_MODES)
 
     def _dec_modes(self, p: Params, key: str) -> str:
-        kept = _modes(p, "?", key[1], DEC_MODES_ON if key == "?h" else DEC_MODES_OFF)
-        if key == "?h" and 6 in (_flat(p) or ()):
+        kept = allowlist.modes(p, "?", key[1], DEC_MODES_ON if key == "?h" else DEC_MODES_OFF)
+        if key == "?h" and 6 in (allowlist.flat(p) or ()):
             self.origin_set = True
-        for mode in _flat(p) or ():
+        for mode in allowlist.flat(p) or ():
             if mode in (1048, 1049):
                 self._dec_save(mode, key == "?h")
             if mode in (47, 1047, 1049):
@@ -385,16 +365,16 @@ class Sanitizer:
             self._restore(self._alt_saved)
 
     def _sgr(self, p: Params, key: str) -> str:
-        return sgr(p)
+        return allowlist.sgr(p)
 
     def _cursor_style(self, p: Params, key: str) -> str:
-        return _choice(p, key, range(7))
+        return allowlist.choice(p, key, range(7))
 
     def _status(self, p: Params, key: str) -> str:
-        return _choice(p, key, (5, 6)) if self.queries else ""
+        return allowlist.choice(p, key, (5, 6)) if self.queries else ""
 
     def _attributes(self, p: Params, key: str) -> str:
-        return _choice(p, key, (0,)) if self.queries else ""
+        return allowlist.choice(p, key, (0,)) if self.queries else ""
 
     _CSI: ClassVar[dict[str, Callable[[Sanitizer, Params, str], str]]] = {
         **dict.fromkeys(COUNTS, _count), "H": _position, "f": _position, "r": _position,
@@ -412,128 +392,3 @@ def _cancel_after_non_ascii(text: str) -> str:
     """``text`` with CAN after each character that is not ASCII (see _UP_TO_NON_ASCII)."""
     joined = "\x18".join(_UP_TO_NON_ASCII.findall(text))
     return joined + "\x18" if text[-1:] >= "\x80" else joined
-
-
-# -- parameters --------------------------------------------------------------------------
-
-
-def _parse(params: str) -> Params:
-    """``1;02:3;`` as [[1], [2, 3], [None]]: numbers, ``None`` where one is left out."""
-    if not params:
-        return []
-    return [[min(int(n), MAX_NUMBER) if n else None for n in part.split(":")]
-            for part in params.split(";")]
-
-
-def _flat(p: Params) -> list[int | None] | None:
-    """The parameters as plain numbers, or None if any has sub-parameters."""
-    if any(len(part) != 1 for part in p):
-        return None
-    return [part[0] for part in p]
-
-
-def _write(key: str, numbers: list[int | None]) -> str:
-    """A CSI sequence in canonical form: decimal numbers, no leading zeros."""
-    private = key[0] if key[0] in "<=>?" else ""
-    return ("\x1b[" + private + ";".join("" if n is None else str(n) for n in numbers)
-            + key[len(private):])
-
-
-def _plain(p: Params, key: str, most: int) -> str:
-    numbers = _flat(p)
-    if numbers is None or len(numbers) > most:
-        return ""
-    return _write(key, [None if n is None else min(n, MAX_COUNT) for n in numbers])
-
-
-def _choice(p: Params, key: str, allowed: range | tuple[int, ...]) -> str:
-    """A sequence of at most one number, passed if the number (0 if none) is allowed."""
-    numbers = _flat(p)
-    if numbers is None or len(numbers) > 1:
-        return ""
-    value = numbers[0] if numbers else None
-    return _write(key, numbers) if (value or 0) in allowed else ""
-
-
-def _modes(p: Params, private: str, final: str, allowed: frozenset[int]) -> str:
-    numbers = _flat(p)
-    if numbers is None:
-        return ""
-    kept = list(dict.fromkeys(n for n in numbers if n in allowed))
-    return _write(private + final, list(kept)) if kept else ""
-
-
-# -- SGR ---------------------------------------------------------------------------------
-
-
-def sgr(p: Params) -> str:
-    """SGR with only allowed attributes, colours rewritten in the ';' form every terminal
-    knows, in sequences short enough for the Linux console; "" if nothing is left."""
-    if not p:
-        return "\x1b[m"
-    items: list[list[int | None]] = []
-    i = 0
-    while i < len(p):
-        part = p[i]
-        if len(part) > 1:
-            item = _sgr_sub(part)
-            i += 1
-        elif part[0] in (38, 48, 58):
-            item, used = _sgr_colour(part[0], [q[0] if len(q) == 1 else None for q in p[i + 1:]])
-            if item is None:
-                break  # a colour we cannot read: the rest of the sequence with it
-            i += 1 + used
-            if part[0] == 58:
-                item = None  # understood, with its arguments, and dropped
-        else:
-            item = part if part[0] is None or part[0] in SGR_ALLOWED else None
-            i += 1
-        if item is not None:
-            items.append(item)
-    return _sgr_sequences(items)
-
-
-def _sgr_sub(part: list[int | None]) -> list[int | None] | None:
-    """One attribute written with ':' sub-parameters (4:3, 38:5:n, 38:2::r:g:b)."""
-    code = part[0] or 0
-    if code == 4:
-        return [24] if part[1] == 0 else [4]  # underline styles: plain underline
-    if code in (38, 48):  # (58, the underline colour, is dropped with its arguments)
-        rest = part[1:]
-        if rest[:1] == [2] and len(rest) >= 5:
-            rest = [2, *rest[-3:]]  # the colour-space id is optional
-        item, used = _sgr_colour(code, rest)
-        return item if used == len(rest) else None
-    return None
-
-
-def _sgr_colour(code: int, rest: list[int | None]) -> tuple[list[int | None] | None, int]:
-    """38/48 and its arguments from ``rest``: (the item to write, arguments used)."""
-    kind = rest[0] if rest else None
-    if kind == 5 and len(rest) >= 2 and rest[1] is not None and rest[1] <= 255:
-        index = rest[1]
-        if index < 16:  # the 16 colours have their own codes, which need no argument
-            base = (30 if code == 38 else 40) if index < 8 else (90 if code == 38 else 100)
-            return [base + index % 8], 2
-        return [code, 5, index], 2
-    if kind == 2 and len(rest) >= 4 and all(v is not None and v <= 255 for v in rest[1:4]):
-        return [code, 2, *(_safe_component(v or 0) for v in rest[1:4])], 4
-    return None, len(rest)
-
-
-def _safe_component(value: int) -> int:
-    """A colour component, moved to the nearest number that may be written."""
-    return _NEAREST.get(value, value)
-
-
-def _sgr_sequences(items: list[list[int | None]]) -> str:
-    out: list[str] = []
-    group: list[int | None] = []
-    for item in items:
-        if group and len(group) + len(item) > MAX_SGR_NUMBERS:
-            out.append(_write("m", group))
-            group = []
-        group += item
-    if group:
-        out.append(_write("m", group))
-    return "".join(out)
