@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import locale
 import os
 import select
 import termios
@@ -14,9 +13,9 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from remote_help.aio import FdWatch
-from remote_help.locale_info import coerced_c_locale as _coerced_c_locale
 from remote_help.proto.session import Hello
 from remote_help.term import keys as term_keys
+from remote_help.term.encoding import terminal_encoding
 from remote_help.term.filter import Sanitizer
 
 if TYPE_CHECKING:
@@ -57,18 +56,6 @@ def modes_left(sanitizer: Sanitizer) -> bytes:
         left = b"\x1b[?%dl" % sanitizer.alternate
         left += b"" if sanitizer.alternate == 1049 else TO_LAST_ROW
     return left + (ORIGIN_RESET if sanitizer.origin_set else b"")
-
-
-def terminal_encoding() -> str:
-    """The terminal's character set from the locale (not Python's own UTF-8 mode)."""
-    if _coerced_c_locale():
-        return "ascii"
-    with contextlib.suppress(locale.Error):
-        locale.setlocale(locale.LC_CTYPE, "")
-    try:
-        return locale.nl_langinfo(locale.CODESET) or "ascii"
-    except (AttributeError, ValueError):
-        return "ascii"
 
 
 def utf8_locale() -> bool:

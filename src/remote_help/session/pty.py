@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from remote_help.locale_info import coerced_c_locale
 from remote_help.session import contain
+from remote_help.term.encoding import coerced_c_locale
 
 log = logging.getLogger(__name__)
 PR_SET_CHILD_SUBREAPER = 36

@@ -13,7 +13,7 @@ from typing import Any
 import urwid
 
 from remote_help.aio import spawn
-from remote_help.plain.terminal import terminal_encoding
+from remote_help.term.encoding import terminal_encoding
 from remote_help.term.keys import c1_form
 from remote_help.ui import keys
 from remote_help.ui.chrome import StepScreen, Top, key_line
