@@ -1,1 +1,11 @@
-"""Bytes to and from real terminals: what their keys send, and what we let reach them."""
+"""The bytes of real and emulated terminals, at the bottom layer (next to proto/).
+
+    screen.py     the shared view's emulator: ``Screen`` (layers: attrs, grid, text,
+                  commands, parser)
+    filter.py     the line-mode output filter (its allow-list: allowlist.py)
+    keys.py       what terminals' keys send; finding the end key in typed bytes
+    width.py      characters whose width terminals disagree on
+    encoding.py   the real terminal's character set
+
+Nothing here imports the rest of remote_help, nor urwid at run time.
+"""
