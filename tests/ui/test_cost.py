@@ -21,9 +21,9 @@ from remote_help.plain import terminal
 from remote_help.plain.terminal import PlainView
 from remote_help.proto.session import Hello
 from remote_help.term.screen import STEP, Screen
+from remote_help.term.snapshot import redraw
 from remote_help.ui import shared
 from remote_help.ui.shared import SharedTerminal
-from remote_help.ui.snapshot import redraw
 
 COLS, ROWS = 250, 80
 # Each costly sequence, and the cells it touches at least at 250x80 (the region set by

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from remote_help.term.screen import BOLD, HIDDEN, REVERSE, Screen
-from remote_help.ui.snapshot import redraw, sgr_of
+from remote_help.term.snapshot import redraw, sgr_of
 
 CORPUS = Path(__file__).with_name("corpus")
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from remote_help.aio import FdWatch
 from remote_help.proto.session import Hello
 from remote_help.term import keys as term_keys
-from remote_help.term.encoding import terminal_encoding
+from remote_help.term.encoding import terminal_encoding, utf8_locale
 from remote_help.term.filter import Sanitizer
 
 if TYPE_CHECKING:
@@ -56,10 +56,6 @@ def modes_left(sanitizer: Sanitizer) -> bytes:
         left = b"\x1b[?%dl" % sanitizer.alternate
         left += b"" if sanitizer.alternate == 1049 else TO_LAST_ROW
     return left + (ORIGIN_RESET if sanitizer.origin_set else b"")
-
-
-def utf8_locale() -> bool:
-    return "utf8" in terminal_encoding().lower().replace("-", "")
 
 
 class EndKeys(term_keys.EndKeys):
@@ -192,7 +188,7 @@ class PlainView:
 
     def snapshot(self) -> bytes:
         """The friend's screen as it is now, for a helper who fell behind."""
-        from remote_help.ui.snapshot import redraw  # noqa: PLC0415
+        from remote_help.term.snapshot import redraw  # noqa: PLC0415
 
         self._feed_copy(COPY_SNAPSHOT_BUDGET)
         if self._copy is None:

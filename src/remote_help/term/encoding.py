@@ -29,3 +29,8 @@ def terminal_encoding() -> str:
         return locale.nl_langinfo(locale.CODESET) or "ascii"
     except (AttributeError, ValueError):
         return "ascii"
+
+
+def utf8_locale() -> bool:
+    """Whether the real terminal decodes UTF-8 (by the locale, as terminal_encoding)."""
+    return "utf8" in terminal_encoding().lower().replace("-", "")

@@ -8,7 +8,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from remote_help.plain.terminal import utf8_locale
+from remote_help.term.encoding import utf8_locale
 
 # (name, foreground, background, monochrome)
 PALETTE = [

@@ -14,11 +14,11 @@ import urwid
 from remote_help.proto.channels import Inputs, Kind
 from remote_help.proto.session import Hello
 from remote_help.term.screen import Screen
+from remote_help.term.snapshot import redraw
 from remote_help.term.width import cells, shown
 from remote_help.ui import keys
 from remote_help.ui.chrome import MIN_COLS, MIN_ROWS, StepScreen
 from remote_help.ui.palette import line_chars
-from remote_help.ui.snapshot import redraw
 from remote_help.ui.termview import TerminalView
 
 FRAME_INTERVAL = 1 / 30  # draw at most this often
