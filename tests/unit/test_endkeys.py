@@ -12,11 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from remote_help import aio
-from remote_help.plain.frontend import LineInput
+from remote_help.plain.frontend import Cancelled, LineInput
 from remote_help.plain.terminal import FRIEND_END_KEYS, HELPER_END_KEYS
 from remote_help.plain.terminal import EndKeys as PlainEndKeys
 from remote_help.term.keys import EIGHT_BIT, NO_C1, UTF8, EndKeys, c1_form
-from remote_help.plain.frontend import Cancelled
 
 # What terminals send for Ctrl+Alt+C (xterm's measured under Xvfb: see term/keys.py).
 EVERY_FORM = {
