@@ -1,11 +1,12 @@
-"""Task hygiene: named tasks with a strong reference, failures reported, never lost."""
+"""Task hygiene: named tasks with a strong reference, failures reported, never lost; and a
+wait_for whose timeout is the builtin TimeoutError on every Python we run on."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -25,6 +26,20 @@ def _done(task: asyncio.Task[Any]) -> None:
     _running.discard(task)
     if not task.cancelled() and task.exception() is not None:
         log.error("task %s failed", task.get_name(), exc_info=task.exception())
+
+
+async def wait_for(awaitable: Awaitable[T], timeout: float | None) -> T:
+    """``asyncio.wait_for`` that raises the builtin ``TimeoutError`` on every Python.
+
+    Before 3.11, asyncio raises its own ``asyncio.TimeoutError``, which ``except
+    TimeoutError`` does not catch: on Python 3.10 an expected timeout would escape as a
+    crash. Everything here waits through this function (ruff bans ``asyncio.wait_for``)."""
+    try:
+        return await asyncio.wait_for(awaitable, timeout)  # noqa: TID251 (the one use)
+    except asyncio.TimeoutError as exc:
+        if isinstance(exc, TimeoutError):  # 3.11 and newer: the same class
+            raise
+        raise TimeoutError from None
 
 
 async def cancel_all(*tasks: asyncio.Task[Any] | None) -> None:

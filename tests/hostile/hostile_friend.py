@@ -93,7 +93,7 @@ async def forwards(port: int, seconds: float) -> int:
     made = 0
     while time.monotonic() < until:
         try:
-            reader, writer = await asyncio.wait_for(
+            reader, writer = await aio.wait_for(
                 asyncio.open_connection("127.0.0.1", port), 2)
         except (OSError, TimeoutError):
             await asyncio.sleep(0.05)

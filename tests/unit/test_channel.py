@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from remote_help import aio
 from remote_help.proto import session as sp
 from remote_help.session import mux
 from remote_help.session.channel import MAX_JUNK, PREAMBLE, Channel
@@ -59,7 +60,7 @@ def read_all(fd: int) -> bytes:
 
 
 def run(test: Callable[[], Awaitable[None]]) -> None:
-    asyncio.run(asyncio.wait_for(test(), 20))
+    asyncio.run(aio.wait_for(test(), 20))
 
 
 class Raw:
@@ -399,7 +400,7 @@ async def write_in_thread(raw: Raw, data: bytes) -> None:
 async def goodbye(session: mux.HelperSession, task: asyncio.Task[mux.Ending],
                   raw: Raw) -> None:
     session.end()
-    await asyncio.wait_for(task, PATIENCE)
+    await aio.wait_for(task, PATIENCE)
     raw.close()
 
 
@@ -492,7 +493,7 @@ def test_reading_stops_while_the_view_is_behind_whatever_the_message() -> None:
         assert not writing.done()
         view.busy = False
         view.on_drained()
-        await asyncio.wait_for(writing, PATIENCE)
+        await aio.wait_for(writing, PATIENCE)
         await until(lambda: session.notices_dropped == 20000)
         await goodbye(session, task, raw)
 

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from remote_help.plain.frontend import LineInput
+from remote_help import aio
+from remote_help.plain.frontend import Cancelled, LineInput
 from remote_help.plain.terminal import FRIEND_END_KEYS, HELPER_END_KEYS
 from remote_help.plain.terminal import EndKeys as PlainEndKeys
 from remote_help.term.keys import EIGHT_BIT, NO_C1, UTF8, EndKeys, c1_form
-from remote_help.plain.frontend import Cancelled
 
 # What terminals send for Ctrl+Alt+C (xterm's measured under Xvfb: see term/keys.py).
 EVERY_FORM = {
@@ -216,7 +216,7 @@ def test_xterms_ctrl_alt_c_stops_a_line_mode_question_without_enter(form: bytes)
         loop = asyncio.get_running_loop()
         loop.call_later(0.1, os.write, master, b"n" + form)  # and no Enter
         try:
-            await asyncio.wait_for(lines.readline(), 5)
+            await aio.wait_for(lines.readline(), 5)
         except (Cancelled, TimeoutError) as exc:
             return first, exc
         return first, None

@@ -116,7 +116,7 @@ class Pairing:
 
     async def _send_quietly(self, data: bytes) -> None:
         with contextlib.suppress(NetError, OSError, TimeoutError):
-            await asyncio.wait_for(transport.send_all(self.sock, data), 2)
+            await aio.wait_for(transport.send_all(self.sock, data), 2)
 
     def close(self) -> None:
         if not self._handed_over:

@@ -9,6 +9,8 @@ import socket
 import time
 from collections.abc import Callable
 
+from remote_help import aio
+
 DEFAULT_PORT = 2222
 
 
@@ -33,7 +35,7 @@ async def recv_exactly(sock: socket.socket, count: int, deadline: float | None) 
         if timeout is not None and timeout <= 0:
             raise NetError("The other computer took too long to answer.")
         try:
-            chunk = await asyncio.wait_for(loop.sock_recv(sock, count - len(data)), timeout)
+            chunk = await aio.wait_for(loop.sock_recv(sock, count - len(data)), timeout)
         except TimeoutError:
             raise NetError("The other computer took too long to answer.") from None
         except OSError as exc:
@@ -109,7 +111,7 @@ async def connect(
             tune(sock)
             try:
                 remaining = max(0.5, deadline - time.monotonic())
-                await asyncio.wait_for(loop.sock_connect(sock, address), min(remaining, 15))
+                await aio.wait_for(loop.sock_connect(sock, address), min(remaining, 15))
                 return sock
             except (OSError, TimeoutError) as exc:
                 sock.close()

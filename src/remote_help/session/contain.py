@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from remote_help import aio
+
 log = logging.getLogger(__name__)
 
 SCOPE = "scope"  # a transient systemd scope of the system manager (we are root)
@@ -390,7 +392,7 @@ async def _scopes_work(manager: list[str]) -> bool:
     except OSError:
         return False
     try:
-        return await asyncio.wait_for(proc.wait(), SUDO_WAIT) == 0
+        return await aio.wait_for(proc.wait(), SUDO_WAIT) == 0
     except TimeoutError:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
@@ -473,7 +475,7 @@ async def _systemctl(*args: str) -> str:
     except OSError:
         return ""
     try:
-        out, _ = await asyncio.wait_for(proc.communicate(), SUDO_WAIT)
+        out, _ = await aio.wait_for(proc.communicate(), SUDO_WAIT)
     except TimeoutError:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
@@ -497,7 +499,7 @@ async def forget_sudo() -> None:
         log.debug("sudo -K: %s", exc)
         return
     try:
-        await asyncio.wait_for(proc.wait(), SUDO_WAIT)
+        await aio.wait_for(proc.wait(), SUDO_WAIT)
     except TimeoutError:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()

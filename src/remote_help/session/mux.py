@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from remote_help import aio
 from remote_help.aio import FdWatch
 from remote_help.proto import session as sp
 from remote_help.session import keylog
@@ -108,7 +109,7 @@ class _Session:
 
     async def _await_hello(self) -> sp.Hello | None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._hello.wait(), HELLO_DEADLINE)
+            await aio.wait_for(self._hello.wait(), HELLO_DEADLINE)
         if self.peer is None and not self._ended.done():
             self._finish(Ending("setup-failed", False, "The other computer did not answer."))
         return self.peer

@@ -102,7 +102,7 @@ class Reaper:
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
-        # Only when nobody else handles SIGCHLD (asyncio's own watchers on 3.11+ do not):
+        # Only when nobody else handles SIGCHLD (asyncio's own watchers, 3.10 on, do not):
         # one handler per signal, and we must not replace another's.
         if signal.getsignal(signal.SIGCHLD) in (signal.SIG_DFL, None):
             with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):

@@ -17,6 +17,7 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from remote_help import aio
 from remote_help.proto.handshake import Identity
 from remote_help.tunnel import common, keys, ssh, sshd
 
@@ -48,7 +49,7 @@ class Tunnel:
             holder.close()
         for proc in self.processes:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(proc.wait(), 3)
+                await aio.wait_for(proc.wait(), 3)
             if proc.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
