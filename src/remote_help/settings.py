@@ -29,20 +29,21 @@ from pathlib import Path
 
 from remote_help.net.addresses import valid_address
 from remote_help.paths import APP
+from remote_help.roles import Role
 
 log = logging.getLogger(__name__)
 MAX_SIZE = 64 * 1024  # a settings file is a few hundred bytes; anything bigger is not ours
 NAME = "settings.json"
 TEMP_PREFIX = ".settings-"
 TEMP_SUFFIX = ".tmp"
-ROLES = ("helper", "friend")
+ROLES = (Role.HELPER, Role.FRIEND)
 CHECK = "check"  # the key of the digest in the file
 CHECK_FORMAT = b"remote-help settings 1\n"
 
 
 @dataclass(frozen=True)
 class Settings:
-    role: str | None = None  # "helper" or "friend": the last choice on this machine
+    role: Role | str | None = None  # the last choice on this machine (a Role once read)
     address: str = ""  # the helper's address the friend typed last time
     reverse: bool = False
     screen_sharing: bool = True  # friend: start screen sharing when a desktop exists
@@ -103,6 +104,8 @@ def parse(path: Path) -> Settings:
 def _parse(data: dict[str, object]) -> Settings:
     good = {f.name: data[f.name] for f in fields(Settings)
             if f.name in data and valid(f.name, data[f.name])}
+    if "role" in good:
+        good["role"] = Role(good["role"])
     return Settings(**good)  # type: ignore[arg-type]
 
 
@@ -243,9 +246,9 @@ def changed_outside_words(found: Settings) -> list[str]:
     lines = ["remote-help remembers a few answers from the last time it was used here.",
              "They were changed by something other than remote-help (perhaps by someone",
              "using this computer during a help session). They now say:"]
-    if found.role == "friend":
+    if found.role == Role.FRIEND:
         lines.append("  - This computer is the one that needs help.")
-    elif found.role == "helper":
+    elif found.role == Role.HELPER:
         lines.append("  - This computer is the helper's.")
     if found.address:
         lines.append(f"  - The helper's address is {found.address}")

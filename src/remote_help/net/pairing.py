@@ -24,6 +24,7 @@ from remote_help.proto.handshake import (
     SameRole,
     State,
 )
+from remote_help.roles import AbortReason
 
 log = logging.getLogger(__name__)
 
@@ -102,15 +103,16 @@ class Pairing:
     async def confirm(self) -> None:
         await transport.send_all(self.sock, self.handshake.confirm())
 
-    async def abort(self, reason: str) -> None:
+    async def abort(self, reason: AbortReason | str) -> None:
         """Tell the peer we stop (best effort), then close."""
         if self.handshake.state is not State.ABORTED:
             await self._send_quietly(self.handshake.abort(reason))
         self.close()
 
-    async def refuse(self, reason: str) -> None:
+    async def refuse(self, reason: AbortReason | str) -> None:
         """After a bad frame: tell the peer why (best effort, whatever the state), close."""
-        await self._send_quietly(frames.encode({"t": "ABORT", "reason": reason}))
+        message = {"t": "ABORT", "reason": AbortReason(reason)}
+        await self._send_quietly(frames.encode(message))
         self.close()
 
     async def _send_quietly(self, data: bytes) -> None:
@@ -122,9 +124,9 @@ class Pairing:
 
 
 _STOPPED = {
-    "busy": "it is busy with someone else.",
-    "same-role": "it gave the same answer to 'Who are you?' as you.",
-    "cancelled": "it cancelled.",
+    AbortReason.BUSY: "it is busy with someone else.",
+    AbortReason.SAME_ROLE: "it gave the same answer to 'Who are you?' as you.",
+    AbortReason.CANCELLED: "it cancelled.",
 }
 
 
@@ -249,7 +251,7 @@ class Listener:
         self._on_event(f"A second computer ({who}) tried to connect; it was turned away.")
         pairing = Pairing(sock, self._make_handshake(), who)
         try:
-            await pairing.abort("busy")
+            await pairing.abort(AbortReason.BUSY)
         finally:
             pairing.close()
 
@@ -263,11 +265,11 @@ class Listener:
         except (NetError, ProtocolError, PeerAborted) as exc:
             self._on_event(f"The connection from {who} was closed: {failure_text(exc)}")
             if isinstance(exc, SameRole):
-                await pairing.refuse("same-role")
+                await pairing.refuse(AbortReason.SAME_ROLE)
             pairing.close()
             return
         if self._taken:
-            await pairing.abort("busy")
+            await pairing.abort(AbortReason.BUSY)
             return
         await self._ready.put(pairing)
 

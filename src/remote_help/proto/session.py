@@ -15,6 +15,7 @@ from typing import Any
 
 from remote_help.names import shown
 from remote_help.proto.errors import ProtocolError
+from remote_help.roles import BYE_REASONS, EndReason, Role
 
 HEADER = struct.Struct(">BI")
 MAX_PAYLOAD = 64 * 1024
@@ -33,7 +34,6 @@ _HIDDEN = re.compile(
     "\ufff9-\ufffb]"
 )
 NAME_MAX = 64
-BYE_REASONS = frozenset({"friend-ended", "helper-ended", "shell-exited", "error"})
 KINDS = ("shell",)
 
 
@@ -49,7 +49,7 @@ class Kind(enum.IntEnum):
 
 @dataclass(frozen=True)
 class Hello:
-    role: str  # "friend" or "helper"
+    role: Role
     name: str  # display name; from the peer, already in names.shown's form
     cols: int
     rows: int
@@ -79,7 +79,7 @@ class Notice:
 
 @dataclass(frozen=True)
 class Bye:
-    reason: str
+    reason: EndReason  # one of BYE_REASONS
 
 
 @dataclass(frozen=True)
@@ -186,20 +186,20 @@ def _decode(kind: int, payload: bytes) -> Message:
         if tag is Kind.BYE:
             if text not in BYE_REASONS:
                 raise ProtocolError("The other computer ended for a reason we do not know.")
-            return Bye(text)
+            return Bye(EndReason(text))
         return Notice(clean_text(text))
     body = _json(payload)
     if tag is Kind.RESIZE:
         _exact(body, {"cols", "rows"})
         return Resize(_grid(body["cols"]), _grid(body["rows"]))
     _exact(body, {"role", "name", "cols", "rows", "kind"})
-    if body["role"] not in ("friend", "helper") or body["kind"] not in KINDS:
+    if body["role"] not in tuple(Role) or body["kind"] not in KINDS:
         raise ProtocolError("The other computer sent a greeting we do not understand.")
     name = body["name"]
     if not valid_name(name):
         raise ProtocolError("The other computer sent a name that is not allowed.")
     # The peer's name is taken in here, once, in the form every screen may show.
-    return Hello(body["role"], shown(name), _grid(body["cols"]), _grid(body["rows"]),
+    return Hello(Role(body["role"]), shown(name), _grid(body["cols"]), _grid(body["rows"]),
                  body["kind"])
 
 

@@ -23,6 +23,7 @@ from typing import Protocol
 
 from remote_help.aio import FdWatch
 from remote_help.proto import session as sp
+from remote_help.roles import EndReason, Role
 from remote_help.session import keylog
 from remote_help.session.channel import Channel
 from remote_help.session.pty import ShellPty
@@ -72,13 +73,13 @@ class View(Protocol):
 class Ending:
     """How a session ended: ``ok`` means a person ended it (exit status 0)."""
 
-    reason: str  # friend-ended, helper-ended, shell-exited, lost, setup-failed, error
+    reason: EndReason
     ok: bool
     detail: str = ""
 
 
 class _Session:
-    role = ""
+    role: Role
 
     def __init__(self, view: View, name: str) -> None:
         self.view = view
@@ -91,8 +92,13 @@ class _Session:
 
     async def _start(self, rfd: int, wfd: int, lead: bool) -> None:
         await self.channel.open(rfd, wfd, lead=lead)
-        if self._ended.done() and self._ended.result().reason == f"{self.role}-ended":
-            self.channel.send(sp.Bye(f"{self.role}-ended"))  # ended while we were starting
+        if self._ended.done() and self._ended.result().reason == self._ended_here:
+            self.channel.send(sp.Bye(self._ended_here))  # ended while we were starting
+
+    @property
+    def _ended_here(self) -> EndReason:
+        """The reason when this side's person ends the session."""
+        return EndReason.ended_by(self.role)
 
     def _finish(self, ending: Ending) -> None:
         if not self._ended.done():
@@ -110,7 +116,8 @@ class _Session:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._hello.wait(), HELLO_DEADLINE)
         if self.peer is None and not self._ended.done():
-            self._finish(Ending("setup-failed", False, "The other computer did not answer."))
+            self._finish(Ending(EndReason.SETUP_FAILED, False,
+                                "The other computer did not answer."))
         return self.peer
 
     def _goodbye_patience(self) -> float:
@@ -119,9 +126,9 @@ class _Session:
 
     def _on_closed(self, error: str | None) -> None:
         if self.peer is None:
-            self._finish(Ending("setup-failed", False, error or ""))
+            self._finish(Ending(EndReason.SETUP_FAILED, False, error or ""))
         else:
-            self._finish(Ending("lost", False, error or ""))
+            self._finish(Ending(EndReason.LOST, False, error or ""))
 
     def _on_writable(self, writable: bool) -> None:
         pass
@@ -131,7 +138,7 @@ class _Session:
 
     def end(self) -> None:
         """This person ends the session."""
-        reason = f"{self.role}-ended"
+        reason = self._ended_here
         self.channel.send(sp.Bye(reason))
         self._finish(Ending(reason, True))
 
@@ -141,7 +148,7 @@ class _Session:
         except asyncio.CancelledError:
             # Our program is being stopped (its window closed, a signal): say goodbye.
             self._stop_now()
-            self.channel.send(sp.Bye(f"{self.role}-ended"))
+            self.channel.send(sp.Bye(self._ended_here))
             await self.channel.flush(0.5)
             raise
         await self._after_end()
@@ -163,7 +170,7 @@ class FriendSession(_Session):
     keys cause can go unseen by the friend.
     """
 
-    role = "friend"
+    role = Role.FRIEND
 
     def __init__(self, view: View, name: str, term: str, spare: set[int]) -> None:
         """``spare``: processes of the tunnel, which ending the shell must not touch."""
@@ -183,7 +190,7 @@ class FriendSession(_Session):
         try:
             await self._start(rfd, wfd, lead)
             cols, rows = self.view.size()
-            self.channel.send(sp.Hello("friend", self.name, cols, rows))
+            self.channel.send(sp.Hello(self.role, self.name, cols, rows))
             peer = await self._await_hello()
             if peer is None:
                 return await self._wait_end()
@@ -237,7 +244,7 @@ class FriendSession(_Session):
 
     def _on_message(self, message: sp.Message) -> None:
         match message:
-            case sp.Hello() if self.peer is None and message.role == "helper":
+            case sp.Hello() if self.peer is None and message.role == self.role.other:
                 self.peer = message
                 self._hello.set()
             case sp.TermIn(data) if self.peer is not None:
@@ -246,10 +253,10 @@ class FriendSession(_Session):
                 pass
             case sp.Bye(reason):
                 # The helper can only have ended it (or failed); it cannot speak for us.
-                reason = reason if reason == "error" else "helper-ended"
-                self._finish(Ending(reason, reason != "error"))
+                reason = EndReason.ERROR if reason == EndReason.ERROR else EndReason.HELPER_ENDED
+                self._finish(Ending(reason, reason.normal))
             case _:
-                self._finish(Ending("error", False,
+                self._finish(Ending(EndReason.ERROR, False,
                                     "The helper's computer sent something unexpected."))
 
     def _queue(self, data: bytes, *, helper: bool) -> None:
@@ -387,8 +394,8 @@ class FriendSession(_Session):
         if not data:
             if self._live:
                 self._set_reading(False)
-                self.channel.send(sp.Bye("shell-exited"))
-                self._finish(Ending("shell-exited", True))
+                self.channel.send(sp.Bye(EndReason.SHELL_EXITED))
+                self._finish(Ending(EndReason.SHELL_EXITED, True))
             return False
         self.view.show(data)
         if self._live:
@@ -477,7 +484,7 @@ class HelperSession(_Session):
     message: nothing the friend sends can pile up here.
     """
 
-    role = "helper"
+    role = Role.HELPER
 
     def __init__(self, view: View, name: str) -> None:
         super().__init__(view, name)
@@ -492,7 +499,7 @@ class HelperSession(_Session):
         try:
             await self._start(rfd, wfd, lead)
             cols, rows = self.view.size()
-            self.channel.send(sp.Hello("helper", self.name, cols, rows))
+            self.channel.send(sp.Hello(self.role, self.name, cols, rows))
             peer = await self._await_hello()
             if peer is not None:
                 self.view.connected(peer)
@@ -543,7 +550,7 @@ class HelperSession(_Session):
 
     def _on_message(self, message: sp.Message) -> None:
         match message:
-            case sp.Hello() if self.peer is None and message.role == "friend":
+            case sp.Hello() if self.peer is None and message.role == self.role.other:
                 self.peer = message
                 self._hello.set()
             case sp.TermOut(data) if self.peer is not None:
@@ -552,7 +559,7 @@ class HelperSession(_Session):
                 else:
                     self.view.show(data)
             case sp.Resize(cols, rows) if self.peer is not None:
-                self.peer = sp.Hello("friend", self.peer.name, cols, rows)
+                self.peer = sp.Hello(Role.FRIEND, self.peer.name, cols, rows)
                 self._size_due = True
                 self._apply_soon()
             case sp.Resync() if self.peer is not None:
@@ -563,11 +570,12 @@ class HelperSession(_Session):
                 # session" included: shown on our own lines it would read as ours.
                 self.notices_dropped += 1
             case sp.Bye(reason):
-                if reason == "helper-ended":  # the friend cannot speak for us
-                    reason = "friend-ended"
-                self._finish(Ending(reason, reason != "error"))
+                reason = EndReason(reason)
+                if reason is EndReason.HELPER_ENDED:  # the friend cannot speak for us
+                    reason = EndReason.FRIEND_ENDED
+                self._finish(Ending(reason, reason.normal))
             case _:
-                self._finish(Ending("error", False,
+                self._finish(Ending(EndReason.ERROR, False,
                                     "The friend's computer sent something unexpected."))
         if self.view.busy:  # our terminal is behind: let SSH hold the rest
             self.channel.pause_reading()

@@ -12,6 +12,7 @@ from typing import Any
 import urwid
 
 from remote_help.proto.session import Hello
+from remote_help.roles import Role
 from remote_help.term.width import cells, shown
 from remote_help.ui import keys
 from remote_help.ui.chrome import MIN_COLS, MIN_ROWS, StepScreen
@@ -54,11 +55,11 @@ class _Sized(urwid.WidgetWrap):  # type: ignore[misc]
 class SharedTerminal(StepScreen):
     """One person's view of the shared terminal."""
 
-    def __init__(self, role: str, size: tuple[int, int], redraw: Callable[[], None], *,
-                 colors: int, utf8: bool) -> None:
+    def __init__(self, role: Role | str, size: tuple[int, int], redraw: Callable[[], None],
+                 *, colors: int, utf8: bool) -> None:
         super().__init__()
-        self.role = role
-        self.context = keys.SESSION_FRIEND if role == "friend" else keys.SESSION_HELPER
+        self.role = role = Role(role)
+        self.context = keys.SESSION_FRIEND if role is Role.FRIEND else keys.SESSION_HELPER
         self._redraw = redraw
         self._utf8 = utf8
         cols, rows = size
@@ -66,7 +67,7 @@ class SharedTerminal(StepScreen):
         self.send: Callable[[bytes], None] = lambda data: None
         self.end: Callable[[], None] = lambda: None
         self.resized: Callable[[], None] = lambda: None
-        self.screen = Screen(*self._size, answer=self._answer if role == "friend" else None)
+        self.screen = Screen(*self._size, answer=self._answer if role is Role.FRIEND else None)
         self.view = TerminalView(self.screen, self._typed, colors=colors, ascii_only=not utf8)
         self.view.on_failure = self._cannot_draw
         self._small = False  # the window is too small to show the session (see _Guard)
@@ -94,7 +95,7 @@ class SharedTerminal(StepScreen):
         """True while the session must wait: output is behind, or (the friend's side)
         the friend cannot see it (a window too small, a screen that cannot be drawn).
         The friend's session holds the helper's keys and stops reading the shell."""
-        if self.view.failed or (self._small and self.role == "friend"):
+        if self.view.failed or (self._small and self.role is Role.FRIEND):
             return True
         return len(self._pending) >= PENDING_LIMIT
 
@@ -182,10 +183,10 @@ class SharedTerminal(StepScreen):
     def _status_text(self, *, layout: bool = True) -> None:
         """The status lines' words; ``layout``: the warning line may have come or gone."""
         end = keys.said(self.context, "end")
-        if self.role == "friend" and self._helper_keys:
+        if self.role is Role.FRIEND and self._helper_keys:
             text = f" To end help, press {end}.  Your helper typed: "
             text += _tail(self._helper_keys, max(8, self._size[0] - len(text)))
-        elif self.role == "friend":
+        elif self.role is Role.FRIEND:
             text = f" To end help, press {end}.   Helping you: {self._who}"
         else:
             text = f" {end} ends the session.   Your friend: {self._who}"
@@ -196,7 +197,7 @@ class SharedTerminal(StepScreen):
         self._redraw()
 
     def _layout(self) -> None:
-        body: urwid.Widget = self._framed() if self.role == "helper" else self.view
+        body: urwid.Widget = self._framed() if self.role is Role.HELPER else self.view
         rows: list[Any] = [("pack", urwid.AttrMap(self._status, "status"))]
         if self._warning:
             rows.append(("pack", urwid.AttrMap(self._warn, "status-warn")))
@@ -212,7 +213,7 @@ class SharedTerminal(StepScreen):
                                                  cols + 2), "top"), self.view, cols, rows)
 
     def _drawn_at(self, cols: int, rows: int) -> None:
-        if self.role == "helper":
+        if self.role is Role.HELPER:
             rows += 1 if self._warning else 0  # the warning line is not the window's
         if (cols, rows) != self._size and cols > 0 and rows > 0:
             self._size = (cols, rows)
@@ -221,7 +222,7 @@ class SharedTerminal(StepScreen):
     def _follow_size(self) -> None:
         """The friend's shell follows the friend's window; the helper's program re-checks
         whether its window is big enough."""
-        if self.role == "friend":
+        if self.role is Role.FRIEND:
             self.screen.resize(*self._size)
         self.resized()
 
@@ -243,7 +244,7 @@ class SharedTerminal(StepScreen):
 
     def small_text(self) -> str:
         end = keys.said(self.context, "end")
-        return (SMALL_FRIEND if self.role == "friend" else SMALL_HELPER).format(end=end)
+        return (SMALL_FRIEND if self.role is Role.FRIEND else SMALL_HELPER).format(end=end)
 
     def cannot_draw(self) -> None:
         """The screen could not be drawn (the app found it, outside the shared view)."""
@@ -255,7 +256,7 @@ class SharedTerminal(StepScreen):
         """Drawing the shared terminal failed: the person could no longer see what
         happens, so the helper's keys are held (``busy``) and the session ends."""
         log.error("the shared terminal cannot be drawn: ending the session")
-        self._warning = CANNOT_DRAW if self.role == "friend" else CANNOT_DRAW_HELPER
+        self._warning = CANNOT_DRAW if self.role is Role.FRIEND else CANNOT_DRAW_HELPER
         asyncio.get_running_loop().call_soon(self._end_unseen)
 
     def _end_unseen(self) -> None:

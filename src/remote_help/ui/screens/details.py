@@ -10,6 +10,7 @@ from typing import Any
 import urwid
 
 from remote_help.net.transport import DEFAULT_PORT
+from remote_help.roles import Role
 from remote_help.ui import keys
 from remote_help.ui.chrome import StepScreen
 
@@ -17,19 +18,28 @@ MAX_ADDRESS = 45
 HEX = frozenset("abcdefABCDEF")
 
 
-@dataclass
+@dataclass(init=False)
 class Choices:
     """The answers on this step (the friend's become next time's defaults)."""
 
-    role: str
+    role: Role
     address: str = ""
     reverse: bool = False
     screen_sharing: bool = False
     firewall: bool = False
 
+    def __init__(self, role: Role | str, address: str = "", reverse: bool = False,
+                 screen_sharing: bool = False, firewall: bool = False) -> None:
+        """``role`` may be given as its string (ValueError for any other)."""
+        self.role = Role(role)
+        self.address = address
+        self.reverse = reverse
+        self.screen_sharing = screen_sharing
+        self.firewall = firewall
+
     @property
     def listens(self) -> bool:
-        return (self.role == "helper") != self.reverse
+        return self.role.listens(self.reverse)
 
 
 @dataclass(frozen=True)
@@ -60,8 +70,8 @@ class Details(StepScreen):
         self._draw()
 
     @property
-    def other(self) -> str:
-        return "friend" if self.choices.role == "helper" else "helper"
+    def other(self) -> Role:
+        return self.choices.role.other
 
     @property
     def title(self) -> str:  # type: ignore[override]
@@ -162,7 +172,7 @@ class Details(StepScreen):
     def _my_addresses(self) -> list[Any]:
         if self._spoken is None:
             self._spoken = self._find_addresses()
-        if self.choices.role == "helper":
+        if self.choices.role is Role.HELPER:
             rows: list[Any] = ["Tell your friend to start remote-help, choose",
                                '"I need help", and type this address:']
         else:
@@ -181,12 +191,12 @@ class Details(StepScreen):
 
     def _options(self) -> list[Any]:
         other = self.other
-        if self.choices.role == "helper":
+        if self.choices.role is Role.HELPER:
             reverse = f"Reverse: I connect to my {other} instead"
         else:
             reverse = f"Reverse: my {other} connects to me instead"
         rows: list[Any] = [_option("R", self.choices.reverse, reverse, "")]
-        if self.choices.role == "friend":
+        if self.choices.role is Role.FRIEND:
             rows.append(_option("S", False, "Share my screen",
                                 self.unavailable.screen_sharing))
         rows.append(_option("W", False, "Open the firewall",
@@ -194,7 +204,7 @@ class Details(StepScreen):
         return rows
 
 
-def address_lines(spoken: list[tuple[str, str]], role: str, port: int) -> list[Any]:
+def address_lines(spoken: list[tuple[str, str]], role: Role | str, port: int) -> list[Any]:
     """This computer's best address, how to say it, the others, and the port if unusual."""
     best, *others = spoken
     rows: list[Any] = [["      ", ("field", f" {best[0]} ")], f"      ({best[1]})"]
@@ -204,12 +214,12 @@ def address_lines(spoken: list[tuple[str, str]], role: str, port: int) -> list[A
     return [*rows, note] if note else rows
 
 
-def port_note(role: str, port: int) -> str:
+def port_note(role: Role | str, port: int) -> str:
     """What the other person must add for an unusual port ('' for 2222, or 0: not known
     until waiting starts)."""
     if port in (0, DEFAULT_PORT):
         return ""
-    if role == "friend":
+    if role == Role.FRIEND:
         return f"Also tell your helper this number: {port}."
     return f"This is not the usual port: your friend must add --port {port}."
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from remote_help.roles import Role
 from remote_help.ui import keys
 from remote_help.ui.chrome import StepScreen, page
 
@@ -12,10 +13,10 @@ class Welcome(StepScreen):
     context = keys.WELCOME
     title = "Welcome"
 
-    def __init__(self, role: str | None) -> None:
+    def __init__(self, role: Role | str | None) -> None:
         super().__init__()
         lines: list[Any] = []
-        if role == "helper":
+        if role == Role.HELPER:
             lines += [
                 "You are about to help someone with their computer.",
                 "",
