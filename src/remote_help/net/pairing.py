@@ -25,6 +25,7 @@ from remote_help.proto.handshake import (
     State,
 )
 from remote_help.roles import AbortReason
+from remote_help.sentences import Say, text
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +125,9 @@ class Pairing:
 
 
 _STOPPED = {
-    AbortReason.BUSY: "it is busy with someone else.",
-    AbortReason.SAME_ROLE: "it gave the same answer to 'Who are you?' as you.",
-    AbortReason.CANCELLED: "it cancelled.",
+    AbortReason.BUSY: Say.NET_PEER_BUSY,
+    AbortReason.SAME_ROLE: Say.NET_PEER_SAME_ROLE,
+    AbortReason.CANCELLED: Say.NET_PEER_CANCELLED,
 }
 
 
@@ -134,8 +135,8 @@ def failure_text(exc: BaseException) -> str:
     if isinstance(exc, NetError | ProtocolError):
         return str(exc)
     if isinstance(exc, PeerAborted):
-        return _STOPPED.get(exc.reason, "it stopped.")
-    return "an unexpected error."
+        return text(_STOPPED.get(exc.reason, Say.NET_PEER_STOPPED))
+    return text(Say.NET_UNEXPECTED)
 
 
 class Listener:
@@ -205,7 +206,7 @@ class Listener:
                 sock.close()
                 continue
             if not self._taken:
-                self._on_event(f"A computer at {who} connected. Checking it...")
+                self._on_event(text(Say.NET_CONNECTED, who=who))
             if self._taken:
                 task = aio.spawn(self._refuse(sock, who), f"refuse {who}")
             else:
@@ -244,11 +245,10 @@ class Listener:
         who, pairing = self._pending.pop(task)
         task.cancel()
         pairing.close()  # the task may not have started: it would never close it itself
-        self._on_event(f"The connection from {who} was closed: it was too slow, and "
-                       "another connection came in.")
+        self._on_event(text(Say.NET_DROPPED_SLOW, who=who))
 
     async def _refuse(self, sock: socket.socket, who: str) -> None:
-        self._on_event(f"A second computer ({who}) tried to connect; it was turned away.")
+        self._on_event(text(Say.NET_TURNED_AWAY, who=who))
         pairing = Pairing(sock, self._make_handshake(), who)
         try:
             await pairing.abort(AbortReason.BUSY)
@@ -263,7 +263,7 @@ class Listener:
             pairing.close()
             raise
         except (NetError, ProtocolError, PeerAborted) as exc:
-            self._on_event(f"The connection from {who} was closed: {failure_text(exc)}")
+            self._on_event(text(Say.NET_CLOSED_BECAUSE, who=who, why=failure_text(exc)))
             if isinstance(exc, SameRole):
                 await pairing.refuse(AbortReason.SAME_ROLE)
             pairing.close()

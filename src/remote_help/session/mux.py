@@ -24,6 +24,7 @@ from typing import Protocol
 from remote_help.aio import FdWatch
 from remote_help.proto import session as sp
 from remote_help.roles import EndReason, Role
+from remote_help.sentences import Say, text
 from remote_help.session import keylog
 from remote_help.session.channel import Channel
 from remote_help.session.pty import ShellPty
@@ -116,8 +117,7 @@ class _Session:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._hello.wait(), HELLO_DEADLINE)
         if self.peer is None and not self._ended.done():
-            self._finish(Ending(EndReason.SETUP_FAILED, False,
-                                "The other computer did not answer."))
+            self._finish(Ending(EndReason.SETUP_FAILED, False, text(Say.SESSION_NO_ANSWER)))
         return self.peer
 
     def _goodbye_patience(self) -> float:
@@ -257,7 +257,7 @@ class FriendSession(_Session):
                 self._finish(Ending(reason, reason.normal))
             case _:
                 self._finish(Ending(EndReason.ERROR, False,
-                                    "The helper's computer sent something unexpected."))
+                                    text(Say.SESSION_UNEXPECTED, self.role)))
 
     def _queue(self, data: bytes, *, helper: bool) -> None:
         # Keys that come before the shell runs wait for it; after the end, none is taken.
@@ -538,15 +538,11 @@ class HelperSession(_Session):
         cols, rows = mine
         theirs = f"{self.peer.cols}x{self.peer.rows}"
         if grid != (self.peer.cols, self.peer.rows):
-            self.view.notice(
-                f"Your friend's screen is {theirs}, larger than remote-help shows: you see "
-                f"its top left {grid[0]}x{grid[1]}. Ask your friend to make it smaller."
-            )
+            self.view.notice(text(Say.SESSION_GRID_CUT, theirs=theirs,
+                                  shown=f"{grid[0]}x{grid[1]}"))
         elif cols < grid[0] or rows < grid[1]:
-            self.view.notice(
-                f"Make your window bigger: your friend's screen is {theirs}, "
-                f"yours {cols}x{rows}."
-            )
+            self.view.notice(text(Say.SESSION_WINDOW_SMALL, theirs=theirs,
+                                  mine=f"{cols}x{rows}"))
 
     def _on_message(self, message: sp.Message) -> None:
         match message:
@@ -576,7 +572,7 @@ class HelperSession(_Session):
                 self._finish(Ending(reason, reason.normal))
             case _:
                 self._finish(Ending(EndReason.ERROR, False,
-                                    "The friend's computer sent something unexpected."))
+                                    text(Say.SESSION_UNEXPECTED, self.role)))
         if self.view.busy:  # our terminal is behind: let SSH hold the rest
             self.channel.pause_reading()
 
@@ -597,8 +593,7 @@ class HelperSession(_Session):
         if self._redraw is not None:
             redraw, self._redraw = bytes(self._redraw), None
             self.view.reset()
-            self.view.notice("Your connection fell behind, so some of your friend's "
-                             "output was skipped. This is their screen now.")
+            self.view.notice(text(Say.SESSION_FELL_BEHIND))
             self.view.show(redraw)
         self._resume()
 
