@@ -103,6 +103,105 @@ class Say(enum.Enum):
     NAMES_OURS = "names.ours"
     IDENTITY_BAD_USER = "identity.bad-user"
 
+    # -- ui/ (the full-screen interface) ---------------------------------------------
+    UI_TOO_SMALL = "ui.too-small"
+    UI_TOO_SMALL_NEEDS = "ui.too-small.needs"
+    UI_MAKE_BIGGER = "ui.make-bigger"
+    UI_SHORT_CONTINUE = "ui.short.continue"
+    UI_SHORT_BACK = "ui.short.back"
+    UI_SHORT_QUIT = "ui.short.quit"
+    UI_SHORT_HELP = "ui.short.help"
+    UI_SHORT_FRIEND = "ui.short.friend"
+    UI_SHORT_HELPER = "ui.short.helper"
+    UI_SHORT_YES = "ui.short.yes"
+    UI_SHORT_NO = "ui.short.no"
+    UI_SHORT_DETAILS = "ui.short.details"
+    UI_SHORT_RETRY = "ui.short.retry"
+    UI_SHORT_CLOSE = "ui.short.close"
+    UI_SHORT_ERASE = "ui.short.erase"
+    UI_SHORT_CHECK = "ui.short.check"
+    UI_SHORT_REVERSE = "ui.short.reverse"
+    UI_SHORT_SHARE_SCREEN = "ui.short.share-screen"
+    UI_SHORT_FIREWALL = "ui.short.firewall"
+    UI_WELCOME_TITLE = "ui.welcome.title"
+    UI_WELCOME = "ui.welcome"
+    UI_WELCOME_WARNING = "ui.welcome.warning"
+    UI_WELCOME_SCAM = "ui.welcome.scam"
+    UI_WELCOME_PRESS = "ui.welcome.press"
+    UI_ROLE_TITLE = "ui.role.title"
+    UI_ROLE_NEED_HELP = "ui.role.need-help"
+    UI_ROLE_HELPING = "ui.role.helping"
+    UI_ROLE_PRESS = "ui.role.press"
+    UI_ROLE_LAST_TIME = "ui.role.last-time"
+    UI_ROLE_LAST_CHOICE = "ui.role.last-choice"
+    UI_DETAILS_TITLE_LISTEN = "ui.details.title.listen"
+    UI_DETAILS_TITLE_CONNECT = "ui.details.title.connect"
+    UI_DETAILS_ONLY_DIGITS = "ui.details.only-digits"
+    UI_DETAILS_PASTE_LETTERS = "ui.details.paste-letters"
+    UI_DETAILS_TOO_LONG = "ui.details.too-long"
+    UI_DETAILS_TYPE_FIRST = "ui.details.type-first"
+    UI_DETAILS_INCOMPLETE = "ui.details.incomplete"
+    UI_DETAILS_OPTIONS = "ui.details.options"
+    UI_DETAILS_START_WAITING = "ui.details.start-waiting"
+    UI_DETAILS_WHEN_COMPLETE = "ui.details.when-complete"
+    UI_DETAILS_TELL_ADDRESS = "ui.details.tell-address"
+    UI_DETAILS_TYPE_ADDRESS = "ui.details.type-address"
+    UI_DETAILS_ADDRESS = "ui.details.address"
+    UI_DETAILS_REVERSE = "ui.details.reverse"
+    UI_DETAILS_SHARE = "ui.details.share"
+    UI_DETAILS_FIREWALL = "ui.details.firewall"
+    UI_DETAILS_OTHER_ADDRESSES = "ui.details.other-addresses"
+    UI_DETAILS_PORT = "ui.details.port"
+    UI_DETAILS_NOT_AN_ADDRESS = "ui.details.not-an-address"
+    UI_DETAILS_NUMBER_BEFORE_DOT = "ui.details.number-before-dot"
+    UI_DETAILS_FOUR_NUMBERS = "ui.details.four-numbers"
+    UI_DETAILS_AT_MOST_255 = "ui.details.at-most-255"
+    UI_ENDED_TITLE = "ui.ended.title"
+    UI_ENDED_PRESS = "ui.ended.press"
+    UI_ENDED_TYPED = "ui.ended.typed"
+    UI_ENDED_LAST_ROWS = "ui.ended.last-rows"
+    UI_FAILED_TITLE = "ui.failed.title"
+    UI_FAILED_STOP_TITLE = "ui.failed.stop-title"
+    UI_FAILED_PRESS = "ui.failed.press"
+    UI_HELP_TITLE = "ui.help.title"
+    UI_HELP_YOU_CAN_PRESS = "ui.help.you-can-press"
+    UI_HELP_PRESS = "ui.help.press"
+    UI_CHECK_TITLE = "ui.check.title"
+    UI_TECH_TITLE = "ui.tech.title"
+    UI_TECH_THIS_COMPUTER = "ui.tech.this-computer"
+    UI_TECH_OTHER_COMPUTER = "ui.tech.other-computer"
+    UI_TECH_KEY = "ui.tech.key"
+    UI_TECH_FINGERPRINT = "ui.tech.fingerprint"
+    UI_TECH_SPELLED = "ui.tech.spelled"
+    UI_TECH_WHEN_HELP_ENDS = "ui.tech.when-help-ends"
+    UI_TECH_PRESS = "ui.tech.press"
+    UI_VERIFY_READ = "ui.verify.read"
+    UI_VERIFY_FRIEND_TYPES = "ui.verify.friend-types"
+    UI_VERIFY_QUESTION = "ui.verify.question"
+    UI_VERIFY_YES = "ui.verify.yes"
+    UI_VERIFY_NO = "ui.verify.no"
+    UI_VERIFY_MORE = "ui.verify.more"
+    UI_VERIFY_ALL_FILLED = "ui.verify.all-filled"
+    UI_VERIFY_DIGITS = "ui.verify.digits"
+    UI_VERIFY_FIRST_LETTER = "ui.verify.first-letter"
+    UI_VERIFY_HOW = "ui.verify.how"
+    UI_VERIFY_ENTER = "ui.verify.enter"
+    UI_VERIFY_BACKSPACE = "ui.verify.backspace"
+    UI_RESULT_CORRECT = "ui.result.correct"
+    UI_RESULT_TELL = "ui.result.tell"
+    UI_RESULT_WAITING = "ui.result.waiting"
+    UI_RESULT_NO_MATCH = "ui.result.no-match"
+    UI_RESULT_LISTENING = "ui.result.listening"
+    UI_RESULT_CALL_BACK = "ui.result.call-back"
+    UI_SHARED_SMALL = "ui.shared.small"
+    UI_SHARED_CANNOT_DRAW = "ui.shared.cannot-draw"
+    UI_SHARED_STATUS_TYPED = "ui.shared.status-typed"
+    UI_SHARED_STATUS = "ui.shared.status"
+    UI_SHARED_CONNECTING = "ui.shared.connecting"
+    UI_SHARED_USER_AT = "ui.shared.user-at"
+    UI_SHARED_NAMED = "ui.shared.named"
+    UI_TERMVIEW_CANNOT_DRAW = "ui.termview.cannot-draw"
+
 
 # The English templates. A dict by Role where the two people read different words.
 ENGLISH: dict[Say, str | Mapping[Role, str]] = {
@@ -176,6 +275,161 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     Say.IDENTITY_BAD_USER: "The user name {name!r} uses characters remote-help does not "
                            "accept. Please use an account whose name is lowercase letters "
                            "and digits.",
+    # ui/
+    Say.UI_TOO_SMALL: "This window is too small for remote-help.",
+    Say.UI_MAKE_BIGGER: "Please make this window bigger.",
+    Say.UI_TOO_SMALL_NEEDS: "(It needs at least {cols} columns and {rows} lines.)",
+    Say.UI_SHORT_CONTINUE: "Continue",
+    Say.UI_SHORT_BACK: "Back",
+    Say.UI_SHORT_QUIT: "Quit",
+    Say.UI_SHORT_HELP: "Help",
+    Say.UI_SHORT_FRIEND: "I need help",
+    Say.UI_SHORT_HELPER: "I am helping",
+    Say.UI_SHORT_YES: "Yes, it said CORRECT",
+    Say.UI_SHORT_NO: "No",
+    Say.UI_SHORT_DETAILS: "Details",
+    Say.UI_SHORT_RETRY: "Try again",
+    Say.UI_SHORT_CLOSE: "Close",
+    Say.UI_SHORT_ERASE: "Erase",
+    Say.UI_SHORT_CHECK: "Check",
+    Say.UI_SHORT_REVERSE: "Reverse",
+    Say.UI_SHORT_SHARE_SCREEN: "Screen",
+    Say.UI_SHORT_FIREWALL: "Firewall",
+    Say.UI_WELCOME_TITLE: "Welcome",
+    Say.UI_WELCOME: {
+        Role.HELPER: "You are about to help someone with their computer.\n"
+                     "\n"
+                     "Your friend will see everything you do, and can end it at any moment.\n"
+                     "When a password is needed, let your friend type it.\n"
+                     "\n"
+                     "Stay on the phone with your friend: you will read them five words,\n"
+                     "so that both of you know nobody is listening in.",
+        Role.FRIEND: "remote-help lets someone you trust use this computer, to fix it.\n"
+                     "\n"
+                     "You will see everything they do, and you can type too.\n"
+                     "You can end it at any moment by pressing Ctrl+Alt+C.",
+    },
+    Say.UI_WELCOME_WARNING: "Only continue if YOU phoned someone you know.\n"
+                            "Banks, Microsoft and the police never ask for this.",
+    Say.UI_WELCOME_SCAM: "If someone phoned you and asked you to do this, press Q now and "
+                         "hang up.",
+    Say.UI_WELCOME_PRESS: "Press {continue_key} to continue, or {quit_key} to quit.",
+    Say.UI_ROLE_TITLE: "Who are you?",
+    Say.UI_ROLE_NEED_HELP: "I need help with my computer",
+    Say.UI_ROLE_HELPING: "I am helping someone",
+    Say.UI_ROLE_PRESS: "Press {friend_key} or {helper_key}.",
+    Say.UI_ROLE_LAST_TIME: "Last time on this computer: {choice}.",
+    Say.UI_ROLE_LAST_CHOICE: {Role.FRIEND: "I need help", Role.HELPER: "I am helping someone"},
+    Say.UI_DETAILS_TITLE_LISTEN: {Role.HELPER: "What your friend must know",
+                                  Role.FRIEND: "What your helper must know"},
+    Say.UI_DETAILS_TITLE_CONNECT: {Role.HELPER: "Your friend's address",
+                                   Role.FRIEND: "Your helper's address"},
+    Say.UI_DETAILS_ONLY_DIGITS: {
+        Role.HELPER: "Type only numbers and dots, like 192.168.1.20. Ask your friend to "
+                     "read it again.",
+        Role.FRIEND: "Type only numbers and dots, like 192.168.1.20. Ask your helper to "
+                     "read it again.",
+    },
+    Say.UI_DETAILS_PASTE_LETTERS: "Type only numbers and dots. A long address with letters "
+                                  "in it must be pasted.",
+    Say.UI_DETAILS_TOO_LONG: "That is too long for an address.",
+    Say.UI_DETAILS_TYPE_FIRST: {Role.HELPER: "First type your friend's address.",
+                                Role.FRIEND: "First type your helper's address."},
+    Say.UI_DETAILS_INCOMPLETE: "That address is not complete yet. It has four numbers with "
+                               "dots between them.",
+    Say.UI_DETAILS_OPTIONS: "Options (press a letter to change one):",
+    Say.UI_DETAILS_START_WAITING: {
+        Role.HELPER: "Press {enter_key} to start waiting for your friend.",
+        Role.FRIEND: "Press {enter_key} to start waiting for your helper.",
+    },
+    Say.UI_DETAILS_WHEN_COMPLETE: "Press {enter_key} when the address is complete.",
+    Say.UI_DETAILS_TELL_ADDRESS: {
+        Role.HELPER: "Tell your friend to start remote-help, choose\n"
+                     '"I need help", and type this address:',
+        Role.FRIEND: "Tell your helper this address. Read it slowly:",
+    },
+    Say.UI_DETAILS_TYPE_ADDRESS: {
+        Role.HELPER: "Type your friend's address. Your friend reads it\n"
+                     "to you: numbers with dots between them, like 192.168.1.20.",
+        Role.FRIEND: "Type your helper's address. Your helper reads it\n"
+                     "to you: numbers with dots between them, like 192.168.1.20.",
+    },
+    Say.UI_DETAILS_ADDRESS: "Address:",
+    Say.UI_DETAILS_REVERSE: {Role.HELPER: "Reverse: I connect to my friend instead",
+                             Role.FRIEND: "Reverse: my helper connects to me instead"},
+    Say.UI_DETAILS_SHARE: "Share my screen",
+    Say.UI_DETAILS_FIREWALL: "Open the firewall",
+    Say.UI_DETAILS_OTHER_ADDRESSES: "If that one does not work, try: {addresses}",
+    Say.UI_DETAILS_PORT: {
+        Role.FRIEND: "Also tell your helper this number: {port}.",
+        Role.HELPER: "This is not the usual port: your friend must add --port {port}.",
+    },
+    Say.UI_DETAILS_NOT_AN_ADDRESS: "That is not an address.",
+    Say.UI_DETAILS_NUMBER_BEFORE_DOT: "Type a number before each dot.",
+    Say.UI_DETAILS_FOUR_NUMBERS: "An address has only four numbers, with three dots between "
+                                 "them.",
+    Say.UI_DETAILS_AT_MOST_255: "Each number in the address is at most 255. Please check it "
+                                "again.",
+    Say.UI_ENDED_TITLE: "Help has ended",
+    Say.UI_ENDED_PRESS: "Press {close_key} to close remote-help.",
+    Say.UI_ENDED_TYPED: "The last things your helper typed:",
+    Say.UI_ENDED_LAST_ROWS: "The shared terminal when help ended:",
+    Say.UI_FAILED_TITLE: "It did not work",
+    Say.UI_FAILED_STOP_TITLE: "STOP",
+    Say.UI_FAILED_PRESS: "Press {retry_key} to try again, or {quit_key} to close remote-help.",
+    Say.UI_HELP_TITLE: "Help",
+    Say.UI_HELP_YOU_CAN_PRESS: "You can press:",
+    Say.UI_HELP_PRESS: "Press {close_key} to close this help.",
+    Say.UI_CHECK_TITLE: "Check that nobody is listening in",
+    Say.UI_TECH_TITLE: "Details for technical people",
+    Say.UI_TECH_THIS_COMPUTER: "This computer",
+    Say.UI_TECH_OTHER_COMPUTER: "The other computer ({user} at {address})",
+    Say.UI_TECH_KEY: "key {key}",
+    Say.UI_TECH_FINGERPRINT: "fingerprint {fingerprint}",
+    Say.UI_TECH_SPELLED: "spelled: {spelled}",
+    Say.UI_TECH_WHEN_HELP_ENDS: "When help ends:",
+    Say.UI_TECH_PRESS: "Press {details_key} again to go back.",
+    Say.UI_VERIFY_READ: "Read these five words to your friend, slowly:",
+    Say.UI_VERIFY_FRIEND_TYPES: "Your friend types the first letter of each word.\n"
+                                "Their screen then says CORRECT or STOP.",
+    Say.UI_VERIFY_QUESTION: "Did your friend's screen say CORRECT?",
+    Say.UI_VERIFY_YES: "Yes, it said CORRECT",
+    Say.UI_VERIFY_NO: "No",
+    Say.UI_VERIFY_MORE: "{missing} more to type: one letter for each word your helper reads.",
+    Say.UI_VERIFY_ALL_FILLED: "All five are filled in. Press Enter, or Backspace to fix one.",
+    Say.UI_VERIFY_DIGITS: "The numbers in the words are only 2 to 7. Listen again.",
+    Say.UI_VERIFY_FIRST_LETTER: "Type only the first letter of each word (or its number).",
+    Say.UI_VERIFY_HOW: "Your helper now reads you five words.\n"
+                       "Type the first letter of each word you hear.\n"
+                       "For a number, type the number: for KILO type K, for SEVEN type 7.",
+    Say.UI_VERIFY_ENTER: "When all five are filled in, press {enter_key}.",
+    Say.UI_VERIFY_BACKSPACE: "To fix a letter, press {backspace_key}.",
+    Say.UI_RESULT_CORRECT: "CORRECT",
+    Say.UI_RESULT_TELL: 'Tell your helper: "My screen says CORRECT."',
+    Say.UI_RESULT_WAITING: "Waiting for your helper to confirm...",
+    Say.UI_RESULT_NO_MATCH: "The words did not match, so nothing was shared.",
+    Say.UI_RESULT_LISTENING: "Someone may be listening in.",
+    Say.UI_RESULT_CALL_BACK: "Hang up and call your helper back on a number you know.",
+    Say.UI_SHARED_SMALL: {
+        Role.FRIEND: "Your helper is connected. Make this window bigger, or press {end} to "
+                     "end.",
+        Role.HELPER: "Your friend is connected. Make this window bigger, or press {end} to "
+                     "end.",
+    },
+    Say.UI_SHARED_CANNOT_DRAW: {
+        Role.FRIEND: "Your helper's keys are stopped: the screen could not be drawn. Help "
+                     "is ending.",
+        Role.HELPER: "Your screen could not be drawn. The session is ending.",
+    },
+    Say.UI_SHARED_STATUS_TYPED: "To end help, press {end}.  Your helper typed: ",
+    Say.UI_SHARED_STATUS: {
+        Role.FRIEND: "To end help, press {end}.   Helping you: {who}",
+        Role.HELPER: "{end} ends the session.   Your friend: {who}",
+    },
+    Say.UI_SHARED_CONNECTING: "Connecting...",
+    Say.UI_SHARED_USER_AT: "{user} at {address}",
+    Say.UI_SHARED_NAMED: "{name} ({who})",
+    Say.UI_TERMVIEW_CANNOT_DRAW: "The shared screen cannot be drawn here. Help is ending.",
 }
 
 _translation: gettext.NullTranslations = gettext.NullTranslations()
