@@ -202,6 +202,20 @@ class Say(enum.Enum):
     UI_SHARED_NAMED = "ui.shared.named"
     UI_TERMVIEW_CANNOT_DRAW = "ui.termview.cannot-draw"
 
+    # -- plain/ (line mode) ------------------------------------------------------------
+    PLAIN_HELPER_TYPED = "plain.helper-typed"
+
+    # -- settings ------------------------------------------------------------------------
+    SETTINGS_CHANGED = "settings.changed"
+    SETTINGS_WAS_FRIEND = "settings.was-friend"
+    SETTINGS_WAS_HELPER = "settings.was-helper"
+    SETTINGS_ADDRESS = "settings.address"
+    SETTINGS_REVERSE = "settings.reverse"
+    SETTINGS_NOT_SHARED = "settings.not-shared"
+    SETTINGS_FIREWALL = "settings.firewall"
+    SETTINGS_USE_THEM = "settings.use-them"
+    SETTINGS_REVERSE_AGAIN = "settings.reverse-again"
+
 
 # The English templates. A dict by Role where the two people read different words.
 ENGLISH: dict[Say, str | Mapping[Role, str]] = {
@@ -430,6 +444,26 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     Say.UI_SHARED_USER_AT: "{user} at {address}",
     Say.UI_SHARED_NAMED: "{name} ({who})",
     Say.UI_TERMVIEW_CANNOT_DRAW: "The shared screen cannot be drawn here. Help is ending.",
+    # plain/
+    Say.PLAIN_HELPER_TYPED: "Your helper typed: {typed}",
+    # settings
+    Say.SETTINGS_CHANGED: "remote-help remembers a few answers from the last time it was "
+                          "used here.\n"
+                          "They were changed by something other than remote-help (perhaps "
+                          "by someone\n"
+                          "using this computer during a help session). They now say:",
+    Say.SETTINGS_WAS_FRIEND: "This computer is the one that needs help.",
+    Say.SETTINGS_WAS_HELPER: "This computer is the helper's.",
+    Say.SETTINGS_ADDRESS: "The helper's address is {address}",
+    Say.SETTINGS_REVERSE: "The helper connects to this computer: it waits for them.",
+    Say.SETTINGS_NOT_SHARED: "The screen is not shared.",
+    Say.SETTINGS_FIREWALL: "remote-help may change the firewall.",
+    Say.SETTINGS_USE_THEM: "Use these answers? If you are not sure, press N.",
+    Say.SETTINGS_REVERSE_AGAIN: "Last time, the helper connected to this computer: it waited "
+                                "for them.\n"
+                                "Do the same this time? If you are not sure, press N (you can "
+                                "still\n"
+                                "choose it later, if your helper asks you to).",
 }
 
 _translation: gettext.NullTranslations = gettext.NullTranslations()
