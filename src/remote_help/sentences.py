@@ -48,6 +48,28 @@ Part = str | tuple[str, str]  # a piece of text, or a (style, text) pair
 class Say(enum.Enum):
     """The key of every sentence. Values are gettext contexts: never reuse one."""
 
+    # -- proto/ (what the other computer sent that is refused) --------------------------
+    PROTO_UNREADABLE = "proto.unreadable"
+    PROTO_WRONG_SHAPE = "proto.wrong-shape"
+    PROTO_NOT_AS_AGREED = "proto.not-as-agreed"
+    PROTO_EMPTY = "proto.empty"
+    PROTO_TOO_LARGE = "proto.too-large"
+    PROTO_TOO_MANY = "proto.too-many"
+    PROTO_BAD_USER = "proto.bad-user"
+    PROTO_BAD_IDENTITY = "proto.bad-identity"
+    PROTO_UNKNOWN_MESSAGE = "proto.unknown-message"
+    PROTO_WRONG_FIELDS = "proto.wrong-fields"
+    PROTO_UNKNOWN_ABORT = "proto.unknown-abort"
+    PROTO_CHANGED_ANSWER = "proto.changed-answer"
+    PROTO_ECHOED_KEY = "proto.echoed-key"
+    PROTO_OUT_OF_ORDER = "proto.out-of-order"
+    PROTO_UNKNOWN_END = "proto.unknown-end"
+    PROTO_BAD_GREETING = "proto.bad-greeting"
+    PROTO_BAD_NAME = "proto.bad-name"
+    PROTO_BAD_SIZE = "proto.bad-size"
+    PROTO_OTHER_VERSION = "proto.other-version"
+    PROTO_SAME_ROLE = "proto.same-role"
+
     # -- net/ --------------------------------------------------------------------------
     NET_TOO_SLOW = "net.too-slow"
     NET_BROKEN = "net.broken"
@@ -219,6 +241,31 @@ class Say(enum.Enum):
 
 # The English templates. A dict by Role where the two people read different words.
 ENGLISH: dict[Say, str | Mapping[Role, str]] = {
+    # proto/
+    Say.PROTO_UNREADABLE: "The other computer sent a message that is not readable.",
+    Say.PROTO_WRONG_SHAPE: "The other computer sent a message of the wrong shape.",
+    Say.PROTO_NOT_AS_AGREED: "The other computer sent a message that is not written as agreed.",
+    Say.PROTO_EMPTY: "The other computer sent an empty message.",
+    Say.PROTO_TOO_LARGE: "The other computer sent a message that is too large.",
+    Say.PROTO_TOO_MANY: "The other computer sent too many messages.",
+    Say.PROTO_BAD_USER: "The other computer sent a user name that is not allowed.",
+    Say.PROTO_BAD_IDENTITY: "The other computer sent an identity that is not allowed.",
+    Say.PROTO_UNKNOWN_MESSAGE: "The other computer sent a message we do not know.",
+    Say.PROTO_WRONG_FIELDS: "The other computer sent a message with the wrong fields.",
+    Say.PROTO_UNKNOWN_ABORT: "The other computer stopped for a reason we do not know.",
+    Say.PROTO_CHANGED_ANSWER: "The check failed: the other computer changed its answer.",
+    Say.PROTO_ECHOED_KEY: "The check failed: the other computer echoed our own key.",
+    Say.PROTO_OUT_OF_ORDER: "The other computer sent a message out of order.",
+    Say.PROTO_UNKNOWN_END: "The other computer ended for a reason we do not know.",
+    Say.PROTO_BAD_GREETING: "The other computer sent a greeting we do not understand.",
+    Say.PROTO_BAD_NAME: "The other computer sent a name that is not allowed.",
+    Say.PROTO_BAD_SIZE: "The other computer sent a screen size that is not allowed.",
+    Say.PROTO_OTHER_VERSION: "The other computer runs a different version of remote-help. "
+                             "Both of you need the same version.",
+    Say.PROTO_SAME_ROLE: {
+        Role.FRIEND: "Both of you said you need help. One of you must choose the other.",
+        Role.HELPER: "Both of you said you are helping. One of you must choose the other.",
+    },
     # net/
     Say.NET_TOO_SLOW: "The other computer took too long to answer.",
     Say.NET_BROKEN: "The connection was broken.",

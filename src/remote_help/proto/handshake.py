@@ -31,6 +31,7 @@ from typing import Any
 from remote_help.proto import frames, sas
 from remote_help.proto.errors import ProtocolError
 from remote_help.roles import AbortReason, Role, Side
+from remote_help.sentences import Say, text
 
 VERSION = 2  # 1: HELLO2 carried L's identity in the clear
 ROLES = (Role.FRIEND, Role.HELPER)
@@ -86,26 +87,26 @@ class PeerAborted(Exception):
 
 def check_user(user: object) -> str:
     if not isinstance(user, str) or not USER_PATTERN.fullmatch(user):
-        raise ProtocolError("The other computer sent a user name that is not allowed.")
+        raise ProtocolError(text(Say.PROTO_BAD_USER))
     return user
 
 
 def check_public_key(line: object) -> str:
     """Exactly one ssh-ed25519 public key, type and base64 blob, nothing else."""
     if not isinstance(line, str) or len(line) > 200:
-        raise ProtocolError("The other computer sent an identity that is not allowed.")
+        raise ProtocolError(text(Say.PROTO_BAD_IDENTITY))
     parts = line.split(" ")
     if len(parts) != 2 or parts[0] != "ssh-ed25519":
-        raise ProtocolError("The other computer sent an identity that is not allowed.")
+        raise ProtocolError(text(Say.PROTO_BAD_IDENTITY))
     try:
         blob = base64.b64decode(parts[1], validate=True)
     except ValueError as exc:
-        raise ProtocolError("The other computer sent an identity that is not allowed.") from exc
+        raise ProtocolError(text(Say.PROTO_BAD_IDENTITY)) from exc
     expected_prefix = b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20"
     if len(blob) != len(expected_prefix) + 32 or not blob.startswith(expected_prefix):
-        raise ProtocolError("The other computer sent an identity that is not allowed.")
+        raise ProtocolError(text(Say.PROTO_BAD_IDENTITY))
     if base64.b64encode(blob).decode() != parts[1]:
-        raise ProtocolError("The other computer sent an identity that is not allowed.")
+        raise ProtocolError(text(Say.PROTO_BAD_IDENTITY))
     return line
 
 
@@ -140,30 +141,27 @@ def validate(message: dict[str, Any]) -> str:
     """Check a message against its schema; return its type name."""
     kind = message.get("t")
     if not isinstance(kind, str) or kind not in _SCHEMAS:
-        raise ProtocolError("The other computer sent a message we do not know.")
+        raise ProtocolError(text(Say.PROTO_UNKNOWN_MESSAGE))
     schema = _SCHEMAS[kind]
     if set(message) != set(schema):
-        raise ProtocolError("The other computer sent a message with the wrong fields.")
+        raise ProtocolError(text(Say.PROTO_WRONG_FIELDS))
     for key, typ in schema.items():
         value = message[key]
         # bool is a subclass of int: keep them apart.
         if type(value) is not typ:
-            raise ProtocolError("The other computer sent a message with the wrong fields.")
+            raise ProtocolError(text(Say.PROTO_WRONG_FIELDS))
     if "v" in message and message["v"] != VERSION:
-        raise ProtocolError(
-            "The other computer runs a different version of remote-help. "
-            "Both of you need the same version."
-        )
+        raise ProtocolError(text(Say.PROTO_OTHER_VERSION))
     if "role" in message and message["role"] not in ROLES:
-        raise ProtocolError("The other computer sent a message with the wrong fields.")
+        raise ProtocolError(text(Say.PROTO_WRONG_FIELDS))
     if kind == "ABORT" and message["reason"] not in ABORT_REASONS:
-        raise ProtocolError("The other computer stopped for a reason we do not know.")
+        raise ProtocolError(text(Say.PROTO_UNKNOWN_ABORT))
     return kind
 
 
 def _hex32(value: str) -> bytes:
     if not re.fullmatch(r"[0-9a-f]{64}", value):
-        raise ProtocolError("The other computer sent a message with the wrong fields.")
+        raise ProtocolError(text(Say.PROTO_WRONG_FIELDS))
     return bytes.fromhex(value)
 
 
@@ -308,17 +306,16 @@ class Handshake:
         )
         nonce = _hex32(message["nonce"])
         if not secrets.compare_digest(commitment(peer, nonce, peer_side), self._peer_commit):
-            raise ProtocolError("The check failed: the other computer changed its answer.")
+            raise ProtocolError(text(Say.PROTO_CHANGED_ANSWER))
         if peer.public_key == self.me.public_key:
-            raise ProtocolError("The check failed: the other computer echoed our own key.")
+            raise ProtocolError(text(Say.PROTO_ECHOED_KEY))
         return peer
 
     def _check_roles(self, value: str) -> Role:
         """The peer's role (``validate`` let only a role's string through)."""
         peer_role = Role(value)
         if peer_role is self.me.role:
-            who = "need help" if peer_role is Role.FRIEND else "are helping"
-            raise SameRole(f"Both of you said you {who}. One of you must choose the other.")
+            raise SameRole(text(Say.PROTO_SAME_ROLE, peer_role))
         return peer_role
 
     def _derive(self) -> None:
@@ -329,7 +326,7 @@ class Handshake:
 
     def _check_order(self, event: str) -> None:
         if (self.side, self.state, event) not in TRANSITIONS:
-            raise ProtocolError("The other computer sent a message out of order.")
+            raise ProtocolError(text(Say.PROTO_OUT_OF_ORDER))
 
     def _step(self, event: str) -> None:
         key = (self.side, self.state, event)
@@ -343,7 +340,7 @@ class Handshake:
         if target is None:
             if event.startswith("recv "):
                 self.state = State.ABORTED
-                raise ProtocolError("The other computer sent a message out of order.")
+                raise ProtocolError(text(Say.PROTO_OUT_OF_ORDER))
             raise ValueError(f"{event!r} is not allowed in state {self.state.value}")
         self.state = target
 
