@@ -224,6 +224,29 @@ class Say(enum.Enum):
     UI_SHARED_NAMED = "ui.shared.named"
     UI_TERMVIEW_CANNOT_DRAW = "ui.termview.cannot-draw"
 
+    # -- ui/keys.py (the hotkeys: the help view and the README) ----------------------
+    KEY_STOP = "ui.key.stop"
+    KEY_HELP = "ui.key.help"
+    KEY_CONTINUE = "ui.key.continue"
+    KEY_QUIT = "ui.key.quit"
+    KEY_BACK = "ui.key.back"
+    KEY_BACK_CODE = "ui.key.back-code"
+    KEY_FRIEND = "ui.key.friend"
+    KEY_HELPER = "ui.key.helper"
+    KEY_REVERSE = "ui.key.reverse"
+    KEY_SHARE_SCREEN = "ui.key.share-screen"
+    KEY_FIREWALL = "ui.key.firewall"
+    KEY_YES = "ui.key.yes"
+    KEY_NO = "ui.key.no"
+    KEY_DETAILS = "ui.key.details"
+    KEY_ERASE = "ui.key.erase"
+    KEY_CHECK = "ui.key.check"
+    KEY_RETRY = "ui.key.retry"
+    KEY_CLOSE = "ui.key.close"
+    KEY_CLOSE_HELP = "ui.key.close-help"
+    KEY_END_FRIEND = "ui.key.end-friend"
+    KEY_END_HELPER = "ui.key.end-helper"
+
     # -- plain/ (line mode) ------------------------------------------------------------
     PLAIN_HELPER_TYPED = "plain.helper-typed"
 
@@ -491,6 +514,28 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     Say.UI_SHARED_USER_AT: "{user} at {address}",
     Say.UI_SHARED_NAMED: "{name} ({who})",
     Say.UI_TERMVIEW_CANNOT_DRAW: "The shared screen cannot be drawn here. Help is ending.",
+    # ui/keys.py
+    Say.KEY_STOP: "Stop at once; nothing more is shared",
+    Say.KEY_HELP: "Show what you can press",
+    Say.KEY_CONTINUE: "Continue",
+    Say.KEY_QUIT: "Quit; nothing is shared",
+    Say.KEY_BACK: "Go back one step",
+    Say.KEY_BACK_CODE: "Go back (the letters you type are the code here)",
+    Say.KEY_FRIEND: "I need help with my computer",
+    Say.KEY_HELPER: "I am helping someone",
+    Say.KEY_REVERSE: "Reverse connection: the helper connects to the friend",
+    Say.KEY_SHARE_SCREEN: "Share the screen when there is a desktop",
+    Say.KEY_FIREWALL: "Let remote-help open the firewall for this session",
+    Say.KEY_YES: "Yes: my friend's screen said CORRECT",
+    Say.KEY_NO: "No: it did not say CORRECT; stop",
+    Say.KEY_DETAILS: "Show the technical details of both computers",
+    Say.KEY_ERASE: "Erase the last letter",
+    Say.KEY_CHECK: "Check the letters",
+    Say.KEY_RETRY: "Try again",
+    Say.KEY_CLOSE: "Close remote-help",
+    Say.KEY_CLOSE_HELP: "Close this help",
+    Say.KEY_END_FRIEND: "End help at once",
+    Say.KEY_END_HELPER: "End the session",
     # plain/
     Say.PLAIN_HELPER_TYPED: "Your helper typed: {typed}",
     # settings
