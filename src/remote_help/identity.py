@@ -7,6 +7,7 @@ import pwd
 
 from remote_help.proto import session as sp
 from remote_help.proto.handshake import USER_PATTERN
+from remote_help.sentences import Say, text
 
 
 class IdentityError(Exception):
@@ -16,10 +17,7 @@ class IdentityError(Exception):
 def user_name() -> str:
     name = pwd.getpwuid(os.geteuid()).pw_name
     if not USER_PATTERN.fullmatch(name):
-        raise IdentityError(
-            f"The user name {name!r} uses characters remote-help does not accept. "
-            "Please use an account whose name is lowercase letters and digits."
-        )
+        raise IdentityError(text(Say.IDENTITY_BAD_USER, name=name))
     return name
 
 

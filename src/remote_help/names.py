@@ -14,15 +14,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from remote_help.sentences import Say, text
+
 SHOWN_MAX = 32
-UNUSUAL = "(a name with unusual letters)"
-OURS = "(a name that looks like remote-help's own words)"
 # What a person's name may hold once accents are taken off: no ":" (our sentences start
 # "remote-help:"), no brackets (the screens put "(user at address)" after the name).
 _SAFE = re.compile(r"[A-Za-z0-9 .'_-]+")
 _WORD = re.compile(r"[a-z0-9]+")
-# The words the program's own sentences and keys are made of; a name holding one of them
-# could continue or imitate them ("Help has ended", "Press Q", "Step 7 of 7").
+# The words the program's own sentences and keys are made of (sentences.ENGLISH; a
+# translation adds its own); a name holding one of them could continue or imitate them
+# ("Help has ended", "Press Q", "Step 7 of 7").
 OUR_WORDS = frozenset({
     "remote", "help", "helps", "helped", "helping", "helper", "friend", "end", "ends",
     "ended", "ending", "press", "pressed", "ctrl", "alt", "esc", "f10", "enter", "step",
@@ -43,9 +44,9 @@ def shown(name: str) -> str:
                     if not unicodedata.combining(c))
     plain = " ".join(plain.split())
     if not plain or not _SAFE.fullmatch(plain):
-        return UNUSUAL
+        return text(Say.NAMES_UNUSUAL)
     if len(plain) > SHOWN_MAX:
         plain = plain[: SHOWN_MAX - 3].rstrip() + "..."
     if OUR_WORDS.intersection(_WORD.findall(plain.lower())):
-        return OURS
+        return text(Say.NAMES_OURS)
     return plain

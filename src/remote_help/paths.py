@@ -10,6 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from remote_help.sentences import Say, text
+
 APP = "remote-help"
 # Unix socket paths are limited to 107 bytes; a session's sockets sit two levels below
 # the base ("session-xxxxxxxx/session.sock"), so a longer base is skipped.
@@ -44,8 +46,8 @@ def runtime_base() -> Path:
     # fresh folder with a name nobody can guess instead, removed again at the end.
     with contextlib.suppress(OSError):
         return _fresh_base(Path(tmp))
-    raise PathError("There is no safe place for temporary files (tried " +
-                    ", ".join(str(p) for p in candidates) + ").")
+    raise PathError(text(Say.PATHS_NO_SAFE_PLACE,
+                         tried=", ".join(str(p) for p in candidates)))
 
 
 def _private_dir(path: Path) -> Path:

@@ -29,20 +29,22 @@ from pathlib import Path
 
 from remote_help.net.addresses import valid_address
 from remote_help.paths import APP
+from remote_help.roles import Role
+from remote_help.sentences import Say, text
 
 log = logging.getLogger(__name__)
 MAX_SIZE = 64 * 1024  # a settings file is a few hundred bytes; anything bigger is not ours
 NAME = "settings.json"
 TEMP_PREFIX = ".settings-"
 TEMP_SUFFIX = ".tmp"
-ROLES = ("helper", "friend")
+ROLES = (Role.HELPER, Role.FRIEND)
 CHECK = "check"  # the key of the digest in the file
 CHECK_FORMAT = b"remote-help settings 1\n"
 
 
 @dataclass(frozen=True)
 class Settings:
-    role: str | None = None  # "helper" or "friend": the last choice on this machine
+    role: Role | str | None = None  # the last choice on this machine (a Role once read)
     address: str = ""  # the helper's address the friend typed last time
     reverse: bool = False
     screen_sharing: bool = True  # friend: start screen sharing when a desktop exists
@@ -103,6 +105,8 @@ def parse(path: Path) -> Settings:
 def _parse(data: dict[str, object]) -> Settings:
     good = {f.name: data[f.name] for f in fields(Settings)
             if f.name in data and valid(f.name, data[f.name])}
+    if "role" in good:
+        good["role"] = Role(good["role"])
     return Settings(**good)  # type: ignore[arg-type]
 
 
@@ -240,30 +244,26 @@ def _fsync_directory(directory: Path) -> None:
 
 def changed_outside_words(found: Settings) -> list[str]:
     """The question about values this program did not write, in plain words."""
-    lines = ["remote-help remembers a few answers from the last time it was used here.",
-             "They were changed by something other than remote-help (perhaps by someone",
-             "using this computer during a help session). They now say:"]
-    if found.role == "friend":
-        lines.append("  - This computer is the one that needs help.")
-    elif found.role == "helper":
-        lines.append("  - This computer is the helper's.")
+    said: list[str] = []
+    if found.role == Role.FRIEND:
+        said.append(text(Say.SETTINGS_WAS_FRIEND))
+    elif found.role == Role.HELPER:
+        said.append(text(Say.SETTINGS_WAS_HELPER))
     if found.address:
-        lines.append(f"  - The helper's address is {found.address}")
+        said.append(text(Say.SETTINGS_ADDRESS, address=found.address))
     if found.reverse:
-        lines.append("  - The helper connects to this computer: it waits for them.")
+        said.append(text(Say.SETTINGS_REVERSE))
     if not found.screen_sharing:
-        lines.append("  - The screen is not shared.")
+        said.append(text(Say.SETTINGS_NOT_SHARED))
     if found.firewall:
-        lines.append("  - remote-help may change the firewall.")
-    lines.append("Use these answers? If you are not sure, press N.")
-    return lines
+        said.append(text(Say.SETTINGS_FIREWALL))
+    return [*text(Say.SETTINGS_CHANGED).split("\n"), *[f"  - {line}" for line in said],
+            text(Say.SETTINGS_USE_THEM)]
 
 
 def reverse_words() -> list[str]:
     """The question asked at every start that would wait for the helper to connect."""
-    return ["Last time, the helper connected to this computer: it waited for them.",
-            "Do the same this time? If you are not sure, press N (you can still",
-            "choose it later, if your helper asks you to)."]
+    return text(Say.SETTINGS_REVERSE_AGAIN).split("\n")
 
 
 def decide(found: Settings, *, use: bool, reverse: bool | None = None,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from remote_help import names, settings
+from remote_help import sentences, settings
 from remote_help.cli import SETTINGS_PUT_BACK
 from tests import support
 from tests.e2e.test_ui import ANSWER, connect, friend_ends
@@ -208,9 +208,11 @@ def test_look_alike_full_names_are_shown_plainly_on_both_sides(world: support.Wo
     support.friend_ends_session(helper, friend)
     friend_saw = " ".join(friend.output.split())
     helper_saw = " ".join(helper.output.split())
-    assert (f"connected to your helper, {names.UNUSUAL} ({helper_user} at 127.0.0.1)."
+    unusual = sentences.text(sentences.Say.NAMES_UNUSUAL)
+    ours = sentences.text(sentences.Say.NAMES_OURS)
+    assert (f"connected to your helper, {unusual} ({helper_user} at 127.0.0.1)."
             in friend_saw)
-    assert (f"connected to your friend's computer: {names.OURS} ({friend_user} at "
+    assert (f"connected to your friend's computer: {ours} ({friend_user} at "
             "127.0.0.1)." in helper_saw)
     assert CYRILLIC_MICROSOFT not in friend.output
     assert "Microsoft Support" not in friend.output  # ("Banks, Microsoft and ..." is ours)

@@ -9,7 +9,7 @@ import pytest
 
 from remote_help.proto.handshake import PeerAborted
 from remote_help.session.mux import Ending
-from remote_help.ui.chrome import TOO_SMALL
+from remote_help.ui.chrome import too_small
 from remote_help.ui.frontend import UrwidFrontEnd
 from remote_help.ui.palette import Caps
 from remote_help.ui.screens.details import Unavailable
@@ -99,7 +99,7 @@ def test_no_friend_screen_uses_technical_words(size: tuple[int, int]) -> None:
 
 
 def test_too_small_words_are_plain() -> None:
-    assert banned_in(" ".join(TOO_SMALL)) == []
+    assert banned_in(" ".join(too_small())) == []
 
 
 def test_the_scan_does_catch_technical_words() -> None:

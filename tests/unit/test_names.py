@@ -6,9 +6,12 @@ import json
 
 import pytest
 
-from remote_help import names
-from remote_help.names import OURS, SHOWN_MAX, UNUSUAL, shown
+from remote_help import names, sentences
+from remote_help.names import SHOWN_MAX, shown
 from remote_help.proto import session as sp
+
+UNUSUAL = sentences.text(sentences.Say.NAMES_UNUSUAL)
+OURS = sentences.text(sentences.Say.NAMES_OURS)
 
 CYRILLIC_MICROSOFT = "Microsoft Support".translate(str.maketrans("ocpMS", "оср\u041c\u0405"))
 

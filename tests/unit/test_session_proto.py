@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from remote_help.names import UNUSUAL
+from remote_help import sentences
 from remote_help.proto import session
 from remote_help.proto.errors import ProtocolError
 from remote_help.proto.session import (
@@ -27,6 +27,8 @@ from remote_help.proto.session import (
     TermOut,
     clean_text,
 )
+
+UNUSUAL = sentences.text(sentences.Say.NAMES_UNUSUAL)
 
 
 def raw(kind: int, payload: bytes) -> bytes:

@@ -24,6 +24,8 @@ from remote_help.proto.handshake import (
     SameRole,
     State,
 )
+from remote_help.roles import AbortReason
+from remote_help.sentences import Say, text
 
 log = logging.getLogger(__name__)
 
@@ -103,15 +105,16 @@ class Pairing:
     async def confirm(self) -> None:
         await transport.send_all(self.sock, self.handshake.confirm())
 
-    async def abort(self, reason: str) -> None:
+    async def abort(self, reason: AbortReason | str) -> None:
         """Tell the peer we stop (best effort), then close."""
         if self.handshake.state is not State.ABORTED:
             await self._send_quietly(self.handshake.abort(reason))
         self.close()
 
-    async def refuse(self, reason: str) -> None:
+    async def refuse(self, reason: AbortReason | str) -> None:
         """After a bad frame: tell the peer why (best effort, whatever the state), close."""
-        await self._send_quietly(frames.encode({"t": "ABORT", "reason": reason}))
+        message = {"t": "ABORT", "reason": AbortReason(reason)}
+        await self._send_quietly(frames.encode(message))
         self.close()
 
     async def _send_quietly(self, data: bytes) -> None:
@@ -129,9 +132,9 @@ class Pairing:
 
 
 _STOPPED = {
-    "busy": "it is busy with someone else.",
-    "same-role": "it gave the same answer to 'Who are you?' as you.",
-    "cancelled": "it cancelled.",
+    AbortReason.BUSY: Say.NET_PEER_BUSY,
+    AbortReason.SAME_ROLE: Say.NET_PEER_SAME_ROLE,
+    AbortReason.CANCELLED: Say.NET_PEER_CANCELLED,
 }
 
 
@@ -139,8 +142,8 @@ def failure_text(exc: BaseException) -> str:
     if isinstance(exc, NetError | ProtocolError):
         return str(exc)
     if isinstance(exc, PeerAborted):
-        return _STOPPED.get(exc.reason, "it stopped.")
-    return "an unexpected error."
+        return text(_STOPPED.get(exc.reason, Say.NET_PEER_STOPPED))
+    return text(Say.NET_UNEXPECTED)
 
 
 class Listener:
@@ -210,7 +213,7 @@ class Listener:
                 sock.close()
                 continue
             if not self._taken:
-                self._on_event(f"A computer at {who} connected. Checking it...")
+                self._on_event(text(Say.NET_CONNECTED, who=who))
             if self._taken:
                 task = aio.spawn(self._refuse(sock, who), f"refuse {who}")
             else:
@@ -249,14 +252,13 @@ class Listener:
         who, pairing = self._pending.pop(task)
         task.cancel()
         pairing.close()  # the task may not have started: it would never close it itself
-        self._on_event(f"The connection from {who} was closed: it was too slow, and "
-                       "another connection came in.")
+        self._on_event(text(Say.NET_DROPPED_SLOW, who=who))
 
     async def _refuse(self, sock: socket.socket, who: str) -> None:
-        self._on_event(f"A second computer ({who}) tried to connect; it was turned away.")
+        self._on_event(text(Say.NET_TURNED_AWAY, who=who))
         pairing = Pairing(sock, self._make_handshake(), who)
         try:
-            await pairing.abort("busy")
+            await pairing.abort(AbortReason.BUSY)
         finally:
             pairing.close()
 
@@ -268,13 +270,13 @@ class Listener:
             pairing.close()
             raise
         except (NetError, ProtocolError, PeerAborted) as exc:
-            self._on_event(f"The connection from {who} was closed: {failure_text(exc)}")
+            self._on_event(text(Say.NET_CLOSED_BECAUSE, who=who, why=failure_text(exc)))
             if isinstance(exc, SameRole):
-                await pairing.refuse("same-role")
+                await pairing.refuse(AbortReason.SAME_ROLE)
             pairing.close()
             return
         if self._taken:
-            await pairing.abort("busy")
+            await pairing.abort(AbortReason.BUSY)
             return
         await self._ready.put(pairing)
 

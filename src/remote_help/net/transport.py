@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 from remote_help import aio
+from remote_help.sentences import Say, text
 
 DEFAULT_PORT = 2222
 
@@ -33,15 +34,15 @@ async def recv_exactly(sock: socket.socket, count: int, deadline: float | None) 
     while len(data) < count:
         timeout = None if deadline is None else deadline - time.monotonic()
         if timeout is not None and timeout <= 0:
-            raise NetError("The other computer took too long to answer.")
+            raise NetError(text(Say.NET_TOO_SLOW))
         try:
             chunk = await aio.wait_for(loop.sock_recv(sock, count - len(data)), timeout)
         except TimeoutError:
-            raise NetError("The other computer took too long to answer.") from None
+            raise NetError(text(Say.NET_TOO_SLOW)) from None
         except OSError as exc:
-            raise NetError("The connection was broken.") from exc
+            raise NetError(text(Say.NET_BROKEN)) from exc
         if not chunk:
-            raise NetError("The other computer closed the connection.")
+            raise NetError(text(Say.NET_CLOSED))
         data += chunk
     return bytes(data)
 
@@ -52,7 +53,7 @@ async def send_all(sock: socket.socket, data: bytes) -> None:
     try:
         await asyncio.get_running_loop().sock_sendall(sock, data)
     except OSError as exc:
-        raise NetError("The connection was broken.") from exc
+        raise NetError(text(Say.NET_BROKEN)) from exc
 
 
 def open_listener(port: int, bind: str | None) -> list[socket.socket]:
@@ -62,7 +63,7 @@ def open_listener(port: int, bind: str | None) -> list[socket.socket]:
             infos = socket.getaddrinfo(bind, port, type=socket.SOCK_STREAM,
                                        flags=socket.AI_PASSIVE)
         except socket.gaierror:
-            raise NetError(f"{bind} is not an address of this computer.") from None
+            raise NetError(text(Say.NET_NOT_MY_ADDRESS, address=bind)) from None
         families = [(info[0], info[4]) for info in infos[:1]]
     else:
         families = [(socket.AF_INET6, ("::", port, 0, 0)), (socket.AF_INET, ("0.0.0.0", port))]  # noqa: S104
@@ -85,12 +86,11 @@ def open_listener(port: int, bind: str | None) -> list[socket.socket]:
             sock.close()
             last_error = exc
     if last_error is not None and last_error.errno == errno.EADDRINUSE:
-        raise NetError("Another program is already waiting for connections here "
-                       f"(port {port}). Is remote-help already running?")
+        raise NetError(text(Say.NET_PORT_TAKEN, port=port))
     if last_error is not None and last_error.errno == errno.EADDRNOTAVAIL:
-        raise NetError(f"{bind} is not an address of this computer.")
+        raise NetError(text(Say.NET_NOT_MY_ADDRESS, address=bind))
     reason = last_error.strerror if last_error is not None else "unknown"
-    raise NetError(f"Cannot wait for connections here (port {port}): {reason}.")
+    raise NetError(text(Say.NET_CANNOT_LISTEN, port=port, reason=reason))
 
 
 async def connect(
@@ -104,7 +104,7 @@ async def connect(
         try:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror:
-            raise NetError(f"The address {host} is not right. Check it and try again.") from None
+            raise NetError(text(Say.NET_BAD_ADDRESS, host=host)) from None
         error: OSError | None = None
         for family, kind, proto, _, address in infos:
             sock = socket.socket(family, kind, proto)
@@ -117,11 +117,8 @@ async def connect(
                 sock.close()
                 error = exc if isinstance(exc, OSError) else OSError(errno.ETIMEDOUT, "timed out")
         if time.monotonic() >= deadline:
-            raise NetError(
-                f"Could not reach {host}. Check that the address is right and that the "
-                "other person's remote-help is waiting."
-            ) from error
+            raise NetError(text(Say.NET_UNREACHABLE, host=host)) from error
         if not announced:
-            on_retry(f"No answer from {host} yet. Trying again until the other side is ready...")
+            on_retry(text(Say.NET_NO_ANSWER_YET, host=host))
             announced = True
         await asyncio.sleep(1.0)

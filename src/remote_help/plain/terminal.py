@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from remote_help.aio import FdWatch
 from remote_help.proto.session import Hello
+from remote_help.sentences import Say, text
 from remote_help.term import keys as term_keys
 from remote_help.term.encoding import terminal_encoding, utf8_locale
 from remote_help.term.filter import Sanitizer
@@ -203,17 +204,17 @@ class PlainView:
         self._sanitizer.origin_set, self._sanitizer.alternate = old.origin_set, old.alternate
         self._write(b"\x1b[0m\r\n")
 
-    def helper_typed(self, text: str, *, echo: bool) -> None:
+    def helper_typed(self, keys: str, *, echo: bool) -> None:
         """Keys of the helper's that the shell does not echo (or whose echo the filter is
         swallowing, inside an unended string) are shown on a marked line of their own:
         at once after Enter or another control key, else after a pause."""
         if echo and not self._sanitizer.swallowing:
             return  # the terminal shows them itself (control keys as ^C and the like)
-        self._typed += text
+        self._typed += keys
         if self._typed_timer is not None:
             self._typed_timer.cancel()
             self._typed_timer = None
-        if "[" in text or len(self._typed) > 200:
+        if "[" in keys or len(self._typed) > 200:
             self._show_typed()
         else:
             loop = asyncio.get_running_loop()
@@ -223,7 +224,8 @@ class PlainView:
         self._typed_timer = None
         if self._typed:
             # In the terminal's own colours, whatever colours the shell left set.
-            self._say(f"\x1b[0m\r\n[remote-help] Your helper typed: {self._typed}\r\n")
+            typed = text(Say.PLAIN_HELPER_TYPED, typed=self._typed)
+            self._say(f"\x1b[0m\r\n[remote-help] {typed}\r\n")
             self._typed = ""
 
     def size(self) -> tuple[int, int]:
@@ -240,8 +242,8 @@ class PlainView:
             copy.resize(*size)
         return size
 
-    def notice(self, text: str) -> None:
-        self._say(f"\r\n[remote-help] {text}\r\n")
+    def notice(self, words: str) -> None:
+        self._say(f"\r\n[remote-help] {words}\r\n")
 
     def _say(self, text: str) -> None:
         """Our own words (which may carry the peer's name), in the terminal's encoding."""

@@ -11,6 +11,7 @@ import struct
 from typing import Any
 
 from remote_help.proto.errors import ProtocolError
+from remote_help.sentences import Say, text
 
 HEADER = struct.Struct(">I")
 MAX_FRAME = 4096
@@ -35,14 +36,14 @@ def decode_body(body: bytes) -> dict[str, Any]:
     try:
         value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ProtocolError("The other computer sent a message that is not readable.") from exc
+        raise ProtocolError(text(Say.PROTO_UNREADABLE)) from exc
     if not isinstance(value, dict):
-        raise ProtocolError("The other computer sent a message of the wrong shape.")
+        raise ProtocolError(text(Say.PROTO_WRONG_SHAPE))
     # The words are made from the bytes of the frames. If one message could be spelled in
     # many ways (spaces, key order, escapes, repeated keys), a man in the middle could try
     # spellings until both people's words agree; so only the one spelling is accepted.
     if canonical(value) != body:
-        raise ProtocolError("The other computer sent a message that is not written as agreed.")
+        raise ProtocolError(text(Say.PROTO_NOT_AS_AGREED))
     return value
 
 
@@ -86,11 +87,11 @@ class FrameReader:
             if len(self._header) == HEADER.size:
                 (length,) = HEADER.unpack(self._header)
                 if length == 0:
-                    raise ProtocolError("The other computer sent an empty message.")
+                    raise ProtocolError(text(Say.PROTO_EMPTY))
                 if length > MAX_FRAME:
-                    raise ProtocolError("The other computer sent a message that is too large.")
+                    raise ProtocolError(text(Say.PROTO_TOO_LARGE))
                 if self._count >= self._max_frames:
-                    raise ProtocolError("The other computer sent too many messages.")
+                    raise ProtocolError(text(Say.PROTO_TOO_MANY))
                 self._length = length
         else:
             self._body += data

@@ -30,26 +30,16 @@ from typing import Any
 
 from remote_help.proto import frames, sas
 from remote_help.proto.errors import ProtocolError
+from remote_help.roles import AbortReason, Role, Side
+from remote_help.sentences import Say, text
 
 VERSION = 2  # 1: HELLO2 carried L's identity in the clear
-ROLES = ("friend", "helper")
+ROLES = (Role.FRIEND, Role.HELPER)
 USER_PATTERN = re.compile(r"[a-z_][a-z0-9_.-]{0,31}")
 NONCE_BYTES = 32
 # Handshake frames one side reads: HELLO (or HELLO2), REVEAL (or REVEAL2), CONFIRM or ABORT.
 FRAMES_PER_DIRECTION = 3
-ABORT_REASONS = frozenset(
-    {
-        "cancelled",  # the person pressed cancel or closed the program
-        "mismatch",  # the friend's typed code did not match: STOP
-        "refused",  # the helper said the friend's screen did not say CORRECT
-        "busy",  # the listener is already checking a code with someone else
-        "same-role",  # both sides chose the same role
-        "no-sshd",  # neither computer has an SSH server program
-        "locked",  # checking is locked after repeated interruptions
-        "timeout",  # a person did not answer in time
-        "error",  # anything else that went wrong locally
-    }
-)
+ABORT_REASONS = frozenset(AbortReason)  # what each means: roles.AbortReason
 
 
 class State(enum.Enum):
@@ -66,20 +56,21 @@ class State(enum.Enum):
     ABORTED = "aborted"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Identity:
     """What one side tells the other about itself. No private key material here."""
 
-    role: str
+    role: Role
     public_key: str  # "ssh-ed25519 AAAA..." with no comment
     user: str
     has_sshd: bool
 
-    def __post_init__(self) -> None:
-        if self.role not in ROLES:
-            raise ValueError(f"role must be one of {ROLES}")
-        check_public_key(self.public_key)
-        check_user(self.user)
+    def __init__(self, role: Role | str, public_key: str, user: str, has_sshd: bool) -> None:
+        """``role`` may be given as its string (ValueError for any other)."""
+        object.__setattr__(self, "role", Role(role))
+        object.__setattr__(self, "public_key", check_public_key(public_key))
+        object.__setattr__(self, "user", check_user(user))
+        object.__setattr__(self, "has_sshd", has_sshd)
 
 
 class SameRole(ProtocolError):
@@ -89,42 +80,42 @@ class SameRole(ProtocolError):
 class PeerAborted(Exception):
     """The peer sent ABORT; ``reason`` is one of ``ABORT_REASONS``."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, reason: AbortReason | str) -> None:
+        super().__init__(str(reason))
+        self.reason = AbortReason(reason)
 
 
 def check_user(user: object) -> str:
     if not isinstance(user, str) or not USER_PATTERN.fullmatch(user):
-        raise ProtocolError("The other computer sent a user name that is not allowed.")
+        raise ProtocolError(text(Say.PROTO_BAD_USER))
     return user
 
 
 def check_public_key(line: object) -> str:
     """Exactly one ssh-ed25519 public key, type and base64 blob, nothing else."""
     if not isinstance(line, str) or len(line) > 200:
-        raise ProtocolError("The other computer sent an identity that is not allowed.")
+        raise ProtocolError(text(Say.PROTO_BAD_IDENTITY))
     parts = line.split(" ")
     if len(parts) != 2 or parts[0] != "ssh-ed25519":
-        raise ProtocolError("The other computer sent an identity that is not allowed.")
+        raise ProtocolError(text(Say.PROTO_BAD_IDENTITY))
     try:
         blob = base64.b64decode(parts[1], validate=True)
     except ValueError as exc:
-        raise ProtocolError("The other computer sent an identity that is not allowed.") from exc
+        raise ProtocolError(text(Say.PROTO_BAD_IDENTITY)) from exc
     expected_prefix = b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20"
     if len(blob) != len(expected_prefix) + 32 or not blob.startswith(expected_prefix):
-        raise ProtocolError("The other computer sent an identity that is not allowed.")
+        raise ProtocolError(text(Say.PROTO_BAD_IDENTITY))
     if base64.b64encode(blob).decode() != parts[1]:
-        raise ProtocolError("The other computer sent an identity that is not allowed.")
+        raise ProtocolError(text(Say.PROTO_BAD_IDENTITY))
     return line
 
 
 # Each side commits under a label of its own, so that a commitment reflected back at its
 # sender can never be opened as the other side's.
-COMMIT_LABELS = {"C": b"rh-commit-v1", "L": b"rh-commit-listener-v1"}
+COMMIT_LABELS = {Side.CONNECTED: b"rh-commit-v1", Side.LISTENED: b"rh-commit-listener-v1"}
 
 
-def commitment(identity: Identity, nonce: bytes, side: str = "C") -> bytes:
+def commitment(identity: Identity, nonce: bytes, side: Side = Side.CONNECTED) -> bytes:
     return sas.hash_parts(
         COMMIT_LABELS[side],
         identity.public_key.encode(),
@@ -150,30 +141,27 @@ def validate(message: dict[str, Any]) -> str:
     """Check a message against its schema; return its type name."""
     kind = message.get("t")
     if not isinstance(kind, str) or kind not in _SCHEMAS:
-        raise ProtocolError("The other computer sent a message we do not know.")
+        raise ProtocolError(text(Say.PROTO_UNKNOWN_MESSAGE))
     schema = _SCHEMAS[kind]
     if set(message) != set(schema):
-        raise ProtocolError("The other computer sent a message with the wrong fields.")
+        raise ProtocolError(text(Say.PROTO_WRONG_FIELDS))
     for key, typ in schema.items():
         value = message[key]
         # bool is a subclass of int: keep them apart.
         if type(value) is not typ:
-            raise ProtocolError("The other computer sent a message with the wrong fields.")
+            raise ProtocolError(text(Say.PROTO_WRONG_FIELDS))
     if "v" in message and message["v"] != VERSION:
-        raise ProtocolError(
-            "The other computer runs a different version of remote-help. "
-            "Both of you need the same version."
-        )
+        raise ProtocolError(text(Say.PROTO_OTHER_VERSION))
     if "role" in message and message["role"] not in ROLES:
-        raise ProtocolError("The other computer sent a message with the wrong fields.")
+        raise ProtocolError(text(Say.PROTO_WRONG_FIELDS))
     if kind == "ABORT" and message["reason"] not in ABORT_REASONS:
-        raise ProtocolError("The other computer stopped for a reason we do not know.")
+        raise ProtocolError(text(Say.PROTO_UNKNOWN_ABORT))
     return kind
 
 
 def _hex32(value: str) -> bytes:
     if not re.fullmatch(r"[0-9a-f]{64}", value):
-        raise ProtocolError("The other computer sent a message with the wrong fields.")
+        raise ProtocolError(text(Say.PROTO_WRONG_FIELDS))
     return bytes.fromhex(value)
 
 
@@ -182,15 +170,14 @@ class Handshake:
 
     def __init__(
         self,
-        side: str,
+        side: Side | str,
         me: Identity,
         *,
         nonce: bytes | None = None,
         code_bits: int = sas.CODE_BITS,
     ) -> None:
-        if side not in ("C", "L"):
-            raise ValueError("side is 'C' (connected) or 'L' (listened)")
-        self.side = side
+        """``side`` may be given as its string, "C" or "L" (ValueError for any other)."""
+        self.side = Side(side)
         self.me = me
         self.state = State.INIT
         self.peer: Identity | None = None
@@ -200,7 +187,7 @@ class Handshake:
         self._code_bits = code_bits
         self._frames: list[bytes] = []
         self._peer_commit: bytes | None = None
-        self._peer_role: str | None = None
+        self._peer_role: Role | None = None
         self._opening: bytes | None = None  # L's REVEAL2, held back until open()
 
     # -- local intents ---------------------------------------------------------------
@@ -208,7 +195,7 @@ class Handshake:
     def start(self) -> bytes:
         """Begin: C returns its HELLO; L returns nothing and waits for HELLO."""
         self._step("start")
-        if self.side == "L":
+        if self.side is Side.LISTENED:
             return b""
         frame = frames.encode(
             {"t": "HELLO", "v": VERSION, "role": self.me.role,
@@ -229,10 +216,12 @@ class Handshake:
         self._step("confirm")
         return frames.encode({"t": "CONFIRM"})
 
-    def abort(self, reason: str) -> bytes:
+    def abort(self, reason: AbortReason | str) -> bytes:
         """Stop, telling the peer why. Allowed in every state but ABORTED."""
-        if reason not in ABORT_REASONS:
-            raise ValueError(f"unknown abort reason {reason!r}")
+        try:
+            reason = AbortReason(reason)
+        except ValueError:
+            raise ValueError(f"unknown abort reason {reason!r}") from None
         self._step("abort")
         return frames.encode({"t": "ABORT", "reason": reason})
 
@@ -270,24 +259,22 @@ class Handshake:
         return reply
 
     def _on_hello(self, raw: bytes, message: dict[str, Any]) -> bytes:
-        self._check_roles(message["role"])
+        self._peer_role = self._check_roles(message["role"])
         self._peer_commit = _hex32(message["commit"])
-        self._peer_role = message["role"]
         self._frames.append(raw)
         return self._send_frame(
             {"t": "HELLO2", "v": VERSION, "role": self.me.role,
-             "commit": commitment(self.me, self._nonce, "L").hex()}
+             "commit": commitment(self.me, self._nonce, Side.LISTENED).hex()}
         )  # fmt: skip
 
     def _on_hello2(self, raw: bytes, message: dict[str, Any]) -> bytes:
-        self._check_roles(message["role"])
+        self._peer_role = self._check_roles(message["role"])
         self._peer_commit = _hex32(message["commit"])
-        self._peer_role = message["role"]
         self._frames.append(raw)
         return self._send_frame(self._reveal("REVEAL"))
 
     def _on_reveal(self, raw: bytes, message: dict[str, Any]) -> bytes:
-        self.peer = self._opened(message, "C")
+        self.peer = self._opened(message, Side.CONNECTED)
         self._frames.append(raw)
         # L's own reveal is part of the transcript now, but goes out only with open().
         self._opening = frames.encode(self._reveal("REVEAL2"))
@@ -295,7 +282,7 @@ class Handshake:
         return b""
 
     def _on_reveal2(self, raw: bytes, message: dict[str, Any]) -> bytes:
-        self.peer = self._opened(message, "L")
+        self.peer = self._opened(message, Side.LISTENED)
         self._frames.append(raw)
         return b""
 
@@ -308,7 +295,7 @@ class Handshake:
         self._frames.append(frame)
         return frame
 
-    def _opened(self, message: dict[str, Any], peer_side: str) -> Identity:
+    def _opened(self, message: dict[str, Any], peer_side: Side) -> Identity:
         """The peer's revealed identity, checked against what it committed to."""
         assert self._peer_role is not None and self._peer_commit is not None
         peer = Identity(
@@ -319,15 +306,17 @@ class Handshake:
         )
         nonce = _hex32(message["nonce"])
         if not secrets.compare_digest(commitment(peer, nonce, peer_side), self._peer_commit):
-            raise ProtocolError("The check failed: the other computer changed its answer.")
+            raise ProtocolError(text(Say.PROTO_CHANGED_ANSWER))
         if peer.public_key == self.me.public_key:
-            raise ProtocolError("The check failed: the other computer echoed our own key.")
+            raise ProtocolError(text(Say.PROTO_ECHOED_KEY))
         return peer
 
-    def _check_roles(self, peer_role: str) -> None:
-        if peer_role == self.me.role:
-            who = "need help" if peer_role == "friend" else "are helping"
-            raise SameRole(f"Both of you said you {who}. One of you must choose the other.")
+    def _check_roles(self, value: str) -> Role:
+        """The peer's role (``validate`` let only a role's string through)."""
+        peer_role = Role(value)
+        if peer_role is self.me.role:
+            raise SameRole(text(Say.PROTO_SAME_ROLE, peer_role))
+        return peer_role
 
     def _derive(self) -> None:
         self.transcript = sas.hash_parts(b"rh-transcript-v2", *self._frames)
@@ -337,7 +326,7 @@ class Handshake:
 
     def _check_order(self, event: str) -> None:
         if (self.side, self.state, event) not in TRANSITIONS:
-            raise ProtocolError("The other computer sent a message out of order.")
+            raise ProtocolError(text(Say.PROTO_OUT_OF_ORDER))
 
     def _step(self, event: str) -> None:
         key = (self.side, self.state, event)
@@ -351,7 +340,7 @@ class Handshake:
         if target is None:
             if event.startswith("recv "):
                 self.state = State.ABORTED
-                raise ProtocolError("The other computer sent a message out of order.")
+                raise ProtocolError(text(Say.PROTO_OUT_OF_ORDER))
             raise ValueError(f"{event!r} is not allowed in state {self.state.value}")
         self.state = target
 
@@ -359,16 +348,17 @@ class Handshake:
 S = State
 # (side, state, event) -> next state. "abort" and "recv ABORT" lead to ABORTED from
 # every state except ABORTED itself; every other pair is out of order.
-TRANSITIONS: dict[tuple[str, State, str], State] = {
-    ("C", S.INIT, "start"): S.WAIT_HELLO2,
-    ("C", S.WAIT_HELLO2, "recv HELLO2"): S.WAIT_REVEAL2,
-    ("C", S.WAIT_REVEAL2, "recv REVEAL2"): S.COMPARING,
-    ("L", S.INIT, "start"): S.WAIT_HELLO,
-    ("L", S.WAIT_HELLO, "recv HELLO"): S.WAIT_REVEAL,
-    ("L", S.WAIT_REVEAL, "recv REVEAL"): S.READY,
-    ("L", S.READY, "open"): S.COMPARING,
-    **{(side, S.COMPARING, "confirm"): S.CONFIRMED for side in "CL"},
-    **{(side, S.COMPARING, "recv CONFIRM"): S.PEER_CONFIRMED for side in "CL"},
-    **{(side, S.CONFIRMED, "recv CONFIRM"): S.VERIFIED for side in "CL"},
-    **{(side, S.PEER_CONFIRMED, "confirm"): S.VERIFIED for side in "CL"},
+C, L = Side.CONNECTED, Side.LISTENED
+TRANSITIONS: dict[tuple[Side, State, str], State] = {
+    (C, S.INIT, "start"): S.WAIT_HELLO2,
+    (C, S.WAIT_HELLO2, "recv HELLO2"): S.WAIT_REVEAL2,
+    (C, S.WAIT_REVEAL2, "recv REVEAL2"): S.COMPARING,
+    (L, S.INIT, "start"): S.WAIT_HELLO,
+    (L, S.WAIT_HELLO, "recv HELLO"): S.WAIT_REVEAL,
+    (L, S.WAIT_REVEAL, "recv REVEAL"): S.READY,
+    (L, S.READY, "open"): S.COMPARING,
+    **{(side, S.COMPARING, "confirm"): S.CONFIRMED for side in Side},
+    **{(side, S.COMPARING, "recv CONFIRM"): S.PEER_CONFIRMED for side in Side},
+    **{(side, S.CONFIRMED, "recv CONFIRM"): S.VERIFIED for side in Side},
+    **{(side, S.PEER_CONFIRMED, "confirm"): S.VERIFIED for side in Side},
 }

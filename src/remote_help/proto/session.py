@@ -15,6 +15,8 @@ from typing import Any
 
 from remote_help.names import shown
 from remote_help.proto.errors import ProtocolError
+from remote_help.roles import BYE_REASONS, EndReason, Role
+from remote_help.sentences import Say, text
 
 HEADER = struct.Struct(">BI")
 MAX_PAYLOAD = 64 * 1024
@@ -33,7 +35,6 @@ _HIDDEN = re.compile(
     "\ufff9-\ufffb]"
 )
 NAME_MAX = 64
-BYE_REASONS = frozenset({"friend-ended", "helper-ended", "shell-exited", "error"})
 KINDS = ("shell",)
 
 
@@ -49,7 +50,7 @@ class Kind(enum.IntEnum):
 
 @dataclass(frozen=True)
 class Hello:
-    role: str  # "friend" or "helper"
+    role: Role
     name: str  # display name; from the peer, already in names.shown's form
     cols: int
     rows: int
@@ -79,7 +80,7 @@ class Notice:
 
 @dataclass(frozen=True)
 class Bye:
-    reason: str
+    reason: EndReason  # one of BYE_REASONS
 
 
 @dataclass(frozen=True)
@@ -132,9 +133,9 @@ def _payload(message: Message) -> tuple[Kind, bytes]:
             return Kind.TERM_IN, data
         case Resize(cols, rows):
             return Kind.RESIZE, json.dumps({"cols": cols, "rows": rows}).encode()
-        case Notice(text):
+        case Notice(words):
             # cut on a character boundary, so the peer can still decode it
-            return Kind.NOTICE, text.encode()[:MAX_TEXT].decode(errors="ignore").encode()
+            return Kind.NOTICE, words.encode()[:MAX_TEXT].decode(errors="ignore").encode()
         case Bye(reason):
             return Kind.BYE, reason.encode()
         case Resync():
@@ -154,7 +155,7 @@ class Decoder:
         while len(self._buffer) >= HEADER.size:
             kind, length = HEADER.unpack_from(self._buffer)
             if length > MAX_PAYLOAD:
-                raise ProtocolError("The other computer sent a message that is too large.")
+                raise ProtocolError(text(Say.PROTO_TOO_LARGE))
             if len(self._buffer) < HEADER.size + length:
                 break
             payload = bytes(self._buffer[HEADER.size : HEADER.size + length])
@@ -172,62 +173,62 @@ def _decode(kind: int, payload: bytes) -> Message:
     try:
         tag = Kind(kind)
     except ValueError:
-        raise ProtocolError("The other computer sent a message we do not know.") from None
+        raise ProtocolError(text(Say.PROTO_UNKNOWN_MESSAGE)) from None
     if tag is Kind.TERM_OUT:
         return TermOut(payload)
     if tag is Kind.TERM_IN:
         return TermIn(payload)
     if tag is Kind.RESYNC:
         if payload:
-            raise ProtocolError("The other computer sent a message of the wrong shape.")
+            raise ProtocolError(text(Say.PROTO_WRONG_SHAPE))
         return Resync()
     if tag in (Kind.NOTICE, Kind.BYE):
-        text = _text(payload)
+        said = _text(payload)
         if tag is Kind.BYE:
-            if text not in BYE_REASONS:
-                raise ProtocolError("The other computer ended for a reason we do not know.")
-            return Bye(text)
-        return Notice(clean_text(text))
+            if said not in BYE_REASONS:
+                raise ProtocolError(text(Say.PROTO_UNKNOWN_END))
+            return Bye(EndReason(said))
+        return Notice(clean_text(said))
     body = _json(payload)
     if tag is Kind.RESIZE:
         _exact(body, {"cols", "rows"})
         return Resize(_grid(body["cols"]), _grid(body["rows"]))
     _exact(body, {"role", "name", "cols", "rows", "kind"})
-    if body["role"] not in ("friend", "helper") or body["kind"] not in KINDS:
-        raise ProtocolError("The other computer sent a greeting we do not understand.")
+    if body["role"] not in tuple(Role) or body["kind"] not in KINDS:
+        raise ProtocolError(text(Say.PROTO_BAD_GREETING))
     name = body["name"]
     if not valid_name(name):
-        raise ProtocolError("The other computer sent a name that is not allowed.")
+        raise ProtocolError(text(Say.PROTO_BAD_NAME))
     # The peer's name is taken in here, once, in the form every screen may show.
-    return Hello(body["role"], shown(name), _grid(body["cols"]), _grid(body["rows"]),
+    return Hello(Role(body["role"]), shown(name), _grid(body["cols"]), _grid(body["rows"]),
                  body["kind"])
 
 
 def _text(payload: bytes) -> str:
     if len(payload) > MAX_TEXT:
-        raise ProtocolError("The other computer sent a message that is too large.")
+        raise ProtocolError(text(Say.PROTO_TOO_LARGE))
     try:
         return payload.decode("utf-8")
     except UnicodeDecodeError:
-        raise ProtocolError("The other computer sent a message that is not readable.") from None
+        raise ProtocolError(text(Say.PROTO_UNREADABLE)) from None
 
 
 def _json(payload: bytes) -> dict[str, Any]:
     try:
         body = json.loads(_text(payload))
     except ValueError:
-        raise ProtocolError("The other computer sent a message that is not readable.") from None
+        raise ProtocolError(text(Say.PROTO_UNREADABLE)) from None
     if not isinstance(body, dict):
-        raise ProtocolError("The other computer sent a message of the wrong shape.")
+        raise ProtocolError(text(Say.PROTO_WRONG_SHAPE))
     return body
 
 
 def _exact(body: dict[str, Any], keys: set[str]) -> None:
     if set(body) != keys:
-        raise ProtocolError("The other computer sent a message with the wrong fields.")
+        raise ProtocolError(text(Say.PROTO_WRONG_FIELDS))
 
 
 def _grid(value: Any) -> int:
     if type(value) is not int or not 1 <= value <= MAX_GRID:
-        raise ProtocolError("The other computer sent a screen size that is not allowed.")
+        raise ProtocolError(text(Say.PROTO_BAD_SIZE))
     return value

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from remote_help.proto import session as sp
 from remote_help.proto.errors import ProtocolError
+from remote_help.sentences import Say, text
 
 log = logging.getLogger(__name__)
 # The side whose channel comes from sshd's forced command writes this first. sshd starts
@@ -122,8 +123,7 @@ class Channel:
         found = self._skipped.find(PREAMBLE)
         if found < 0:
             if len(self._skipped) > MAX_JUNK:
-                self._on_closed(ProtocolError(
-                    "The other computer printed too much before the session started."))
+                self._on_closed(ProtocolError(text(Say.SESSION_TOO_MUCH_JUNK)))
             return b""
         if found:
             log.debug("skipped %d bytes before the session stream", found)

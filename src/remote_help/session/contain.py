@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from remote_help import aio
+from remote_help.sentences import Say, text
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +35,10 @@ WALK = "walk"  # no cgroup: the process tree is walked at the end
 
 # What the Details views say, in plain words (the word in brackets is for technical people).
 DESCRIPTIONS = {
-    SCOPE: "Everything your helper starts is kept together and ended when help ends "
-           "(systemd scope).",
-    USER_SCOPE: "Everything your helper starts is kept together and ended when help ends "
-                "(systemd user scope).",
-    CGROUP: "Everything your helper starts is kept together and ended when help ends "
-            "(cgroup).",
-    WALK: "Programs your helper starts are looked for and ended when help ends "
-          "(process tree; no cgroup could be used on this computer).",
+    SCOPE: Say.SESSION_KEPT_SCOPE,
+    USER_SCOPE: Say.SESSION_KEPT_USER_SCOPE,
+    CGROUP: Say.SESSION_KEPT_CGROUP,
+    WALK: Say.SESSION_KEPT_WALK,
 }
 EMPTY_WAIT = 2.0  # seconds for a killed cgroup to empty; SIGKILL needs milliseconds
 SUDO_WAIT = 2.0
@@ -70,7 +67,7 @@ class Plan:
 
     @property
     def description(self) -> str:
-        return DESCRIPTIONS[self.method]
+        return text(DESCRIPTIONS[self.method])
 
 
 def choose(facts: Facts) -> Plan:

@@ -24,6 +24,8 @@ from typing import Protocol
 from remote_help import aio
 from remote_help.aio import FdWatch
 from remote_help.proto import session as sp
+from remote_help.roles import EndReason, Role
+from remote_help.sentences import Say, text
 from remote_help.session import keylog
 from remote_help.session.channel import Channel
 from remote_help.session.pty import ShellPty
@@ -73,13 +75,13 @@ class View(Protocol):
 class Ending:
     """How a session ended: ``ok`` means a person ended it (exit status 0)."""
 
-    reason: str  # friend-ended, helper-ended, shell-exited, lost, setup-failed, error
+    reason: EndReason
     ok: bool
     detail: str = ""
 
 
 class _Session:
-    role = ""
+    role: Role
 
     def __init__(self, view: View, name: str) -> None:
         self.view = view
@@ -92,8 +94,13 @@ class _Session:
 
     async def _start(self, rfd: int, wfd: int, lead: bool) -> None:
         await self.channel.open(rfd, wfd, lead=lead)
-        if self._ended.done() and self._ended.result().reason == f"{self.role}-ended":
-            self.channel.send(sp.Bye(f"{self.role}-ended"))  # ended while we were starting
+        if self._ended.done() and self._ended.result().reason == self._ended_here:
+            self.channel.send(sp.Bye(self._ended_here))  # ended while we were starting
+
+    @property
+    def _ended_here(self) -> EndReason:
+        """The reason when this side's person ends the session."""
+        return EndReason.ended_by(self.role)
 
     def _finish(self, ending: Ending) -> None:
         if not self._ended.done():
@@ -111,7 +118,7 @@ class _Session:
         with contextlib.suppress(TimeoutError):
             await aio.wait_for(self._hello.wait(), HELLO_DEADLINE)
         if self.peer is None and not self._ended.done():
-            self._finish(Ending("setup-failed", False, "The other computer did not answer."))
+            self._finish(Ending(EndReason.SETUP_FAILED, False, text(Say.SESSION_NO_ANSWER)))
         return self.peer
 
     def _goodbye_patience(self) -> float:
@@ -120,9 +127,9 @@ class _Session:
 
     def _on_closed(self, error: str | None) -> None:
         if self.peer is None:
-            self._finish(Ending("setup-failed", False, error or ""))
+            self._finish(Ending(EndReason.SETUP_FAILED, False, error or ""))
         else:
-            self._finish(Ending("lost", False, error or ""))
+            self._finish(Ending(EndReason.LOST, False, error or ""))
 
     def _on_writable(self, writable: bool) -> None:
         pass
@@ -132,7 +139,7 @@ class _Session:
 
     def end(self) -> None:
         """This person ends the session."""
-        reason = f"{self.role}-ended"
+        reason = self._ended_here
         self.channel.send(sp.Bye(reason))
         self._finish(Ending(reason, True))
 
@@ -142,7 +149,7 @@ class _Session:
         except asyncio.CancelledError:
             # Our program is being stopped (its window closed, a signal): say goodbye.
             self._stop_now()
-            self.channel.send(sp.Bye(f"{self.role}-ended"))
+            self.channel.send(sp.Bye(self._ended_here))
             await self.channel.flush(0.5)
             raise
         await self._after_end()
@@ -164,7 +171,7 @@ class FriendSession(_Session):
     keys cause can go unseen by the friend.
     """
 
-    role = "friend"
+    role = Role.FRIEND
 
     def __init__(self, view: View, name: str, term: str, spare: set[int]) -> None:
         """``spare``: processes of the tunnel, which ending the shell must not touch."""
@@ -184,7 +191,7 @@ class FriendSession(_Session):
         try:
             await self._start(rfd, wfd, lead)
             cols, rows = self.view.size()
-            self.channel.send(sp.Hello("friend", self.name, cols, rows))
+            self.channel.send(sp.Hello(self.role, self.name, cols, rows))
             peer = await self._await_hello()
             if peer is None:
                 return await self._wait_end()
@@ -238,7 +245,7 @@ class FriendSession(_Session):
 
     def _on_message(self, message: sp.Message) -> None:
         match message:
-            case sp.Hello() if self.peer is None and message.role == "helper":
+            case sp.Hello() if self.peer is None and message.role == self.role.other:
                 self.peer = message
                 self._hello.set()
             case sp.TermIn(data) if self.peer is not None:
@@ -247,11 +254,11 @@ class FriendSession(_Session):
                 pass
             case sp.Bye(reason):
                 # The helper can only have ended it (or failed); it cannot speak for us.
-                reason = reason if reason == "error" else "helper-ended"
-                self._finish(Ending(reason, reason != "error"))
+                reason = EndReason.ERROR if reason == EndReason.ERROR else EndReason.HELPER_ENDED
+                self._finish(Ending(reason, reason.normal))
             case _:
-                self._finish(Ending("error", False,
-                                    "The helper's computer sent something unexpected."))
+                self._finish(Ending(EndReason.ERROR, False,
+                                    text(Say.SESSION_UNEXPECTED, self.role)))
 
     def _queue(self, data: bytes, *, helper: bool) -> None:
         # Keys that come before the shell runs wait for it; after the end, none is taken.
@@ -388,8 +395,8 @@ class FriendSession(_Session):
         if not data:
             if self._live:
                 self._set_reading(False)
-                self.channel.send(sp.Bye("shell-exited"))
-                self._finish(Ending("shell-exited", True))
+                self.channel.send(sp.Bye(EndReason.SHELL_EXITED))
+                self._finish(Ending(EndReason.SHELL_EXITED, True))
             return False
         self.view.show(data)
         if self._live:
@@ -478,7 +485,7 @@ class HelperSession(_Session):
     message: nothing the friend sends can pile up here.
     """
 
-    role = "helper"
+    role = Role.HELPER
 
     def __init__(self, view: View, name: str) -> None:
         super().__init__(view, name)
@@ -493,7 +500,7 @@ class HelperSession(_Session):
         try:
             await self._start(rfd, wfd, lead)
             cols, rows = self.view.size()
-            self.channel.send(sp.Hello("helper", self.name, cols, rows))
+            self.channel.send(sp.Hello(self.role, self.name, cols, rows))
             peer = await self._await_hello()
             if peer is not None:
                 self.view.connected(peer)
@@ -532,19 +539,15 @@ class HelperSession(_Session):
         cols, rows = mine
         theirs = f"{self.peer.cols}x{self.peer.rows}"
         if grid != (self.peer.cols, self.peer.rows):
-            self.view.notice(
-                f"Your friend's screen is {theirs}, larger than remote-help shows: you see "
-                f"its top left {grid[0]}x{grid[1]}. Ask your friend to make it smaller."
-            )
+            self.view.notice(text(Say.SESSION_GRID_CUT, theirs=theirs,
+                                  shown=f"{grid[0]}x{grid[1]}"))
         elif cols < grid[0] or rows < grid[1]:
-            self.view.notice(
-                f"Make your window bigger: your friend's screen is {theirs}, "
-                f"yours {cols}x{rows}."
-            )
+            self.view.notice(text(Say.SESSION_WINDOW_SMALL, theirs=theirs,
+                                  mine=f"{cols}x{rows}"))
 
     def _on_message(self, message: sp.Message) -> None:
         match message:
-            case sp.Hello() if self.peer is None and message.role == "friend":
+            case sp.Hello() if self.peer is None and message.role == self.role.other:
                 self.peer = message
                 self._hello.set()
             case sp.TermOut(data) if self.peer is not None:
@@ -553,7 +556,7 @@ class HelperSession(_Session):
                 else:
                     self.view.show(data)
             case sp.Resize(cols, rows) if self.peer is not None:
-                self.peer = sp.Hello("friend", self.peer.name, cols, rows)
+                self.peer = sp.Hello(Role.FRIEND, self.peer.name, cols, rows)
                 self._size_due = True
                 self._apply_soon()
             case sp.Resync() if self.peer is not None:
@@ -564,12 +567,13 @@ class HelperSession(_Session):
                 # session" included: shown on our own lines it would read as ours.
                 self.notices_dropped += 1
             case sp.Bye(reason):
-                if reason == "helper-ended":  # the friend cannot speak for us
-                    reason = "friend-ended"
-                self._finish(Ending(reason, reason != "error"))
+                reason = EndReason(reason)
+                if reason is EndReason.HELPER_ENDED:  # the friend cannot speak for us
+                    reason = EndReason.FRIEND_ENDED
+                self._finish(Ending(reason, reason.normal))
             case _:
-                self._finish(Ending("error", False,
-                                    "The friend's computer sent something unexpected."))
+                self._finish(Ending(EndReason.ERROR, False,
+                                    text(Say.SESSION_UNEXPECTED, self.role)))
         if self.view.busy:  # our terminal is behind: let SSH hold the rest
             self.channel.pause_reading()
 
@@ -590,8 +594,7 @@ class HelperSession(_Session):
         if self._redraw is not None:
             redraw, self._redraw = bytes(self._redraw), None
             self.view.reset()
-            self.view.notice("Your connection fell behind, so some of your friend's "
-                             "output was skipped. This is their screen now.")
+            self.view.notice(text(Say.SESSION_FELL_BEHIND))
             self.view.show(redraw)
         self._resume()
 

@@ -9,6 +9,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from remote_help.sentences import Say, text
+
 
 class ToolMissing(Exception):
     """A program we need is not installed; the message says what to install."""
@@ -27,9 +29,7 @@ class KeyPair:
 def find_tool(name: str, package: str) -> str:
     path = shutil.which(name) or shutil.which(name, path="/usr/bin:/bin:/usr/sbin:/sbin")
     if path is None:
-        raise ToolMissing(
-            f"The program {name} is missing. Install it with: sudo apt install {package}"
-        )
+        raise ToolMissing(text(Say.TUNNEL_TOOL_MISSING, name=name, package=package))
     return path
 
 
@@ -48,10 +48,11 @@ def generate(directory: Path) -> KeyPair:
         )
         kind, blob = private.with_suffix(".pub").read_text().split()[:2]
     except subprocess.CalledProcessError as exc:
-        reason = exc.stderr.decode(errors="replace").strip().splitlines() or ["no reason given"]
-        raise KeyFailure(f"Could not make this session's key: {reason[-1]}") from None
+        said = exc.stderr.decode(errors="replace").strip().splitlines()
+        reason = said[-1] if said else text(Say.TUNNEL_NO_REASON)
+        raise KeyFailure(text(Say.TUNNEL_NO_KEY, reason=reason)) from None
     except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
-        raise KeyFailure(f"Could not make this session's key: {exc}") from None
+        raise KeyFailure(text(Say.TUNNEL_NO_KEY, reason=exc)) from None
     return KeyPair(private, f"{kind} {blob}")
 
 

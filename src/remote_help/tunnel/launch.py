@@ -19,6 +19,7 @@ from pathlib import Path
 
 from remote_help import aio
 from remote_help.proto.handshake import Identity
+from remote_help.sentences import Say, text
 from remote_help.tunnel import common, keys, ssh, sshd
 
 SETUP_DEADLINE = 30.0
@@ -81,14 +82,14 @@ async def _accept_own(listener: socket.socket, what: str, procs: list[asyncio.su
     if accept not in done:
         for _ in range(3):  # what ssh wrote last reaches its log (tunnel/ssh.py LogSink)
             await asyncio.sleep(0)
-        raise TunnelError("The secure connection could not be set up.",
+        raise TunnelError(text(Say.TUNNEL_NOT_SET_UP),
                           f"{what}: {meaningful_log_line(log)}")
     conn, _ = accept.result()
     creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     _, uid, _ = struct.unpack("3i", creds)
     if uid != os.geteuid():
         conn.close()
-        raise TunnelError("Another user on this computer tried to take over the connection.")
+        raise TunnelError(text(Say.TUNNEL_TAKEOVER))
     conn.setblocking(True)
     return conn
 
@@ -97,18 +98,18 @@ async def _accept_own(listener: socket.socket, what: str, procs: list[asyncio.su
 # never shown: the other side chooses parts of them (a refused request's target, what its
 # program printed), and a quoted "To fix this, run: curl ..." would read as our advice.
 _MEANINGS = (
-    ("host key verification failed", "the other computer's key is not the one you checked"),
-    ("permission denied", "the other computer did not accept this computer's key"),
-    ("connection refused", "the other computer refused the connection"),
-    ("timed out", "the other computer stopped answering"),
-    ("timeout", "the other computer stopped answering"),
-    ("connection reset", "the connection was cut"),
-    ("broken pipe", "the connection was cut"),
-    ("connection closed", "the other computer closed the connection"),
-    ("disconnect", "the other computer closed the connection"),
-    ("no such file", "a program or file the SSH program needs is missing"),
-    ("fatal", "the SSH program stopped with an error"),
-    ("error", "the SSH program reported an error"),
+    ("host key verification failed", Say.TUNNEL_LOG_WRONG_KEY),
+    ("permission denied", Say.TUNNEL_LOG_KEY_REFUSED),
+    ("connection refused", Say.TUNNEL_LOG_REFUSED),
+    ("timed out", Say.TUNNEL_LOG_TIMED_OUT),
+    ("timeout", Say.TUNNEL_LOG_TIMED_OUT),
+    ("connection reset", Say.TUNNEL_LOG_CUT),
+    ("broken pipe", Say.TUNNEL_LOG_CUT),
+    ("connection closed", Say.TUNNEL_LOG_CLOSED),
+    ("disconnect", Say.TUNNEL_LOG_CLOSED),
+    ("no such file", Say.TUNNEL_LOG_MISSING),
+    ("fatal", Say.TUNNEL_LOG_FATAL),
+    ("error", Say.TUNNEL_LOG_ERROR),
 )
 LOG_TAIL = 16 * 1024  # bytes of a log read to find out what went wrong
 
@@ -129,8 +130,8 @@ def meaningful_log_line(log: Path) -> str:
     for line in reversed([line for line in lines if line and not line.startswith("debug")]):
         for words, meaning in _MEANINGS:
             if words in line:
-                return meaning
-    return "no reason given"
+                return text(meaning)
+    return text(Say.TUNNEL_NO_REASON)
 
 
 async def serve(conn: socket.socket, session_dir: Path, me: keys.KeyPair, peer: Identity,
@@ -164,7 +165,7 @@ async def serve(conn: socket.socket, session_dir: Path, me: keys.KeyPair, peer: 
         if len(fds) != 2:
             for fd in fds:
                 os.close(fd)
-            raise TunnelError("The secure connection could not be set up.", "no channel")
+            raise TunnelError(text(Say.TUNNEL_NOT_SET_UP), "no channel")
         tunnel.rfd, tunnel.wfd = fds[0], fds[1]
         return tunnel
     except BaseException:

@@ -13,6 +13,7 @@ import socket
 import subprocess
 from pathlib import Path
 
+from remote_help.sentences import Say, text
 from remote_help.tunnel.common import open_log, safe_path
 from remote_help.tunnel.keys import KeyPair
 
@@ -127,10 +128,9 @@ def check_config(sshd: str, config: Path) -> None:
         check=False,
     )
     if result.returncode != 0:
-        raise SshdError(
-            "This computer's SSH server program refused our settings: "
-            + (result.stderr.strip().splitlines() or ["no reason given"])[-1]
-        )
+        said = result.stderr.strip().splitlines()
+        reason = said[-1] if said else text(Say.TUNNEL_NO_REASON)
+        raise SshdError(text(Say.TUNNEL_SSHD_REFUSED, reason=reason))
 
 
 def can_serve(sshd: str, session_dir: Path, key: KeyPair, user: str) -> bool:

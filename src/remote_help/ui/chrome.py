@@ -7,13 +7,18 @@ from typing import Any
 
 import urwid
 
+from remote_help.sentences import Say, text
 from remote_help.ui import keys
 
 MIN_COLS = 60
 MIN_ROWS = 20
-TOO_SMALL = ("This window is too small for remote-help.",
-             "Please make this window bigger.",
-             f"(It needs at least {MIN_COLS} columns and {MIN_ROWS} lines.)")
+
+
+def too_small() -> tuple[str, str, str]:
+    """What a window too small for the steps says: the middle line alone when only one
+    line fits."""
+    return (text(Say.UI_TOO_SMALL), text(Say.UI_MAKE_BIGGER),
+            text(Say.UI_TOO_SMALL_NEEDS, cols=MIN_COLS, rows=MIN_ROWS))
 
 
 class StepScreen:
@@ -58,18 +63,19 @@ def key_line(context: str, actions: list[str]) -> list[Any]:
     markup: list[Any] = []
     for action in actions:
         entry = next(k for k in keys.for_screen(context) if k.action == action)
-        words = _SHORT.get(action, entry.text)
+        words = text(_SHORT[action]) if action in _SHORT else entry.text
         markup += [("key", f" {entry.said}"), f" {words}  "]
     return markup
 
 
 _SHORT = {
-    "continue": "Continue", "back": "Back", "quit": "Quit", "help": "Help",
-    "friend": "I need help", "helper": "I am helping", "yes": "Yes, it said CORRECT",
-    "no": "No", "details": "Details", "retry": "Try again", "close": "Close",
-    "erase": "Erase", "check": "Check", "reverse": "Reverse", "share-screen": "Screen",
-    "firewall": "Firewall",
-}
+    "continue": Say.UI_SHORT_CONTINUE, "back": Say.UI_SHORT_BACK, "quit": Say.UI_SHORT_QUIT,
+    "help": Say.UI_SHORT_HELP, "friend": Say.UI_SHORT_FRIEND, "helper": Say.UI_SHORT_HELPER,
+    "yes": Say.UI_SHORT_YES, "no": Say.UI_SHORT_NO, "details": Say.UI_SHORT_DETAILS,
+    "retry": Say.UI_SHORT_RETRY, "close": Say.UI_SHORT_CLOSE, "erase": Say.UI_SHORT_ERASE,
+    "check": Say.UI_SHORT_CHECK, "reverse": Say.UI_SHORT_REVERSE,
+    "share-screen": Say.UI_SHORT_SHARE_SCREEN, "firewall": Say.UI_SHORT_FIREWALL,
+}  # the key line's short words for each action (the help view has the long ones)
 
 
 class Top(urwid.WidgetWrap):  # type: ignore[misc]
@@ -88,7 +94,8 @@ class Top(urwid.WidgetWrap):  # type: ignore[misc]
             footer=urwid.Pile([urwid.AttrMap(self._keys, "footer"),
                                urwid.AttrMap(self._stop, "stop")]),
         )
-        self._small = urwid.Filler(urwid.Text("\n".join(TOO_SMALL), align="center"))
+        self._small_words = too_small()
+        self._small = urwid.Filler(urwid.Text("\n".join(self._small_words), align="center"))
         self._own_size = True  # False: the body says what a window too small shows
         super().__init__(self._frame)
 
@@ -109,8 +116,8 @@ class Top(urwid.WidgetWrap):  # type: ignore[misc]
         if self._own_size and (cols < MIN_COLS or rows < MIN_ROWS):
             if cols <= 0 or rows <= 0:
                 return urwid.SolidCanvas(" ", max(cols, 0), max(rows, 0))
-            canvas = urwid.CompositeCanvas(urwid.Text(TOO_SMALL[1]).render((cols,)))
-            if rows >= len(TOO_SMALL) + 2:
+            canvas = urwid.CompositeCanvas(urwid.Text(self._small_words[1]).render((cols,)))
+            if rows >= len(self._small_words) + 2:
                 canvas = self._small.render(size, focus)
             else:
                 canvas.pad_trim_top_bottom(0, rows - canvas.rows())

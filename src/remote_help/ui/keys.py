@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from remote_help import sentences
+from remote_help.sentences import Say
+
 # Where a key works. "wizard" is every step before the shared session.
 WIZARD = "wizard"
 WELCOME = "welcome"
@@ -33,8 +36,13 @@ class Key:
     action: str
     keys: tuple[str, ...]  # urwid key names
     said: str  # how it is said and shown: "Y", "Enter", "Ctrl+Alt+C"
-    text: str  # what it does, for the help view
+    words: Say  # what it does, for the help view
     where: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """What it does, in the person's language."""
+        return sentences.text(self.words)
 
     def works_in(self, screen: str) -> bool:
         if screen in self.where:
@@ -45,35 +53,35 @@ class Key:
 CTRL_ALT_C = "meta ctrl c"  # every form terminals send arrives as this (ui/keyboard.py)
 
 KEYS: tuple[Key, ...] = (
-    Key("stop", (CTRL_ALT_C,), "Ctrl+Alt+C", "Stop at once; nothing more is shared",
+    Key("stop", (CTRL_ALT_C,), "Ctrl+Alt+C", Say.KEY_STOP,
         (WIZARD,)),
-    Key("help", ("f1",), "F1", "Show what you can press", (WIZARD,)),
-    Key("continue", ("enter", "c"), "C", "Continue", (WELCOME,)),
-    Key("continue", ("enter",), "Enter", "Continue", (DETAILS,)),
-    Key("quit", ("q",), "Q", "Quit; nothing is shared",
+    Key("help", ("f1",), "F1", Say.KEY_HELP, (WIZARD,)),
+    Key("continue", ("enter", "c"), "C", Say.KEY_CONTINUE, (WELCOME,)),
+    Key("continue", ("enter",), "Enter", Say.KEY_CONTINUE, (DETAILS,)),
+    Key("quit", ("q",), "Q", Say.KEY_QUIT,
         (WELCOME, ROLE, DETAILS, WAIT, VERIFY_HELPER, RESULT, SETUP, FAILED)),
-    Key("back", ("b",), "B", "Go back one step",
+    Key("back", ("b",), "B", Say.KEY_BACK,
         (ROLE, DETAILS, WAIT, VERIFY_HELPER, RESULT, SETUP)),
-    Key("back", ("esc",), "Escape", "Go back (the letters you type are the code here)",
+    Key("back", ("esc",), "Escape", Say.KEY_BACK_CODE,
         (VERIFY_FRIEND,)),
-    Key("friend", ("n",), "N", "I need help with my computer", (ROLE,)),
-    Key("helper", ("h",), "H", "I am helping someone", (ROLE,)),
-    Key("reverse", ("r",), "R", "Reverse connection: the helper connects to the friend",
+    Key("friend", ("n",), "N", Say.KEY_FRIEND, (ROLE,)),
+    Key("helper", ("h",), "H", Say.KEY_HELPER, (ROLE,)),
+    Key("reverse", ("r",), "R", Say.KEY_REVERSE,
         (DETAILS,)),
-    Key("share-screen", ("s",), "S", "Share the screen when there is a desktop", (DETAILS,)),
-    Key("firewall", ("w",), "W", "Let remote-help open the firewall for this session",
+    Key("share-screen", ("s",), "S", Say.KEY_SHARE_SCREEN, (DETAILS,)),
+    Key("firewall", ("w",), "W", Say.KEY_FIREWALL,
         (DETAILS,)),
-    Key("yes", ("y",), "Y", "Yes: my friend's screen said CORRECT", (VERIFY_HELPER,)),
-    Key("no", ("n",), "N", "No: it did not say CORRECT; stop", (VERIFY_HELPER,)),
-    Key("details", ("d",), "D", "Show the technical details of both computers",
+    Key("yes", ("y",), "Y", Say.KEY_YES, (VERIFY_HELPER,)),
+    Key("no", ("n",), "N", Say.KEY_NO, (VERIFY_HELPER,)),
+    Key("details", ("d",), "D", Say.KEY_DETAILS,
         (VERIFY_HELPER, RESULT)),
-    Key("erase", ("backspace",), "Backspace", "Erase the last letter", (VERIFY_FRIEND,)),
-    Key("check", ("enter",), "Enter", "Check the letters", (VERIFY_FRIEND,)),
-    Key("retry", ("t",), "T", "Try again", (FAILED,)),
-    Key("close", ("enter", "q"), "Q", "Close remote-help", (ENDED,)),
-    Key("close-help", ("esc", "enter", "q"), "Q", "Close this help", (HELP,)),
-    Key("end", (CTRL_ALT_C,), "Ctrl+Alt+C", "End help at once", (SESSION_FRIEND,)),
-    Key("end", (CTRL_ALT_C, "f10"), "Ctrl+Alt+C or F10", "End the session",
+    Key("erase", ("backspace",), "Backspace", Say.KEY_ERASE, (VERIFY_FRIEND,)),
+    Key("check", ("enter",), "Enter", Say.KEY_CHECK, (VERIFY_FRIEND,)),
+    Key("retry", ("t",), "T", Say.KEY_RETRY, (FAILED,)),
+    Key("close", ("enter", "q"), "Q", Say.KEY_CLOSE, (ENDED,)),
+    Key("close-help", ("esc", "enter", "q"), "Q", Say.KEY_CLOSE_HELP, (HELP,)),
+    Key("end", (CTRL_ALT_C,), "Ctrl+Alt+C", Say.KEY_END_FRIEND, (SESSION_FRIEND,)),
+    Key("end", (CTRL_ALT_C, "f10"), "Ctrl+Alt+C or F10", Say.KEY_END_HELPER,
         (SESSION_HELPER,)),
 )
 

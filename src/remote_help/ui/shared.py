@@ -15,6 +15,8 @@ from remote_help.proto.channels import Inputs, Kind
 from remote_help.proto.session import Hello
 from remote_help.term.screen import Screen
 from remote_help.term.snapshot import redraw
+from remote_help.roles import Role
+from remote_help.sentences import Say, text
 from remote_help.term.width import cells, shown
 from remote_help.ui import keys
 from remote_help.ui.chrome import MIN_COLS, MIN_ROWS, StepScreen
@@ -32,10 +34,6 @@ TYPED_SHOWN = 10.0  # seconds the helper's last keys stay on the friend's status
 TYPED_KEPT = 4000  # characters of the helper's keys kept for the "Help has ended" page
 LAST_ROWS = 6  # rows of the shared terminal shown on the "Help has ended" page
 LAST_TYPED = 4  # lines the helper typed, shown there too
-SMALL_FRIEND = "Your helper is connected. Make this window bigger, or press {end} to end."
-SMALL_HELPER = "Your friend is connected. Make this window bigger, or press {end} to end."
-CANNOT_DRAW = "Your helper's keys are stopped: the screen could not be drawn. Help is ending."
-CANNOT_DRAW_HELPER = "Your screen could not be drawn. The session is ending."
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +55,11 @@ class SharedTerminal(StepScreen):
 
     kind = Kind.SHELL
 
-    def __init__(self, role: str, size: tuple[int, int], redraw: Callable[[], None], *,
-                 colors: int, utf8: bool) -> None:
+    def __init__(self, role: Role | str, size: tuple[int, int], redraw: Callable[[], None],
+                 *, colors: int, utf8: bool) -> None:
         super().__init__()
-        self.role = role
-        self.context = keys.SESSION_FRIEND if role == "friend" else keys.SESSION_HELPER
+        self.role = role = Role(role)
+        self.context = keys.SESSION_FRIEND if role is Role.FRIEND else keys.SESSION_HELPER
         self._redraw = redraw
         self._utf8 = utf8
         cols, rows = size
@@ -72,11 +70,11 @@ class SharedTerminal(StepScreen):
         # The friend's side: what the shell is told it runs in (our emulator).
         self.term = "xterm-256color" if colors >= 256 else "xterm"
         self.final_words: tuple[list[str], list[str]] = ([], [])  # kept by close()
-        self.screen = Screen(*self._size, answer=self._answer if role == "friend" else None)
+        self.screen = Screen(*self._size, answer=self._answer if role is Role.FRIEND else None)
         self.view = TerminalView(self.screen, self._typed, colors=colors, ascii_only=not utf8)
         self.view.on_failure = self._cannot_draw
         self._small = False  # the window is too small to show the session (see _Guard)
-        self._who = "Connecting..."
+        self._who = text(Say.UI_SHARED_CONNECTING)
         self._peer_user = self._peer_address = ""
         self._warning = ""
         self._helper_keys = ""  # the helper's last keys, in words (the friend's side)
@@ -100,7 +98,7 @@ class SharedTerminal(StepScreen):
         """True while the session must wait: output is behind, or (the friend's side)
         the friend cannot see it (a window too small, a screen that cannot be drawn).
         The friend's session holds the helper's keys and stops reading the shell."""
-        if self.view.failed or (self._small and self.role == "friend"):
+        if self.view.failed or (self._small and self.role is Role.FRIEND):
             return True
         return len(self._pending) >= PENDING_LIMIT
 
@@ -147,8 +145,9 @@ class SharedTerminal(StepScreen):
         self._status_text(layout=False)
 
     def connected(self, peer: Hello) -> None:
-        who = f"{self._peer_user} at {self._peer_address}"
-        self._who = who if peer.name == self._peer_user else f"{peer.name} ({who})"
+        who = text(Say.UI_SHARED_USER_AT, user=self._peer_user, address=self._peer_address)
+        self._who = (who if peer.name == self._peer_user
+                     else text(Say.UI_SHARED_NAMED, name=peer.name, who=who))
         self._status_text()
 
     def grid(self, cols: int, rows: int) -> None:
@@ -182,27 +181,25 @@ class SharedTerminal(StepScreen):
 
     def set_peer(self, user: str, address: str) -> None:
         self._peer_user, self._peer_address = user, address
-        self._who = f"{user} at {address}"
+        self._who = text(Say.UI_SHARED_USER_AT, user=user, address=address)
         self._status_text()
 
     def _status_text(self, *, layout: bool = True) -> None:
         """The status lines' words; ``layout``: the warning line may have come or gone."""
         end = keys.said(self.context, "end")
-        if self.role == "friend" and self._helper_keys:
-            text = f" To end help, press {end}.  Your helper typed: "
-            text += _tail(self._helper_keys, max(8, self._size[0] - len(text)))
-        elif self.role == "friend":
-            text = f" To end help, press {end}.   Helping you: {self._who}"
+        if self.role is Role.FRIEND and self._helper_keys:
+            line = " " + text(Say.UI_SHARED_STATUS_TYPED, end=end)
+            line += _tail(self._helper_keys, max(8, self._size[0] - len(line)))
         else:
-            text = f" {end} ends the session.   Your friend: {self._who}"
-        self._status.set_text(shown(text))
+            line = " " + text(Say.UI_SHARED_STATUS, self.role, end=end, who=self._who)
+        self._status.set_text(shown(line))
         self._warn.set_text(shown(f" {self._warning}") if self._warning else "")
         if layout:
             self._layout()
         self._redraw()
 
     def _layout(self) -> None:
-        body: urwid.Widget = self._framed() if self.role == "helper" else self.view
+        body: urwid.Widget = self._framed() if self.role is Role.HELPER else self.view
         rows: list[Any] = [("pack", urwid.AttrMap(self._status, "status"))]
         if self._warning:
             rows.append(("pack", urwid.AttrMap(self._warn, "status-warn")))
@@ -218,7 +215,7 @@ class SharedTerminal(StepScreen):
                                                  cols + 2), "top"), self.view, cols, rows)
 
     def _drawn_at(self, cols: int, rows: int) -> None:
-        if self.role == "helper":
+        if self.role is Role.HELPER:
             rows += 1 if self._warning else 0  # the warning line is not the window's
         if (cols, rows) != self._size and cols > 0 and rows > 0:
             self._size = (cols, rows)
@@ -227,7 +224,7 @@ class SharedTerminal(StepScreen):
     def _follow_size(self) -> None:
         """The friend's shell follows the friend's window; the helper's program re-checks
         whether its window is big enough."""
-        if self.role == "friend":
+        if self.role is Role.FRIEND:
             self.screen.resize(*self._size)
         self.resized()
 
@@ -249,7 +246,7 @@ class SharedTerminal(StepScreen):
 
     def small_text(self) -> str:
         end = keys.said(self.context, "end")
-        return (SMALL_FRIEND if self.role == "friend" else SMALL_HELPER).format(end=end)
+        return text(Say.UI_SHARED_SMALL, self.role, end=end)
 
     def cannot_draw(self) -> None:
         """The screen could not be drawn (the app found it, outside the shared view)."""
@@ -261,7 +258,7 @@ class SharedTerminal(StepScreen):
         """Drawing the shared terminal failed: the person could no longer see what
         happens, so the helper's keys are held (``busy``) and the session ends."""
         log.error("the shared terminal cannot be drawn: ending the session")
-        self._warning = CANNOT_DRAW if self.role == "friend" else CANNOT_DRAW_HELPER
+        self._warning = text(Say.UI_SHARED_CANNOT_DRAW, self.role)
         asyncio.get_running_loop().call_soon(self._end_unseen)
 
     def _end_unseen(self) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import urwid
 
 from remote_help.term import screen as vterm
+from remote_help.sentences import Say, text
 from remote_help.term import width as term_width
 
 log = logging.getLogger(__name__)
@@ -18,7 +19,6 @@ SPECS_KEPT = 1024  # colour combinations remembered; the shell chooses them (16.
 # not a third of a second, and Ctrl+Alt+C never waits for it.
 NEW_SPECS_PER_DRAWING = 500
 _COARSE_STYLES = vterm.BOLD | vterm.REVERSE | vterm.UNDERLINE
-CANNOT_DRAW = "The shared screen cannot be drawn here. Help is ending."
 
 _NAMES16 = ("black", "dark red", "dark green", "brown", "dark blue", "dark magenta",
             "dark cyan", "light gray", "dark gray", "light red", "light green", "yellow",
@@ -143,14 +143,14 @@ class TerminalView(urwid.Widget):  # type: ignore[misc]
         if self._cached is not None and self._cached[0] == key:
             return self._cached[1]
         if self.failed:
-            return _message(CANNOT_DRAW, cols, rows)
+            return _message(text(Say.UI_TERMVIEW_CANNOT_DRAW), cols, rows)
         try:
             canvas = self._draw(cols, rows, focus)
         except Exception:  # a screen that stays as it was would hide what goes on
             log.exception("the shared screen cannot be drawn at %dx%d", cols, rows)
             self.failed = True
             self.on_failure()
-            return _message(CANNOT_DRAW, cols, rows)
+            return _message(text(Say.UI_TERMVIEW_CANNOT_DRAW), cols, rows)
         self._cached = (key, canvas)
         return canvas
 
@@ -267,11 +267,11 @@ class TerminalView(urwid.Widget):  # type: ignore[misc]
         return False
 
 
-def _message(text: str, cols: int, rows: int) -> urwid.Canvas:
+def _message(words: str, cols: int, rows: int) -> urwid.Canvas:
     """Plain words in whatever space there is, down to nothing."""
     if cols <= 0 or rows <= 0:
         return urwid.SolidCanvas(" ", max(cols, 0), max(rows, 0))
-    canvas = urwid.CompositeCanvas(urwid.Text(text).render((cols,)))
+    canvas = urwid.CompositeCanvas(urwid.Text(words).render((cols,)))
     canvas.pad_trim_top_bottom(0, rows - canvas.rows())
     return canvas
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import urwid
 
+from remote_help.roles import Role
+from remote_help.sentences import Say, markup, text
 from remote_help.ui import keys
 from remote_help.ui.chrome import StepScreen
 from remote_help.wizard.options import DEFAULT_PORT, Options
@@ -45,18 +47,14 @@ class Details(StepScreen):
         self._draw()
 
     @property
-    def other(self) -> str:
-        return self.options.other
-
-    @property
     def _address(self) -> str:
         return self.options.address or ""
 
     @property
     def title(self) -> str:  # type: ignore[override]
         if self.options.listens:
-            return f"What your {self.other} must know"
-        return f"Your {self.other}'s address"
+            return text(Say.UI_DETAILS_TITLE_LISTEN, self.options.role)
+        return text(Say.UI_DETAILS_TITLE_CONNECT, self.options.role)
 
     def hints(self) -> list[str]:
         return ["continue", "back", "quit", "help"]
@@ -100,20 +98,18 @@ class Details(StepScreen):
         return True
 
     def _typed(self, char: str) -> None:
-        text = self._address
+        typed = self._address
         if char.isspace() and self._pasting:
             return  # pasted text often carries spaces or a line end
         if not (char.isdigit() or char in ".:" or (self._pasting and char in HEX)):
-            self.hint = ("Type only numbers and dots, like 192.168.1.20. "
-                         f"Ask your {self.other} to read it again.")
+            self.hint = text(Say.UI_DETAILS_ONLY_DIGITS, self.options.role)
             if char in HEX:
-                self.hint = ("Type only numbers and dots. A long address with letters "
-                             "in it must be pasted.")
+                self.hint = text(Say.UI_DETAILS_PASTE_LETTERS)
             return
-        candidate = text + char
+        candidate = typed + char
         problem = _problem(candidate)
         if problem or len(candidate) > MAX_ADDRESS:
-            self.hint = problem or "That is too long for an address."
+            self.hint = problem or text(Say.UI_DETAILS_TOO_LONG)
             return
         self.options = replace(self.options, address=candidate)
         self.hint = ""
@@ -123,10 +119,9 @@ class Details(StepScreen):
             ipaddress.ip_address(self._address)
         except ValueError:
             if not self._address:
-                self.hint = f"First type your {self.other}'s address."
+                self.hint = text(Say.UI_DETAILS_TYPE_FIRST, self.options.role)
             else:
-                self.hint = ("That address is not complete yet. It has four numbers with "
-                             "dots between them.")
+                self.hint = text(Say.UI_DETAILS_INCOMPLETE)
             self._draw()
             return False
         return True
@@ -139,86 +134,79 @@ class Details(StepScreen):
             rows += self._my_addresses()
         else:
             rows += self._address_entry()
-        rows += ["", "Options (press a letter to change one):"]
+        rows += ["", text(Say.UI_DETAILS_OPTIONS)]
         rows += self._options()
         rows += ["", ("hint", self.hint) if self.hint else ""]
+        enter = ("key", "Enter")
         if self.options.listens:
-            rows.append(["Press ", ("key", "Enter"), f" to start waiting for your {self.other}."])
+            rows.append(markup(Say.UI_DETAILS_START_WAITING, self.options.role,
+                               enter_key=enter))
         else:
-            rows.append(["Press ", ("key", "Enter"), " when the address is complete."])
+            rows.append(markup(Say.UI_DETAILS_WHEN_COMPLETE, enter_key=enter))
         self._pile.contents[:] = [(urwid.Text(r), self._pile.options()) for r in rows]
 
     def _my_addresses(self) -> list[Any]:
         if self._spoken is None:
             self._spoken = self._find_addresses()
-        if self.options.role == "helper":
-            rows: list[Any] = ["Tell your friend to start remote-help, choose",
-                               '"I need help", and type this address:']
-        else:
-            rows = ["Tell your helper this address. Read it slowly:"]
+        rows: list[Any] = [text(Say.UI_DETAILS_TELL_ADDRESS, self.options.role)]
         return [*rows, "", *address_lines(self._spoken, self.options.role, self._port)]
 
     def _address_entry(self) -> list[Any]:
-        text = self._address
-        width = max(16, len(text) + 1)
+        typed = self._address
+        width = max(16, len(typed) + 1)
         return [
-            f"Type your {self.other}'s address. Your {self.other} reads it",
-            "to you: numbers with dots between them, like 192.168.1.20.",
+            text(Say.UI_DETAILS_TYPE_ADDRESS, self.options.role),
             "",
-            ["   Address:  ", ("field", f" {text}_".ljust(width + 2))],
+            ["   " + text(Say.UI_DETAILS_ADDRESS) + "  ",
+             ("field", f" {typed}_".ljust(width + 2))],
         ]
 
     def _options(self) -> list[Any]:
-        other = self.other
-        if self.options.role == "helper":
-            reverse = f"Reverse: I connect to my {other} instead"
-        else:
-            reverse = f"Reverse: my {other} connects to me instead"
+        reverse = text(Say.UI_DETAILS_REVERSE, self.options.role)
         rows: list[Any] = [_option("R", self.options.reverse, reverse, "")]
-        if self.options.role == "friend":
-            rows.append(_option("S", False, "Share my screen",
+        if self.options.role is Role.FRIEND:
+            rows.append(_option("S", False, text(Say.UI_DETAILS_SHARE),
                                 self.unavailable.screen_sharing))
-        rows.append(_option("W", False, "Open the firewall",
+        rows.append(_option("W", False, text(Say.UI_DETAILS_FIREWALL),
                             self.unavailable.firewall))
         return rows
 
 
-def address_lines(spoken: list[tuple[str, str]], role: str | None, port: int) -> list[Any]:
+def address_lines(spoken: list[tuple[str, str]], role: Role | str, port: int) -> list[Any]:
     """This computer's best address, how to say it, the others, and the port if unusual."""
     best, *others = spoken
     rows: list[Any] = [["      ", ("field", f" {best[0]} ")], f"      ({best[1]})"]
     if others:
-        rows += ["", "If that one does not work, try: " + ", ".join(a for a, _ in others[:3])]
+        rows += ["", text(Say.UI_DETAILS_OTHER_ADDRESSES,
+                          addresses=", ".join(a for a, _ in others[:3]))]
     note = port_note(role, port)
     return [*rows, note] if note else rows
 
 
-def port_note(role: str | None, port: int) -> str:
+def port_note(role: Role | str, port: int) -> str:
     """What the other person must add for an unusual port ('' for 2222, or 0: not known
     until waiting starts)."""
     if port in (0, DEFAULT_PORT):
         return ""
-    if role == "friend":
-        return f"Also tell your helper this number: {port}."
-    return f"This is not the usual port: your friend must add --port {port}."
+    return text(Say.UI_DETAILS_PORT, role, port=port)
 
 
-def _option(key: str, on: bool, text: str, unavailable: str) -> list[Any]:
+def _option(key: str, on: bool, words: str, unavailable: str) -> list[Any]:
     mark = "[x]" if on else "[ ]"
     if unavailable:
-        return ["   ", ("greyed", f"{key}  {mark} {text}: {unavailable}")]
-    return ["   ", ("key", key), f"  {mark} {text}"]
+        return ["   ", ("greyed", f"{key}  {mark} {words}: {unavailable}")]
+    return ["   ", ("key", key), f"  {mark} {words}"]
 
 
-def _problem(text: str) -> str:
+def _problem(typed: str) -> str:
     """Why this cannot be the start of an address, or ''."""
-    if ":" in text or not text.replace(".", "").isdigit():  # a long address, being pasted
-        return "" if text.count(":") <= 8 else "That is not an address."
-    parts = text.split(".")
-    if ".." in text or text.startswith("."):
-        return "Type a number before each dot."
+    if ":" in typed or not typed.replace(".", "").isdigit():  # a long address, being pasted
+        return "" if typed.count(":") <= 8 else text(Say.UI_DETAILS_NOT_AN_ADDRESS)
+    parts = typed.split(".")
+    if ".." in typed or typed.startswith("."):
+        return text(Say.UI_DETAILS_NUMBER_BEFORE_DOT)
     if len(parts) > 4:
-        return "An address has only four numbers, with three dots between them."
+        return text(Say.UI_DETAILS_FOUR_NUMBERS)
     if any(len(p) > 3 or (p and int(p) > 255) for p in parts):
-        return "Each number in the address is at most 255. Please check it again."
+        return text(Say.UI_DETAILS_AT_MOST_255)
     return ""

@@ -4,31 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from remote_help import roles
+from remote_help.sentences import Say, markup, text
 from remote_help.ui import keys
 from remote_help.ui.chrome import StepScreen, page
 
 
 class Role(StepScreen):
     context = keys.ROLE
-    title = "Who are you?"
 
-    def __init__(self, last: str | None = None) -> None:
+    def __init__(self, last: roles.Role | str | None = None) -> None:
         super().__init__()
+        self.title = text(Say.UI_ROLE_TITLE)
         lines: list[Any] = [
-            "Who are you?",
+            text(Say.UI_ROLE_TITLE),
             "",
-            ["   ", ("key", "N"), "   I need help with my computer"],
+            ["   ", ("key", "N"), "   " + text(Say.UI_ROLE_NEED_HELP)],
             "",
-            ["   ", ("key", "H"), "   I am helping someone"],
+            ["   ", ("key", "H"), "   " + text(Say.UI_ROLE_HELPING)],
             "",
-            ["Press ", ("key", "N"), " or ", ("key", "H"), "."],
+            markup(Say.UI_ROLE_PRESS, friend_key=("key", "N"), helper_key=("key", "H")),
         ]
-        if last in _LAST:
-            lines += ["", f"Last time on this computer: {_LAST[last]}."]
+        if last in tuple(roles.Role):
+            choice = text(Say.UI_ROLE_LAST_CHOICE, last)
+            lines += ["", text(Say.UI_ROLE_LAST_TIME, choice=choice)]
         self.widget = page(lines)
 
     def hints(self) -> list[str]:
         return ["friend", "helper", "back", "quit"]
-
-
-_LAST = {"friend": "I need help", "helper": "I am helping someone"}

@@ -8,6 +8,7 @@ from typing import Any
 import urwid
 
 from remote_help.proto import sas
+from remote_help.sentences import Say, markup, text
 from remote_help.ui import keys
 from remote_help.ui.banner import banner
 from remote_help.ui.chrome import StepScreen, page
@@ -18,16 +19,19 @@ TYPABLE = frozenset(sas.ALPHABET)
 
 def details_lines(details: Details) -> list[Any]:
     """The Details view: both keys in full and their fingerprints, also in NATO words."""
-    rows: list[Any] = [("title", "Details for technical people"), ""]
+    rows: list[Any] = [("title", text(Say.UI_TECH_TITLE)), ""]
     for who, key, fingerprint in (
-        ("This computer", details.my_key, details.my_fingerprint),
-        (f"The other computer ({details.peer_user} at {details.peer_address})",
+        (text(Say.UI_TECH_THIS_COMPUTER), details.my_key, details.my_fingerprint),
+        (text(Say.UI_TECH_OTHER_COMPUTER, user=details.peer_user,
+              address=details.peer_address),
          details.peer_key, details.peer_fingerprint),
     ):
-        rows += [f"{who}:", f"  key {key}", f"  fingerprint {fingerprint}",
-                 "  spelled: " + sas.spell(fingerprint.removeprefix("SHA256:")), ""]
+        spelled = sas.spell(fingerprint.removeprefix("SHA256:"))
+        rows += [f"{who}:", "  " + text(Say.UI_TECH_KEY, key=key),
+                 "  " + text(Say.UI_TECH_FINGERPRINT, fingerprint=fingerprint),
+                 "  " + text(Say.UI_TECH_SPELLED, spelled=spelled), ""]
     if details.contained_by:
-        rows += ["When help ends:", f"  {details.contained_by}", ""]
+        rows += [text(Say.UI_TECH_WHEN_HELP_ENDS), f"  {details.contained_by}", ""]
     return rows
 
 
@@ -42,32 +46,33 @@ class _WithDetails(StepScreen):
         self._showing = not self._showing
         self.widget = (urwid.Padding(urwid.ListBox(urwid.SimpleFocusListWalker(
             [urwid.Text(r) for r in [*details_lines(self._details),
-                                     ["Press ", ("key", "D"), " again to go back."]]])),
+                                     markup(Say.UI_TECH_PRESS,
+                                            details_key=("key", "D"))]])),
             left=1, right=1) if self._showing else self._main)
 
 
 class VerifyHelper(_WithDetails):
     context = keys.VERIFY_HELPER
-    title = "Check that nobody is listening in"
 
     def __init__(self, code: str, details: Details,
                  answer: Callable[[bool], None]) -> None:
         super().__init__(details)
+        self.title = text(Say.UI_CHECK_TITLE)
         self._answer = answer
         words: list[Any] = []
         for word in sas.words(code):
             words += [("code", f" {word} "), "  "]
         self._main = page([
-            "Read these five words to your friend, slowly:",
+            text(Say.UI_VERIFY_READ),
             "",
             ["  ", *words],
             "",
-            "Your friend types the first letter of each word.",
-            "Their screen then says CORRECT or STOP.",
+            text(Say.UI_VERIFY_FRIEND_TYPES),
             "",
-            ("title", "Did your friend's screen say CORRECT?"),
+            ("title", text(Say.UI_VERIFY_QUESTION)),
             "",
-            ["   ", ("key", "Y"), "  Yes, it said CORRECT       ", ("key", "N"), "  No"],
+            ["   ", ("key", "Y"), "  " + text(Say.UI_VERIFY_YES) + "       ", ("key", "N"),
+             "  " + text(Say.UI_VERIFY_NO)],
         ])
         self.widget = self._main
 
@@ -88,10 +93,10 @@ class VerifyFriend(StepScreen):
     """Five boxes, one per word; filled as the friend types; checked on Enter."""
 
     context = keys.VERIFY_FRIEND
-    title = "Check that nobody is listening in"
 
     def __init__(self, length: int, check: Callable[[str], None]) -> None:
         super().__init__()
+        self.title = text(Say.UI_CHECK_TITLE)
         self._length = length
         self._check = check
         self.typed = ""
@@ -110,8 +115,7 @@ class VerifyFriend(StepScreen):
         elif action == "check":
             if len(self.typed) < self._length:
                 missing = self._length - len(self.typed)
-                self.hint = (f"{missing} more to type: one letter for each word your "
-                             "helper reads.")
+                self.hint = text(Say.UI_VERIFY_MORE, missing=missing)
             else:
                 self._check(self.typed)
                 return True
@@ -129,11 +133,11 @@ class VerifyFriend(StepScreen):
                 self.typed += char
                 self.hint = ""
             else:
-                self.hint = "All five are filled in. Press Enter, or Backspace to fix one."
+                self.hint = text(Say.UI_VERIFY_ALL_FILLED)
         elif char.isdigit():
-            self.hint = "The numbers in the words are only 2 to 7. Listen again."
+            self.hint = text(Say.UI_VERIFY_DIGITS)
         elif not char.isspace():
-            self.hint = "Type only the first letter of each word (or its number)."
+            self.hint = text(Say.UI_VERIFY_FIRST_LETTER)
         self._draw()
         return True
 
@@ -145,15 +149,13 @@ class VerifyFriend(StepScreen):
             else:
                 boxes += [("box-empty", " _ "), "  "]
         rows: list[Any] = [
-            "Your helper now reads you five words.",
-            "Type the first letter of each word you hear.",
-            "For a number, type the number: for KILO type K, for SEVEN type 7.",
+            text(Say.UI_VERIFY_HOW),
             "",
             boxes,
             "",
             ("hint", self.hint) if self.hint else "",
-            ["When all five are filled in, press ", ("key", "Enter"), "."],
-            ["To fix a letter, press ", ("key", "Backspace"), "."],
+            markup(Say.UI_VERIFY_ENTER, enter_key=("key", "Enter")),
+            markup(Say.UI_VERIFY_BACKSPACE, backspace_key=("key", "Backspace")),
         ]
         self._walker[:] = [urwid.Text(r) for r in rows]
 
@@ -162,10 +164,10 @@ class Result(_WithDetails):
     """The friend's whole screen: green CORRECT or red STOP."""
 
     context = keys.RESULT
-    title = "Check that nobody is listening in"
 
     def __init__(self, correct: bool, details: Details) -> None:
         super().__init__(details)
+        self.title = text(Say.UI_CHECK_TITLE)
         self.correct = correct
         self.waiting = False
         self._build()
@@ -176,15 +178,15 @@ class Result(_WithDetails):
 
     def _build(self) -> None:
         if self.correct:
-            lines: list[Any] = [*banner("CORRECT"), "", "CORRECT", "",
-                                'Tell your helper: "My screen says CORRECT."']
+            lines: list[Any] = [*banner("CORRECT"), "", text(Say.UI_RESULT_CORRECT), "",
+                                text(Say.UI_RESULT_TELL)]
             if self.waiting:
-                lines += ["", "Waiting for your helper to confirm..."]
+                lines += ["", text(Say.UI_RESULT_WAITING)]
             style = "correct"
         else:
-            lines = [*banner("STOP"), "", "The words did not match, so nothing was shared.",
-                     "Someone may be listening in.", "",
-                     "Hang up and call your helper back on a number you know."]
+            lines = [*banner("STOP"), "", text(Say.UI_RESULT_NO_MATCH),
+                     text(Say.UI_RESULT_LISTENING), "",
+                     text(Say.UI_RESULT_CALL_BACK)]
             style = "wrong"
         self._main = urwid.AttrMap(urwid.Filler(urwid.Pile(
             [urwid.Text(line, align="center") for line in lines])), style)

@@ -4,43 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from remote_help.roles import Role
+from remote_help.sentences import Say, markup, text
 from remote_help.ui import keys
 from remote_help.ui.chrome import StepScreen, page
 
 
 class Welcome(StepScreen):
     context = keys.WELCOME
-    title = "Welcome"
 
-    def __init__(self, role: str | None) -> None:
+    def __init__(self, role: Role | str | None) -> None:
         super().__init__()
-        lines: list[Any] = []
-        if role == "helper":
-            lines += [
-                "You are about to help someone with their computer.",
-                "",
-                "Your friend will see everything you do, and can end it at any moment.",
-                "When a password is needed, let your friend type it.",
-                "",
-                "Stay on the phone with your friend: you will read them five words,",
-                "so that both of you know nobody is listening in.",
-            ]
-        else:
-            lines += [
-                "remote-help lets someone you trust use this computer, to fix it.",
-                "",
-                "You will see everything they do, and you can type too.",
-                "You can end it at any moment by pressing Ctrl+Alt+C.",
-                "",
-                ("warning", "Only continue if YOU phoned someone you know."),
-                ("warning", "Banks, Microsoft and the police never ask for this."),
-                "",
-                "If someone phoned you and asked you to do this, press Q now and hang up.",
-            ]
-        lines += ["", ["Press ", ("key", "C"), " to continue, or ", ("key", "Q"),
-                       " to quit."]]
+        self.title = text(Say.UI_WELCOME_TITLE)
+        who = Role.HELPER if role == Role.HELPER else Role.FRIEND
+        lines: list[Any] = [text(Say.UI_WELCOME, who)]
+        if who is Role.FRIEND:
+            lines += ["", ("warning", text(Say.UI_WELCOME_WARNING)), "",
+                      text(Say.UI_WELCOME_SCAM)]
+        lines += ["", markup(Say.UI_WELCOME_PRESS, continue_key=("key", "C"),
+                             quit_key=("key", "Q"))]
         self.widget = page(lines)
 
     def hints(self) -> list[str]:
         return ["continue", "quit", "help"]
-

@@ -1,0 +1,618 @@
+"""Every sentence a person reads, in one table, under a language-neutral key.
+
+How it works (and how to add a sentence):
+
+- A key is a member of ``Say``, named for what the sentence is for, not for its words
+  (``Say.NET_TOO_SLOW``). Its value ("net.too-slow") is the gettext context (msgctxt), so
+  two places that happen to use the same English words can be translated differently.
+  Members are grouped by the package that shows them; the prefix says which.
+- ``ENGLISH`` maps each key to its English template: one string, or a dict by ``Role``
+  when the helper and the friend read different words for the same thing.
+- A template is a ``str.format`` template: ``{name}`` placeholders, filled by keyword
+  (``text(Say.NET_NO_ANSWER_YET, host=host)``). Placeholders are named for what they hold,
+  never positional, so a translation may put them in another order. A template may hold
+  several lines ("\\n"); a screen shows them as they are.
+- ``text(key, role=None, **values)`` is the one way to get a sentence: it looks the template
+  up, passes it through ``_`` (gettext, see below) and fills it in.
+- ``markup(key, role=None, **values)`` is the same for the full-screen interface, whose
+  sentences highlight a key to press or a field: a value given as a ``(style, text)`` pair
+  stays a separate styled part (urwid's text markup), so "Press {close} to close
+  remote-help." keeps the key highlighted in every language.
+- Translations: ``_`` is ``pgettext(key.value, english)`` of the installed translation; none
+  is installed now (``gettext.NullTranslations``: the English comes back unchanged). The
+  translations issue only adds catalogues (domain ``DOMAIN``; the message ids are the
+  English templates of ``ENGLISH``, their context the keys' values) and calls ``install``.
+
+Log messages (never seen by people) and test-only strings do not belong here. A unit test
+checks that every key has its English, that every template formats with dummy values, and
+that every ``text``/``markup`` call in the program fills exactly its template's placeholders.
+
+A bottom-layer module: it imports nothing from remote_help but ``roles``.
+"""
+
+from __future__ import annotations
+
+import enum
+import gettext
+import string
+from collections.abc import Mapping
+from typing import Any
+
+from remote_help.roles import Role
+
+DOMAIN = "remote-help"
+Part = str | tuple[str, str]  # a piece of text, or a (style, text) pair
+
+
+@enum.unique
+class Say(enum.Enum):
+    """The key of every sentence. Values are gettext contexts: never reuse one."""
+
+    # -- proto/ (what the other computer sent that is refused) --------------------------
+    PROTO_UNREADABLE = "proto.unreadable"
+    PROTO_WRONG_SHAPE = "proto.wrong-shape"
+    PROTO_NOT_AS_AGREED = "proto.not-as-agreed"
+    PROTO_EMPTY = "proto.empty"
+    PROTO_TOO_LARGE = "proto.too-large"
+    PROTO_TOO_MANY = "proto.too-many"
+    PROTO_BAD_USER = "proto.bad-user"
+    PROTO_BAD_IDENTITY = "proto.bad-identity"
+    PROTO_UNKNOWN_MESSAGE = "proto.unknown-message"
+    PROTO_WRONG_FIELDS = "proto.wrong-fields"
+    PROTO_UNKNOWN_ABORT = "proto.unknown-abort"
+    PROTO_CHANGED_ANSWER = "proto.changed-answer"
+    PROTO_ECHOED_KEY = "proto.echoed-key"
+    PROTO_OUT_OF_ORDER = "proto.out-of-order"
+    PROTO_UNKNOWN_END = "proto.unknown-end"
+    PROTO_BAD_GREETING = "proto.bad-greeting"
+    PROTO_BAD_NAME = "proto.bad-name"
+    PROTO_BAD_SIZE = "proto.bad-size"
+    PROTO_OTHER_VERSION = "proto.other-version"
+    PROTO_SAME_ROLE = "proto.same-role"
+
+    # -- net/ --------------------------------------------------------------------------
+    NET_TOO_SLOW = "net.too-slow"
+    NET_BROKEN = "net.broken"
+    NET_CLOSED = "net.closed"
+    NET_NOT_MY_ADDRESS = "net.not-my-address"
+    NET_PORT_TAKEN = "net.port-taken"
+    NET_CANNOT_LISTEN = "net.cannot-listen"
+    NET_BAD_ADDRESS = "net.bad-address"
+    NET_UNREACHABLE = "net.unreachable"
+    NET_NO_ANSWER_YET = "net.no-answer-yet"
+    NET_CONNECTED = "net.connected"
+    NET_DROPPED_SLOW = "net.dropped-slow"
+    NET_TURNED_AWAY = "net.turned-away"
+    NET_CLOSED_BECAUSE = "net.closed-because"
+    NET_PEER_BUSY = "net.peer-busy"
+    NET_PEER_SAME_ROLE = "net.peer-same-role"
+    NET_PEER_CANCELLED = "net.peer-cancelled"
+    NET_PEER_STOPPED = "net.peer-stopped"
+    NET_UNEXPECTED = "net.unexpected"
+
+    # -- tunnel/ -----------------------------------------------------------------------
+    TUNNEL_NOT_SET_UP = "tunnel.not-set-up"
+    TUNNEL_TAKEOVER = "tunnel.takeover"
+    TUNNEL_TOOL_MISSING = "tunnel.tool-missing"
+    TUNNEL_NO_KEY = "tunnel.no-key"
+    TUNNEL_SSHD_REFUSED = "tunnel.sshd-refused"
+    TUNNEL_NO_REASON = "tunnel.no-reason"
+    TUNNEL_LOG_WRONG_KEY = "tunnel.log.wrong-key"
+    TUNNEL_LOG_KEY_REFUSED = "tunnel.log.key-refused"
+    TUNNEL_LOG_REFUSED = "tunnel.log.refused"
+    TUNNEL_LOG_TIMED_OUT = "tunnel.log.timed-out"
+    TUNNEL_LOG_CUT = "tunnel.log.cut"
+    TUNNEL_LOG_CLOSED = "tunnel.log.closed"
+    TUNNEL_LOG_MISSING = "tunnel.log.missing"
+    TUNNEL_LOG_FATAL = "tunnel.log.fatal"
+    TUNNEL_LOG_ERROR = "tunnel.log.error"
+
+    # -- session/ ----------------------------------------------------------------------
+    SESSION_NO_ANSWER = "session.no-answer"
+    SESSION_UNEXPECTED = "session.unexpected"
+    SESSION_GRID_CUT = "session.grid-cut"
+    SESSION_WINDOW_SMALL = "session.window-small"
+    SESSION_FELL_BEHIND = "session.fell-behind"
+    SESSION_TOO_MUCH_JUNK = "session.too-much-junk"
+    SESSION_KEPT_SCOPE = "session.kept.scope"
+    SESSION_KEPT_USER_SCOPE = "session.kept.user-scope"
+    SESSION_KEPT_CGROUP = "session.kept.cgroup"
+    SESSION_KEPT_WALK = "session.kept.walk"
+
+    # -- paths, names, identity ---------------------------------------------------------
+    PATHS_NO_SAFE_PLACE = "paths.no-safe-place"
+    NAMES_UNUSUAL = "names.unusual"
+    NAMES_OURS = "names.ours"
+    IDENTITY_BAD_USER = "identity.bad-user"
+
+    # -- ui/ (the full-screen interface) ---------------------------------------------
+    UI_TOO_SMALL = "ui.too-small"
+    UI_TOO_SMALL_NEEDS = "ui.too-small.needs"
+    UI_MAKE_BIGGER = "ui.make-bigger"
+    UI_SHORT_CONTINUE = "ui.short.continue"
+    UI_SHORT_BACK = "ui.short.back"
+    UI_SHORT_QUIT = "ui.short.quit"
+    UI_SHORT_HELP = "ui.short.help"
+    UI_SHORT_FRIEND = "ui.short.friend"
+    UI_SHORT_HELPER = "ui.short.helper"
+    UI_SHORT_YES = "ui.short.yes"
+    UI_SHORT_NO = "ui.short.no"
+    UI_SHORT_DETAILS = "ui.short.details"
+    UI_SHORT_RETRY = "ui.short.retry"
+    UI_SHORT_CLOSE = "ui.short.close"
+    UI_SHORT_ERASE = "ui.short.erase"
+    UI_SHORT_CHECK = "ui.short.check"
+    UI_SHORT_REVERSE = "ui.short.reverse"
+    UI_SHORT_SHARE_SCREEN = "ui.short.share-screen"
+    UI_SHORT_FIREWALL = "ui.short.firewall"
+    UI_WELCOME_TITLE = "ui.welcome.title"
+    UI_WELCOME = "ui.welcome"
+    UI_WELCOME_WARNING = "ui.welcome.warning"
+    UI_WELCOME_SCAM = "ui.welcome.scam"
+    UI_WELCOME_PRESS = "ui.welcome.press"
+    UI_ROLE_TITLE = "ui.role.title"
+    UI_ROLE_NEED_HELP = "ui.role.need-help"
+    UI_ROLE_HELPING = "ui.role.helping"
+    UI_ROLE_PRESS = "ui.role.press"
+    UI_ROLE_LAST_TIME = "ui.role.last-time"
+    UI_ROLE_LAST_CHOICE = "ui.role.last-choice"
+    UI_DETAILS_TITLE_LISTEN = "ui.details.title.listen"
+    UI_DETAILS_TITLE_CONNECT = "ui.details.title.connect"
+    UI_DETAILS_ONLY_DIGITS = "ui.details.only-digits"
+    UI_DETAILS_PASTE_LETTERS = "ui.details.paste-letters"
+    UI_DETAILS_TOO_LONG = "ui.details.too-long"
+    UI_DETAILS_TYPE_FIRST = "ui.details.type-first"
+    UI_DETAILS_INCOMPLETE = "ui.details.incomplete"
+    UI_DETAILS_OPTIONS = "ui.details.options"
+    UI_DETAILS_START_WAITING = "ui.details.start-waiting"
+    UI_DETAILS_WHEN_COMPLETE = "ui.details.when-complete"
+    UI_DETAILS_TELL_ADDRESS = "ui.details.tell-address"
+    UI_DETAILS_TYPE_ADDRESS = "ui.details.type-address"
+    UI_DETAILS_ADDRESS = "ui.details.address"
+    UI_DETAILS_REVERSE = "ui.details.reverse"
+    UI_DETAILS_SHARE = "ui.details.share"
+    UI_DETAILS_FIREWALL = "ui.details.firewall"
+    UI_DETAILS_OTHER_ADDRESSES = "ui.details.other-addresses"
+    UI_DETAILS_PORT = "ui.details.port"
+    UI_DETAILS_NOT_AN_ADDRESS = "ui.details.not-an-address"
+    UI_DETAILS_NUMBER_BEFORE_DOT = "ui.details.number-before-dot"
+    UI_DETAILS_FOUR_NUMBERS = "ui.details.four-numbers"
+    UI_DETAILS_AT_MOST_255 = "ui.details.at-most-255"
+    UI_ENDED_TITLE = "ui.ended.title"
+    UI_ENDED_PRESS = "ui.ended.press"
+    UI_ENDED_TYPED = "ui.ended.typed"
+    UI_ENDED_LAST_ROWS = "ui.ended.last-rows"
+    UI_FAILED_TITLE = "ui.failed.title"
+    UI_FAILED_STOP_TITLE = "ui.failed.stop-title"
+    UI_FAILED_PRESS = "ui.failed.press"
+    UI_HELP_TITLE = "ui.help.title"
+    UI_HELP_YOU_CAN_PRESS = "ui.help.you-can-press"
+    UI_HELP_PRESS = "ui.help.press"
+    UI_CHECK_TITLE = "ui.check.title"
+    UI_TECH_TITLE = "ui.tech.title"
+    UI_TECH_THIS_COMPUTER = "ui.tech.this-computer"
+    UI_TECH_OTHER_COMPUTER = "ui.tech.other-computer"
+    UI_TECH_KEY = "ui.tech.key"
+    UI_TECH_FINGERPRINT = "ui.tech.fingerprint"
+    UI_TECH_SPELLED = "ui.tech.spelled"
+    UI_TECH_WHEN_HELP_ENDS = "ui.tech.when-help-ends"
+    UI_TECH_PRESS = "ui.tech.press"
+    UI_VERIFY_READ = "ui.verify.read"
+    UI_VERIFY_FRIEND_TYPES = "ui.verify.friend-types"
+    UI_VERIFY_QUESTION = "ui.verify.question"
+    UI_VERIFY_YES = "ui.verify.yes"
+    UI_VERIFY_NO = "ui.verify.no"
+    UI_VERIFY_MORE = "ui.verify.more"
+    UI_VERIFY_ALL_FILLED = "ui.verify.all-filled"
+    UI_VERIFY_DIGITS = "ui.verify.digits"
+    UI_VERIFY_FIRST_LETTER = "ui.verify.first-letter"
+    UI_VERIFY_HOW = "ui.verify.how"
+    UI_VERIFY_ENTER = "ui.verify.enter"
+    UI_VERIFY_BACKSPACE = "ui.verify.backspace"
+    UI_RESULT_CORRECT = "ui.result.correct"
+    UI_RESULT_TELL = "ui.result.tell"
+    UI_RESULT_WAITING = "ui.result.waiting"
+    UI_RESULT_NO_MATCH = "ui.result.no-match"
+    UI_RESULT_LISTENING = "ui.result.listening"
+    UI_RESULT_CALL_BACK = "ui.result.call-back"
+    UI_SHARED_SMALL = "ui.shared.small"
+    UI_SHARED_CANNOT_DRAW = "ui.shared.cannot-draw"
+    UI_SHARED_STATUS_TYPED = "ui.shared.status-typed"
+    UI_SHARED_STATUS = "ui.shared.status"
+    UI_SHARED_CONNECTING = "ui.shared.connecting"
+    UI_SHARED_USER_AT = "ui.shared.user-at"
+    UI_SHARED_NAMED = "ui.shared.named"
+    UI_TERMVIEW_CANNOT_DRAW = "ui.termview.cannot-draw"
+
+    # -- ui/keys.py (the hotkeys: the help view and the README) ----------------------
+    KEY_STOP = "ui.key.stop"
+    KEY_HELP = "ui.key.help"
+    KEY_CONTINUE = "ui.key.continue"
+    KEY_QUIT = "ui.key.quit"
+    KEY_BACK = "ui.key.back"
+    KEY_BACK_CODE = "ui.key.back-code"
+    KEY_FRIEND = "ui.key.friend"
+    KEY_HELPER = "ui.key.helper"
+    KEY_REVERSE = "ui.key.reverse"
+    KEY_SHARE_SCREEN = "ui.key.share-screen"
+    KEY_FIREWALL = "ui.key.firewall"
+    KEY_YES = "ui.key.yes"
+    KEY_NO = "ui.key.no"
+    KEY_DETAILS = "ui.key.details"
+    KEY_ERASE = "ui.key.erase"
+    KEY_CHECK = "ui.key.check"
+    KEY_RETRY = "ui.key.retry"
+    KEY_CLOSE = "ui.key.close"
+    KEY_CLOSE_HELP = "ui.key.close-help"
+    KEY_END_FRIEND = "ui.key.end-friend"
+    KEY_END_HELPER = "ui.key.end-helper"
+
+    # -- plain/ (line mode) ------------------------------------------------------------
+    PLAIN_HELPER_TYPED = "plain.helper-typed"
+
+    # -- settings ------------------------------------------------------------------------
+    SETTINGS_CHANGED = "settings.changed"
+    SETTINGS_WAS_FRIEND = "settings.was-friend"
+    SETTINGS_WAS_HELPER = "settings.was-helper"
+    SETTINGS_ADDRESS = "settings.address"
+    SETTINGS_REVERSE = "settings.reverse"
+    SETTINGS_NOT_SHARED = "settings.not-shared"
+    SETTINGS_FIREWALL = "settings.firewall"
+    SETTINGS_USE_THEM = "settings.use-them"
+    SETTINGS_REVERSE_AGAIN = "settings.reverse-again"
+
+
+# The English templates. A dict by Role where the two people read different words.
+ENGLISH: dict[Say, str | Mapping[Role, str]] = {
+    # proto/
+    Say.PROTO_UNREADABLE: "The other computer sent a message that is not readable.",
+    Say.PROTO_WRONG_SHAPE: "The other computer sent a message of the wrong shape.",
+    Say.PROTO_NOT_AS_AGREED: "The other computer sent a message that is not written as agreed.",
+    Say.PROTO_EMPTY: "The other computer sent an empty message.",
+    Say.PROTO_TOO_LARGE: "The other computer sent a message that is too large.",
+    Say.PROTO_TOO_MANY: "The other computer sent too many messages.",
+    Say.PROTO_BAD_USER: "The other computer sent a user name that is not allowed.",
+    Say.PROTO_BAD_IDENTITY: "The other computer sent an identity that is not allowed.",
+    Say.PROTO_UNKNOWN_MESSAGE: "The other computer sent a message we do not know.",
+    Say.PROTO_WRONG_FIELDS: "The other computer sent a message with the wrong fields.",
+    Say.PROTO_UNKNOWN_ABORT: "The other computer stopped for a reason we do not know.",
+    Say.PROTO_CHANGED_ANSWER: "The check failed: the other computer changed its answer.",
+    Say.PROTO_ECHOED_KEY: "The check failed: the other computer echoed our own key.",
+    Say.PROTO_OUT_OF_ORDER: "The other computer sent a message out of order.",
+    Say.PROTO_UNKNOWN_END: "The other computer ended for a reason we do not know.",
+    Say.PROTO_BAD_GREETING: "The other computer sent a greeting we do not understand.",
+    Say.PROTO_BAD_NAME: "The other computer sent a name that is not allowed.",
+    Say.PROTO_BAD_SIZE: "The other computer sent a screen size that is not allowed.",
+    Say.PROTO_OTHER_VERSION: "The other computer runs a different version of remote-help. "
+                             "Both of you need the same version.",
+    Say.PROTO_SAME_ROLE: {
+        Role.FRIEND: "Both of you said you need help. One of you must choose the other.",
+        Role.HELPER: "Both of you said you are helping. One of you must choose the other.",
+    },
+    # net/
+    Say.NET_TOO_SLOW: "The other computer took too long to answer.",
+    Say.NET_BROKEN: "The connection was broken.",
+    Say.NET_CLOSED: "The other computer closed the connection.",
+    Say.NET_NOT_MY_ADDRESS: "{address} is not an address of this computer.",
+    Say.NET_PORT_TAKEN: "Another program is already waiting for connections here "
+                        "(port {port}). Is remote-help already running?",
+    Say.NET_CANNOT_LISTEN: "Cannot wait for connections here (port {port}): {reason}.",
+    Say.NET_BAD_ADDRESS: "The address {host} is not right. Check it and try again.",
+    Say.NET_UNREACHABLE: "Could not reach {host}. Check that the address is right and "
+                         "that the other person's remote-help is waiting.",
+    Say.NET_NO_ANSWER_YET: "No answer from {host} yet. Trying again until the other side "
+                           "is ready...",
+    Say.NET_CONNECTED: "A computer at {who} connected. Checking it...",
+    Say.NET_DROPPED_SLOW: "The connection from {who} was closed: it was too slow, and "
+                          "another connection came in.",
+    Say.NET_TURNED_AWAY: "A second computer ({who}) tried to connect; it was turned away.",
+    Say.NET_CLOSED_BECAUSE: "The connection from {who} was closed: {why}",
+    Say.NET_PEER_BUSY: "it is busy with someone else.",
+    Say.NET_PEER_SAME_ROLE: "it gave the same answer to 'Who are you?' as you.",
+    Say.NET_PEER_CANCELLED: "it cancelled.",
+    Say.NET_PEER_STOPPED: "it stopped.",
+    Say.NET_UNEXPECTED: "an unexpected error.",
+    # tunnel/
+    Say.TUNNEL_NOT_SET_UP: "The secure connection could not be set up.",
+    Say.TUNNEL_TAKEOVER: "Another user on this computer tried to take over the connection.",
+    Say.TUNNEL_TOOL_MISSING: "The program {name} is missing. Install it with: "
+                             "sudo apt install {package}",
+    Say.TUNNEL_NO_KEY: "Could not make this session's key: {reason}",
+    Say.TUNNEL_SSHD_REFUSED: "This computer's SSH server program refused our settings: "
+                             "{reason}",
+    Say.TUNNEL_NO_REASON: "no reason given",
+    Say.TUNNEL_LOG_WRONG_KEY: "the other computer's key is not the one you checked",
+    Say.TUNNEL_LOG_KEY_REFUSED: "the other computer did not accept this computer's key",
+    Say.TUNNEL_LOG_REFUSED: "the other computer refused the connection",
+    Say.TUNNEL_LOG_TIMED_OUT: "the other computer stopped answering",
+    Say.TUNNEL_LOG_CUT: "the connection was cut",
+    Say.TUNNEL_LOG_CLOSED: "the other computer closed the connection",
+    Say.TUNNEL_LOG_MISSING: "a program or file the SSH program needs is missing",
+    Say.TUNNEL_LOG_FATAL: "the SSH program stopped with an error",
+    Say.TUNNEL_LOG_ERROR: "the SSH program reported an error",
+    # session/
+    Say.SESSION_NO_ANSWER: "The other computer did not answer.",
+    Say.SESSION_UNEXPECTED: {
+        Role.FRIEND: "The helper's computer sent something unexpected.",
+        Role.HELPER: "The friend's computer sent something unexpected.",
+    },
+    Say.SESSION_GRID_CUT: "Your friend's screen is {theirs}, larger than remote-help shows: "
+                          "you see its top left {shown}. Ask your friend to make it smaller.",
+    Say.SESSION_WINDOW_SMALL: "Make your window bigger: your friend's screen is {theirs}, "
+                              "yours {mine}.",
+    Say.SESSION_FELL_BEHIND: "Your connection fell behind, so some of your friend's output "
+                             "was skipped. This is their screen now.",
+    Say.SESSION_TOO_MUCH_JUNK: "The other computer printed too much before the session "
+                               "started.",
+    Say.SESSION_KEPT_SCOPE: "Everything your helper starts is kept together and ended when "
+                            "help ends (systemd scope).",
+    Say.SESSION_KEPT_USER_SCOPE: "Everything your helper starts is kept together and ended "
+                                 "when help ends (systemd user scope).",
+    Say.SESSION_KEPT_CGROUP: "Everything your helper starts is kept together and ended when "
+                             "help ends (cgroup).",
+    Say.SESSION_KEPT_WALK: "Programs your helper starts are looked for and ended when help "
+                           "ends (process tree; no cgroup could be used on this computer).",
+    # paths, names, identity
+    Say.PATHS_NO_SAFE_PLACE: "There is no safe place for temporary files (tried {tried}).",
+    Say.NAMES_UNUSUAL: "(a name with unusual letters)",
+    Say.NAMES_OURS: "(a name that looks like remote-help's own words)",
+    Say.IDENTITY_BAD_USER: "The user name {name!r} uses characters remote-help does not "
+                           "accept. Please use an account whose name is lowercase letters "
+                           "and digits.",
+    # ui/
+    Say.UI_TOO_SMALL: "This window is too small for remote-help.",
+    Say.UI_MAKE_BIGGER: "Please make this window bigger.",
+    Say.UI_TOO_SMALL_NEEDS: "(It needs at least {cols} columns and {rows} lines.)",
+    Say.UI_SHORT_CONTINUE: "Continue",
+    Say.UI_SHORT_BACK: "Back",
+    Say.UI_SHORT_QUIT: "Quit",
+    Say.UI_SHORT_HELP: "Help",
+    Say.UI_SHORT_FRIEND: "I need help",
+    Say.UI_SHORT_HELPER: "I am helping",
+    Say.UI_SHORT_YES: "Yes, it said CORRECT",
+    Say.UI_SHORT_NO: "No",
+    Say.UI_SHORT_DETAILS: "Details",
+    Say.UI_SHORT_RETRY: "Try again",
+    Say.UI_SHORT_CLOSE: "Close",
+    Say.UI_SHORT_ERASE: "Erase",
+    Say.UI_SHORT_CHECK: "Check",
+    Say.UI_SHORT_REVERSE: "Reverse",
+    Say.UI_SHORT_SHARE_SCREEN: "Screen",
+    Say.UI_SHORT_FIREWALL: "Firewall",
+    Say.UI_WELCOME_TITLE: "Welcome",
+    Say.UI_WELCOME: {
+        Role.HELPER: "You are about to help someone with their computer.\n"
+                     "\n"
+                     "Your friend will see everything you do, and can end it at any moment.\n"
+                     "When a password is needed, let your friend type it.\n"
+                     "\n"
+                     "Stay on the phone with your friend: you will read them five words,\n"
+                     "so that both of you know nobody is listening in.",
+        Role.FRIEND: "remote-help lets someone you trust use this computer, to fix it.\n"
+                     "\n"
+                     "You will see everything they do, and you can type too.\n"
+                     "You can end it at any moment by pressing Ctrl+Alt+C.",
+    },
+    Say.UI_WELCOME_WARNING: "Only continue if YOU phoned someone you know.\n"
+                            "Banks, Microsoft and the police never ask for this.",
+    Say.UI_WELCOME_SCAM: "If someone phoned you and asked you to do this, press Q now and "
+                         "hang up.",
+    Say.UI_WELCOME_PRESS: "Press {continue_key} to continue, or {quit_key} to quit.",
+    Say.UI_ROLE_TITLE: "Who are you?",
+    Say.UI_ROLE_NEED_HELP: "I need help with my computer",
+    Say.UI_ROLE_HELPING: "I am helping someone",
+    Say.UI_ROLE_PRESS: "Press {friend_key} or {helper_key}.",
+    Say.UI_ROLE_LAST_TIME: "Last time on this computer: {choice}.",
+    Say.UI_ROLE_LAST_CHOICE: {Role.FRIEND: "I need help", Role.HELPER: "I am helping someone"},
+    Say.UI_DETAILS_TITLE_LISTEN: {Role.HELPER: "What your friend must know",
+                                  Role.FRIEND: "What your helper must know"},
+    Say.UI_DETAILS_TITLE_CONNECT: {Role.HELPER: "Your friend's address",
+                                   Role.FRIEND: "Your helper's address"},
+    Say.UI_DETAILS_ONLY_DIGITS: {
+        Role.HELPER: "Type only numbers and dots, like 192.168.1.20. Ask your friend to "
+                     "read it again.",
+        Role.FRIEND: "Type only numbers and dots, like 192.168.1.20. Ask your helper to "
+                     "read it again.",
+    },
+    Say.UI_DETAILS_PASTE_LETTERS: "Type only numbers and dots. A long address with letters "
+                                  "in it must be pasted.",
+    Say.UI_DETAILS_TOO_LONG: "That is too long for an address.",
+    Say.UI_DETAILS_TYPE_FIRST: {Role.HELPER: "First type your friend's address.",
+                                Role.FRIEND: "First type your helper's address."},
+    Say.UI_DETAILS_INCOMPLETE: "That address is not complete yet. It has four numbers with "
+                               "dots between them.",
+    Say.UI_DETAILS_OPTIONS: "Options (press a letter to change one):",
+    Say.UI_DETAILS_START_WAITING: {
+        Role.HELPER: "Press {enter_key} to start waiting for your friend.",
+        Role.FRIEND: "Press {enter_key} to start waiting for your helper.",
+    },
+    Say.UI_DETAILS_WHEN_COMPLETE: "Press {enter_key} when the address is complete.",
+    Say.UI_DETAILS_TELL_ADDRESS: {
+        Role.HELPER: "Tell your friend to start remote-help, choose\n"
+                     '"I need help", and type this address:',
+        Role.FRIEND: "Tell your helper this address. Read it slowly:",
+    },
+    Say.UI_DETAILS_TYPE_ADDRESS: {
+        Role.HELPER: "Type your friend's address. Your friend reads it\n"
+                     "to you: numbers with dots between them, like 192.168.1.20.",
+        Role.FRIEND: "Type your helper's address. Your helper reads it\n"
+                     "to you: numbers with dots between them, like 192.168.1.20.",
+    },
+    Say.UI_DETAILS_ADDRESS: "Address:",
+    Say.UI_DETAILS_REVERSE: {Role.HELPER: "Reverse: I connect to my friend instead",
+                             Role.FRIEND: "Reverse: my helper connects to me instead"},
+    Say.UI_DETAILS_SHARE: "Share my screen",
+    Say.UI_DETAILS_FIREWALL: "Open the firewall",
+    Say.UI_DETAILS_OTHER_ADDRESSES: "If that one does not work, try: {addresses}",
+    Say.UI_DETAILS_PORT: {
+        Role.FRIEND: "Also tell your helper this number: {port}.",
+        Role.HELPER: "This is not the usual port: your friend must add --port {port}.",
+    },
+    Say.UI_DETAILS_NOT_AN_ADDRESS: "That is not an address.",
+    Say.UI_DETAILS_NUMBER_BEFORE_DOT: "Type a number before each dot.",
+    Say.UI_DETAILS_FOUR_NUMBERS: "An address has only four numbers, with three dots between "
+                                 "them.",
+    Say.UI_DETAILS_AT_MOST_255: "Each number in the address is at most 255. Please check it "
+                                "again.",
+    Say.UI_ENDED_TITLE: "Help has ended",
+    Say.UI_ENDED_PRESS: "Press {close_key} to close remote-help.",
+    Say.UI_ENDED_TYPED: "The last things your helper typed:",
+    Say.UI_ENDED_LAST_ROWS: "The shared terminal when help ended:",
+    Say.UI_FAILED_TITLE: "It did not work",
+    Say.UI_FAILED_STOP_TITLE: "STOP",
+    Say.UI_FAILED_PRESS: "Press {retry_key} to try again, or {quit_key} to close remote-help.",
+    Say.UI_HELP_TITLE: "Help",
+    Say.UI_HELP_YOU_CAN_PRESS: "You can press:",
+    Say.UI_HELP_PRESS: "Press {close_key} to close this help.",
+    Say.UI_CHECK_TITLE: "Check that nobody is listening in",
+    Say.UI_TECH_TITLE: "Details for technical people",
+    Say.UI_TECH_THIS_COMPUTER: "This computer",
+    Say.UI_TECH_OTHER_COMPUTER: "The other computer ({user} at {address})",
+    Say.UI_TECH_KEY: "key {key}",
+    Say.UI_TECH_FINGERPRINT: "fingerprint {fingerprint}",
+    Say.UI_TECH_SPELLED: "spelled: {spelled}",
+    Say.UI_TECH_WHEN_HELP_ENDS: "When help ends:",
+    Say.UI_TECH_PRESS: "Press {details_key} again to go back.",
+    Say.UI_VERIFY_READ: "Read these five words to your friend, slowly:",
+    Say.UI_VERIFY_FRIEND_TYPES: "Your friend types the first letter of each word.\n"
+                                "Their screen then says CORRECT or STOP.",
+    Say.UI_VERIFY_QUESTION: "Did your friend's screen say CORRECT?",
+    Say.UI_VERIFY_YES: "Yes, it said CORRECT",
+    Say.UI_VERIFY_NO: "No",
+    Say.UI_VERIFY_MORE: "{missing} more to type: one letter for each word your helper reads.",
+    Say.UI_VERIFY_ALL_FILLED: "All five are filled in. Press Enter, or Backspace to fix one.",
+    Say.UI_VERIFY_DIGITS: "The numbers in the words are only 2 to 7. Listen again.",
+    Say.UI_VERIFY_FIRST_LETTER: "Type only the first letter of each word (or its number).",
+    Say.UI_VERIFY_HOW: "Your helper now reads you five words.\n"
+                       "Type the first letter of each word you hear.\n"
+                       "For a number, type the number: for KILO type K, for SEVEN type 7.",
+    Say.UI_VERIFY_ENTER: "When all five are filled in, press {enter_key}.",
+    Say.UI_VERIFY_BACKSPACE: "To fix a letter, press {backspace_key}.",
+    Say.UI_RESULT_CORRECT: "CORRECT",
+    Say.UI_RESULT_TELL: 'Tell your helper: "My screen says CORRECT."',
+    Say.UI_RESULT_WAITING: "Waiting for your helper to confirm...",
+    Say.UI_RESULT_NO_MATCH: "The words did not match, so nothing was shared.",
+    Say.UI_RESULT_LISTENING: "Someone may be listening in.",
+    Say.UI_RESULT_CALL_BACK: "Hang up and call your helper back on a number you know.",
+    Say.UI_SHARED_SMALL: {
+        Role.FRIEND: "Your helper is connected. Make this window bigger, or press {end} to "
+                     "end.",
+        Role.HELPER: "Your friend is connected. Make this window bigger, or press {end} to "
+                     "end.",
+    },
+    Say.UI_SHARED_CANNOT_DRAW: {
+        Role.FRIEND: "Your helper's keys are stopped: the screen could not be drawn. Help "
+                     "is ending.",
+        Role.HELPER: "Your screen could not be drawn. The session is ending.",
+    },
+    Say.UI_SHARED_STATUS_TYPED: "To end help, press {end}.  Your helper typed: ",
+    Say.UI_SHARED_STATUS: {
+        Role.FRIEND: "To end help, press {end}.   Helping you: {who}",
+        Role.HELPER: "{end} ends the session.   Your friend: {who}",
+    },
+    Say.UI_SHARED_CONNECTING: "Connecting...",
+    Say.UI_SHARED_USER_AT: "{user} at {address}",
+    Say.UI_SHARED_NAMED: "{name} ({who})",
+    Say.UI_TERMVIEW_CANNOT_DRAW: "The shared screen cannot be drawn here. Help is ending.",
+    # ui/keys.py
+    Say.KEY_STOP: "Stop at once; nothing more is shared",
+    Say.KEY_HELP: "Show what you can press",
+    Say.KEY_CONTINUE: "Continue",
+    Say.KEY_QUIT: "Quit; nothing is shared",
+    Say.KEY_BACK: "Go back one step",
+    Say.KEY_BACK_CODE: "Go back (the letters you type are the code here)",
+    Say.KEY_FRIEND: "I need help with my computer",
+    Say.KEY_HELPER: "I am helping someone",
+    Say.KEY_REVERSE: "Reverse connection: the helper connects to the friend",
+    Say.KEY_SHARE_SCREEN: "Share the screen when there is a desktop",
+    Say.KEY_FIREWALL: "Let remote-help open the firewall for this session",
+    Say.KEY_YES: "Yes: my friend's screen said CORRECT",
+    Say.KEY_NO: "No: it did not say CORRECT; stop",
+    Say.KEY_DETAILS: "Show the technical details of both computers",
+    Say.KEY_ERASE: "Erase the last letter",
+    Say.KEY_CHECK: "Check the letters",
+    Say.KEY_RETRY: "Try again",
+    Say.KEY_CLOSE: "Close remote-help",
+    Say.KEY_CLOSE_HELP: "Close this help",
+    Say.KEY_END_FRIEND: "End help at once",
+    Say.KEY_END_HELPER: "End the session",
+    # plain/
+    Say.PLAIN_HELPER_TYPED: "Your helper typed: {typed}",
+    # settings
+    Say.SETTINGS_CHANGED: "remote-help remembers a few answers from the last time it was "
+                          "used here.\n"
+                          "They were changed by something other than remote-help (perhaps "
+                          "by someone\n"
+                          "using this computer during a help session). They now say:",
+    Say.SETTINGS_WAS_FRIEND: "This computer is the one that needs help.",
+    Say.SETTINGS_WAS_HELPER: "This computer is the helper's.",
+    Say.SETTINGS_ADDRESS: "The helper's address is {address}",
+    Say.SETTINGS_REVERSE: "The helper connects to this computer: it waits for them.",
+    Say.SETTINGS_NOT_SHARED: "The screen is not shared.",
+    Say.SETTINGS_FIREWALL: "remote-help may change the firewall.",
+    Say.SETTINGS_USE_THEM: "Use these answers? If you are not sure, press N.",
+    Say.SETTINGS_REVERSE_AGAIN: "Last time, the helper connected to this computer: it waited "
+                                "for them.\n"
+                                "Do the same this time? If you are not sure, press N (you can "
+                                "still\n"
+                                "choose it later, if your helper asks you to).",
+}
+
+_translation: gettext.NullTranslations = gettext.NullTranslations()
+
+
+def install(translation: gettext.NullTranslations) -> None:
+    """Use ``translation`` from now on (the translations issue: a catalogue of DOMAIN,
+    e.g. ``gettext.translation(DOMAIN, localedir, fallback=True)``)."""
+    global _translation  # noqa: PLW0603 (one switch, made once at start-up)
+    _translation = translation
+
+
+def _(key: Say, template: str) -> str:
+    """The gettext hook: the translation of ``template`` in the context of ``key``."""
+    return _translation.pgettext(key.value, template)
+
+
+def english(key: Say, role: Role | str | None = None) -> str:
+    """The English template of ``key`` (for the person with ``role``, where that matters)."""
+    entry = ENGLISH[key]
+    if isinstance(entry, str):
+        return entry
+    if role is None:
+        raise ValueError(f"{key.name} reads differently for each role: give the role")
+    return entry[Role(role)]
+
+
+def text(key: Say, role: Role | str | None = None, /, **values: Any) -> str:
+    """The sentence for ``key``, in the person's language, filled in with ``values``."""
+    return _(key, english(key, role)).format(**values)
+
+
+def markup(key: Say, role: Role | str | None = None, /, **values: Any) -> list[Part]:
+    """Like ``text``, as urwid text markup: a value given as a ``(style, text)`` pair is a
+    part of its own in that style; everything else is plain text."""
+    parts: list[Part] = []
+    for literal, field, spec, conversion in string.Formatter().parse(
+            _(key, english(key, role))):
+        if literal:
+            parts.append(literal)
+        if field is None:
+            continue
+        value = values[field]
+        if isinstance(value, tuple):
+            parts.append((value[0], format(value[1], spec or "")))
+        else:
+            parts.append(("{0" + (f"!{conversion}" if conversion else "")
+                          + (f":{spec}" if spec else "") + "}").format(value))
+    merged: list[Part] = []
+    for part in parts:
+        if merged and isinstance(part, str) and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    return merged
+
+
+def placeholders(template: str) -> set[str]:
+    """The names a template needs filled in."""
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
