@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from remote_help import __version__, paths, settings
 from remote_help.plain.frontend import PlainFrontEnd
+from remote_help.roles import Role
 from remote_help.wizard.controller import CANCELLED, Journey
 from remote_help.wizard.flow import Step
 from remote_help.wizard.options import (
@@ -49,7 +50,7 @@ def parser() -> argparse.ArgumentParser:
         "  remote-help helper --reverse 198.51.100.4   connect to the friend",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("role", nargs="?", choices=("helper", "friend"),
+    p.add_argument("role", nargs="?", choices=[r.value for r in Role],
                    help="helper: I am helping someone; friend: I need help")
     p.add_argument("address", nargs="?",
                    help="the other computer's address (friend: the helper's; helper with "
@@ -79,9 +80,10 @@ def parser() -> argparse.ArgumentParser:
 def options_from(args: argparse.Namespace, p: argparse.ArgumentParser) -> Options:
     if not 0 <= args.port <= 65535:
         p.error("--port must be between 0 and 65535")
-    listens = args.role is not None and (args.role == "helper") != args.reverse
+    role = None if args.role is None else Role(args.role)
+    listens = role is not None and role.listens(args.reverse)
     if args.address is not None and listens:
-        if args.role == "helper":
+        if role is Role.HELPER:
             p.error("the helper waits for the friend and takes no address; "
                     "to connect to the friend, add --reverse")
         p.error("with --reverse the friend waits for the helper and takes no address")
@@ -91,7 +93,7 @@ def options_from(args: argparse.Namespace, p: argparse.ArgumentParser) -> Option
         p.error("--connect-timeout must be positive")
     if args.wait <= 0:
         p.error("--wait must be positive")
-    return Options(role=args.role, address=args.address, reverse=args.reverse,
+    return Options(role=role, address=args.address, reverse=args.reverse,
                    port=args.port, bind=args.bind, sshd=args.sshd,
                    connect_timeout=args.connect_timeout, wait=args.wait)
 

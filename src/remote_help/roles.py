@@ -1,29 +1,23 @@
 """Who is who, which side of the connection, and why things end: the program's vocabulary.
 
-Each is a ``str`` enum (``class Role(str, Enum)``, not ``enum.StrEnum``, which Python 3.10
-lacks), so a member equals its wire string ("helper" == Role.HELPER), hashes like it (a
+Each is a ``compat.StrEnum`` (``enum.StrEnum`` from 3.11, made by hand for Python 3.10),
+so a member equals its wire string ("helper" == Role.HELPER), hashes like it (a
 dict keyed by strings finds it), is written as that string by ``json.dumps``, and prints as
 it (``__str__`` and ``__format__`` give the value on every Python version; 3.11 changed
 what ``format`` of a mixed-in enum gives). Values read from the other computer are turned
 into members where they are decoded (``Role(value)`` raises ``ValueError`` for anything
 else), so past that point a role is always one of these.
 
-A bottom-layer module: it imports nothing from remote_help.
+A bottom-layer module: it imports nothing from remote_help but compat.
 """
 
 from __future__ import annotations
 
-import enum
+from remote_help.compat import StrEnum
 
 
-class _Word(str, enum.Enum):  # noqa: UP042 (enum.StrEnum is not in Python 3.10)
+class _Word(StrEnum):
     """A member that is its value wherever a string is expected."""
-
-    def __str__(self) -> str:
-        return str(self.value)
-
-    def __format__(self, spec: str) -> str:
-        return format(str(self.value), spec)
 
 
 class Role(_Word):

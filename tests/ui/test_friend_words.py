@@ -7,13 +7,14 @@ import re
 
 import pytest
 
+from remote_help import roles
 from remote_help.proto.handshake import PeerAborted
 from remote_help.session.mux import Ending
 from remote_help.ui.chrome import too_small
 from remote_help.ui.frontend import UrwidFrontEnd
 from remote_help.ui.palette import Caps
-from remote_help.ui.screens.details import Unavailable
 from remote_help.ui.screens.details import Details as DetailsScreen
+from remote_help.ui.screens.details import Unavailable
 from remote_help.ui.screens.ending import Ended, Failed, Help
 from remote_help.ui.screens.role import Role
 from remote_help.ui.screens.verify import Result, VerifyFriend
@@ -21,9 +22,9 @@ from remote_help.ui.screens.welcome import Welcome
 from remote_help.wizard import controller
 from remote_help.wizard import status as st
 from remote_help.wizard.flow import Step
+from remote_help.wizard.messages import ending_text
 from remote_help.wizard.options import Options
 from remote_help.wizard.status import Details
-from remote_help.wizard.messages import ending_text
 from tests.ui.stage import MIN, NORMAL, Stage
 
 BANNED = re.compile(
@@ -56,7 +57,7 @@ def friend_screens() -> list[object]:
                 *controller._PEER_ABORTED["friend"].values(),
                 *(t.format(other="helper") for t in controller._ABORTED_EARLY.values()),
                 controller._TOO_MANY_LEFT["friend"],
-                *(controller._left_early_text("friend", "192.0.2.9", cause, barred)
+                *(controller._left_early_text(roles.Role.FRIEND, "192.0.2.9", cause, barred)
                   for cause in (PeerAborted("refused"), EOFError(), controller.NoServer())
                   for barred in (False, True))]
     return [

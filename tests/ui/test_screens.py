@@ -13,9 +13,9 @@ from remote_help.ui.chrome import MIN_COLS, MIN_ROWS
 from remote_help.ui.palette import Caps
 from remote_help.ui.screens.ending import Ended, Failed
 from remote_help.ui.screens.verify import Result, VerifyFriend, VerifyHelper
+from remote_help.wizard.flow import Step
 from remote_help.wizard.options import Options
 from remote_help.wizard.status import Details
-from remote_help.wizard.flow import Step
 from tests.ui.stage import COLOUR_UTF8, MIN, NORMAL, Stage, joined
 
 SIZES = [NORMAL, MIN]

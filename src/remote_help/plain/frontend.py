@@ -24,6 +24,7 @@ from remote_help.plain.terminal import (
 from remote_help.proto import sas
 from remote_help.proto.channels import Inputs, Kind
 from remote_help.proto.session import Hello
+from remote_help.roles import Role
 from remote_help.wizard import status as st
 from remote_help.wizard.flow import Event, Step
 from remote_help.wizard.messages import span_text
@@ -79,11 +80,11 @@ def end_word() -> str:
     return f"{first} {secrets.choice([w for w in END_WORDS if w != first])}"
 
 
-def end_word_lines(role: str, word: str) -> list[str]:
+def end_word_lines(role: Role, word: str) -> list[str]:
     """Shown while the code is checked, when the person looks at this screen for seconds
     and nothing from the other computer can be on it (once the session runs, the other
     side can write over any line still on the screen)."""
-    if role == "helper":
+    if role is Role.HELPER:
         return ["Not part of the code, and for you only (never read it out):",
                 "Your end word for this session is:", f"    {word}",
                 "remote-help never sends it to your friend's computer. When the session",
@@ -203,14 +204,14 @@ class PlainFrontEnd:
             self.say(status.text)
         elif isinstance(status, st.CodeReady):
             assert status.details is not None
-            if status.role == "helper":
+            if status.role is Role.HELPER:
                 self._question(status.step, self._verify_helper(status.code, status.details))
             else:
                 self._question(status.step, self._verify_friend(status.code, status.details))
         elif isinstance(status, st.Checked):
             self._checked(status.correct)
         elif isinstance(status, st.WaitingForPeer):
-            if status.role == "friend":
+            if status.role is Role.FRIEND:
                 self.say("Waiting for your helper to confirm...")
             else:
                 self.say("Waiting for your friend's computer...")
@@ -276,7 +277,7 @@ class PlainFrontEnd:
             self.say("Please type 1 or 2.")
 
     async def _details_step(self, options: Any) -> st.Answer:
-        if options.role == "friend" and not await self._warn_friend():
+        if options.role is Role.FRIEND and not await self._warn_friend():
             return st.Answer(Step.DETAILS, Event.CANCEL)
         if not options.listens and not options.address:
             options = replace(options, address=await self._ask_address(options.other))
@@ -312,7 +313,7 @@ class PlainFrontEnd:
         self.say()
         self.say(f"Waiting for your {other} to connect. Press Ctrl+C to cancel.")
         self.say(f"This computer waits for {span_text(status.options.wait)} at most.")
-        if status.role == "helper":
+        if status.role is Role.HELPER:
             self.say('Tell your friend to start remote-help, choose "I need help", '
                      "and type this address:")
         else:
@@ -333,7 +334,7 @@ class PlainFrontEnd:
         self.say(f"Read these words to your friend: {sas.spoken(code)}")
         self.say("Your friend types the first letter of each word; their screen then says "
                  "CORRECT or STOP.")
-        self._show_end_word("helper")
+        self._show_end_word(Role.HELPER)
         while True:
             answer = (await self.ask(
                 "Did your friend's screen say CORRECT? [y/n] (d shows details)")).lower()
@@ -372,7 +373,7 @@ class PlainFrontEnd:
         if correct:
             self.say("CORRECT")
             self.say('Tell your helper: "My screen says CORRECT."')
-            self._show_end_word("friend")
+            self._show_end_word(Role.FRIEND)
         else:
             self.say("STOP")
 
@@ -396,7 +397,7 @@ class PlainFrontEnd:
             self.say(f"  When help ends: {details.contained_by}")
         self.say()
 
-    def _show_end_word(self, role: str) -> None:
+    def _show_end_word(self, role: Role) -> None:
         """The end word, shown while nothing from the other computer can reach this
         terminal; chosen once, so a second check (another caller) shows the same."""
         if self._end_word is None:
@@ -417,7 +418,7 @@ class PlainFrontEnd:
             # Shown only once the other program answered through the secure connection.
             where = f"{connected.peer_user} at {connected.peer_address}"
             who = where if peer.name == connected.peer_user else f"{peer.name} ({where})"
-            if role == "friend":
+            if role is Role.FRIEND:
                 return [f"You are now connected to your helper, {who}.",
                         "Your helper can see this terminal and type in it. You see "
                         "everything they do, and you can type too.",
@@ -438,11 +439,11 @@ class LineSessionView(PlainView):
 
     kind = Kind.SHELL
 
-    def __init__(self, greeting: Callable[[Hello], list[str]], role: str) -> None:
-        super().__init__(greeting, answers=role == "friend")
+    def __init__(self, greeting: Callable[[Hello], list[str]], role: Role) -> None:
+        super().__init__(greeting, answers=role is Role.FRIEND)
         term = os.environ.get("TERM", "")
         self.term = term if term and term != "dumb" else "vt100"
-        self._keys = EndKeys(FRIEND_END_KEYS if role == "friend" else HELPER_END_KEYS)
+        self._keys = EndKeys(FRIEND_END_KEYS if role is Role.FRIEND else HELPER_END_KEYS)
         self._raw = RawMode()
         self._inputs: Inputs | None = None
 

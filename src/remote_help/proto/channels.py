@@ -3,11 +3,12 @@ kind; session/run.py builds each kind's session)."""
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Protocol
 
+from remote_help.compat import StrEnum
 
-class Kind(str, Enum):
+
+class Kind(StrEnum):
     SHELL = "shell"  # one shared terminal: the friend's pty, mirrored on both screens
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from remote_help import roles
 from remote_help.ui.chrome import StepScreen
 from remote_help.ui.screens.details import Details, Unavailable, address_lines
 from remote_help.ui.screens.ending import Ended, Failed
@@ -71,10 +72,10 @@ class UrwidFrontEnd:
             self._result = Result(status.correct, status.details)
             return self._result
         if isinstance(status, st.WaitingForPeer):
-            if status.role == "friend" and self._result is not None:
+            if status.role is roles.Role.FRIEND and self._result is not None:
                 self._result.waiting_for_helper()
                 return self._result
-            if status.role == "friend":
+            if status.role is roles.Role.FRIEND:
                 return None
             return Setup("Waiting for your friend", ["Waiting for your friend's computer..."])
         if isinstance(status, st.SettingUp):
@@ -84,7 +85,7 @@ class UrwidFrontEnd:
         if isinstance(status, st.Ended):
             rows, typed = self._shared.final_words if self._shared is not None else ([], [])
             self._shared = None
-            return Ended(status.text, rows, typed if status.role == "friend" else [])
+            return Ended(status.text, rows, typed if status.role is roles.Role.FRIEND else [])
         if isinstance(status, st.Failed):
             return Failed(status.text, stop=status.stopped)
         return None
@@ -130,7 +131,7 @@ class UrwidFrontEnd:
             self.stage.answer(st.Answer(Step.VERIFY, value=value))
 
         self._result = None
-        if status.role == "helper":
+        if status.role is roles.Role.HELPER:
             return VerifyHelper(status.code, status.details, reply)
         return VerifyFriend(len(status.code), reply)
 

@@ -13,10 +13,10 @@ import urwid
 
 from remote_help.proto.channels import Inputs, Kind
 from remote_help.proto.session import Hello
-from remote_help.term.screen import Screen
-from remote_help.term.snapshot import redraw
 from remote_help.roles import Role
 from remote_help.sentences import Say, text
+from remote_help.term.screen import Screen
+from remote_help.term.snapshot import redraw
 from remote_help.term.width import cells, shown
 from remote_help.ui import keys
 from remote_help.ui.chrome import MIN_COLS, MIN_ROWS, StepScreen

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import urwid
 
-from remote_help.term import screen as vterm
 from remote_help.sentences import Say, text
+from remote_help.term import screen as vterm
 from remote_help.term import width as term_width
 
 log = logging.getLogger(__name__)

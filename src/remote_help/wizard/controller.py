@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from remote_help import identity, lockout, paths, settings
+from remote_help import aio, identity, lockout, paths, settings
 from remote_help.aio import spawn
 from remote_help.net import addresses, transport
 from remote_help.net.pairing import Listener, Pairing
@@ -28,6 +28,7 @@ from remote_help.net.transport import NetError
 from remote_help.proto import sas
 from remote_help.proto.errors import ProtocolError
 from remote_help.proto.handshake import Handshake, Identity, PeerAborted, SameRole
+from remote_help.roles import AbortReason, EndReason, Role, Side
 from remote_help.session import contain
 from remote_help.session import run as session_run
 from remote_help.session.mux import Ending
@@ -189,7 +190,7 @@ class Journey:
         step = self.flow.step
         if not self.flow.can(event):
             return
-        chosen = event.value if event in (Event.FRIEND, Event.HELPER) else None
+        chosen = Role(event.value) if event in (Event.FRIEND, Event.HELPER) else None
         if step is Step.ROLE and chosen is not None and chosen != self.options.role:
             self.options = self.options.for_role(chosen, self.given, self.saved)
         if step is Step.DETAILS and event is Event.NEXT and answer.options is not None:
@@ -247,7 +248,7 @@ class Journey:
 
     async def _share(self, stack: contextlib.AsyncExitStack) -> Ending:
         opts = self.options
-        role = opts.role or "friend"
+        role = opts.role or Role.FRIEND
         checks = lockout.CheckLog(_check_log_path())
         until = checks.locked_until()
         if until is not None:
@@ -258,17 +259,18 @@ class Journey:
             )
         me, session_dir = self._prepare(stack, role)
 
-        def make_handshake(side: str) -> Handshake:
+        def make_handshake(side: Side) -> Handshake:
             return Handshake(side, me, code_bits=opts.code_bits)
 
         if opts.listens:
-            listener = Listener(lambda: make_handshake("L"), opts.port, opts.bind, self._news)
+            listener = Listener(lambda: make_handshake(Side.LISTENED), opts.port, opts.bind,
+                                self._news)
             stack.push_async_callback(listener.close)
             pairing = await self._listen(stack, role, me, listener, checks)
             await listener.close()  # verified: nobody else may connect now
         else:
             pairing = await self._connect(stack, role, opts.address or "",
-                                          make_handshake("C"))
+                                          make_handshake(Side.CONNECTED))
             await self._check(role, me, pairing, checks, forgiving=False)
         server = _server_role(me, pairing.peer)
         assert server is not None
@@ -280,7 +282,7 @@ class Journey:
         log.debug("secure channel open")
         connected = Connected(role, pairing.peer.role, pairing.peer.user, pairing.peer_address)
         ending = await self._session(role, connected, tunnel)
-        if ending.reason == "setup-failed" and role == "helper" and not ending.detail:
+        if ending.reason is EndReason.SETUP_FAILED and role is Role.HELPER and not ending.detail:
             log_name = "sshd.log" if server == role else "ssh.log"
             detail = launch.meaningful_log_line(session_dir / log_name)
             ending = Ending(ending.reason, False, detail)
@@ -297,7 +299,7 @@ class Journey:
     def _news(self, text: str) -> None:
         self._show(News, self.flow.step, text=text)
 
-    async def _session(self, role: str, connected: Connected, tunnel: Tunnel) -> Ending:
+    async def _session(self, role: Role, connected: Connected, tunnel: Tunnel) -> Ending:
         """Step 7: the shared session, in the front end's view, until it ends."""
         self._fire(Event.LIVE)
         self.live = True
@@ -307,8 +309,8 @@ class Journey:
         view = self.front.session_view(live)
         return await session_run.run(role, tunnel, view, identity.display_name())
 
-    async def _open_tunnel(self, stack: contextlib.AsyncExitStack, role: str, *,
-                           server: str, me: Identity, pairing: Pairing,
+    async def _open_tunnel(self, stack: contextlib.AsyncExitStack, role: Role, *,
+                           server: Role, me: Identity, pairing: Pairing,
                            session_dir: Path) -> Tunnel:
         """SSH over the connection the check ran on: the tunnel owns it from now on."""
         conn = pairing.hand_over()
@@ -322,7 +324,7 @@ class Journey:
         except launch.TunnelError as exc:
             raise Failure(_with_detail(role, str(exc), exc.detail)) from None
         except (sshd.SshdError, keys.ToolMissing, OSError) as exc:
-            if role == "helper":
+            if role is Role.HELPER:
                 raise Failure(str(exc) if not isinstance(exc, OSError) else
                               f"The secure connection could not be set up: {exc}") from None
             raise Failure("The secure connection could not be set up on this computer.") \
@@ -330,7 +332,7 @@ class Journey:
         stack.push_async_callback(tunnel.close)
         return tunnel
 
-    def _prepare(self, stack: contextlib.AsyncExitStack, role: str) -> tuple[Identity, Path]:
+    def _prepare(self, stack: contextlib.AsyncExitStack, role: Role) -> tuple[Identity, Path]:
         try:
             user = identity.user_name()
             session_dir = paths.make_session_dir()
@@ -356,7 +358,7 @@ class Journey:
         serves = sshd.can_serve(self.options.sshd, session_dir, pair, user)
         return Identity(role, pair.public_key, user, serves), session_dir
 
-    async def _listen(self, stack: contextlib.AsyncExitStack, role: str, me: Identity,
+    async def _listen(self, stack: contextlib.AsyncExitStack, role: Role, me: Identity,
                       listener: Listener, checks: lockout.CheckLog) -> Pairing:
         """Wait for callers and check the code with each in turn until one is verified.
 
@@ -391,7 +393,7 @@ class Journey:
                 continue
             return pairing
 
-    def _caller_left(self, role: str, listener: Listener, pairing: Pairing, exc: LeftEarly,
+    def _caller_left(self, role: Role, listener: Listener, pairing: Pairing, exc: LeftEarly,
                      checks: lockout.CheckLog) -> str:
         """Count a caller that left early against its source; stop waiting past the
         limit of one wait. Returns what the person reads.
@@ -407,17 +409,16 @@ class Journey:
             raise Failure(_TOO_MANY_LEFT[role]) from None
         return _left_early_text(role, pairing.peer_address, exc.cause, barred)
 
-    async def _next_caller(self, role: str, listener: Listener, deadline: float) -> Pairing:
+    async def _next_caller(self, role: Role, listener: Listener, deadline: float) -> Pairing:
         left = deadline - asyncio.get_running_loop().time()
         try:
-            return await asyncio.wait_for(listener.next_pairing(), max(left, 0))
+            return await aio.wait_for(listener.next_pairing(), max(left, 0))
         except TimeoutError:
-            other = "helper" if role == "friend" else "friend"
-            raise Failure(f"Your {other} did not connect within "
+            raise Failure(f"Your {role.other} did not connect within "
                           f"{span_text(self.options.wait)}, so this computer stopped "
                           "waiting. Nothing was shared.") from None
 
-    async def _check(self, role: str, me: Identity, pairing: Pairing,
+    async def _check(self, role: Role, me: Identity, pairing: Pairing,
                      checks: lockout.CheckLog, *, forgiving: bool) -> None:
         """Show the words (a listening side tells the caller the code only now) and let
         the people compare them."""
@@ -434,10 +435,10 @@ class Journey:
             raise LeftEarly(exc) from None  # gone before the words could be shown
         details = Details(me.public_key, pairing.peer.public_key, pairing.peer.user,
                           pairing.peer_address,
-                          contain.plan().description if role == "friend" else "")
+                          contain.plan().description if role is Role.FRIEND else "")
         await self._verify(role, pairing, details, checks, forgiving=forgiving)
 
-    async def _connect(self, stack: contextlib.AsyncExitStack, role: str, address: str,
+    async def _connect(self, stack: contextlib.AsyncExitStack, role: Role, address: str,
                        handshake: Handshake) -> Pairing:
         port = self.options.port
         self._show(Connecting, Step.WAIT, address=address, port=port)
@@ -451,9 +452,8 @@ class Journey:
         try:
             await pairing.exchange()
         except PeerAborted as exc:
-            other = "helper" if role == "friend" else "friend"
-            text = _ABORTED_EARLY.get(exc.reason, _ABORTED_EARLY["cancelled"])
-            raise Failure(text.format(other=other)) from None
+            text = _ABORTED_EARLY.get(exc.reason, _ABORTED_EARLY[AbortReason.CANCELLED])
+            raise Failure(text.format(other=role.other)) from None
         except SameRole as exc:
             await pairing.refuse("same-role")
             raise Failure(str(exc)) from None
@@ -461,7 +461,7 @@ class Journey:
             raise Failure(f"The connection did not work: {exc}") from None
         return pairing
 
-    async def _verify(self, role: str, pairing: Pairing, details: Details,
+    async def _verify(self, role: Role, pairing: Pairing, details: Details,
                       checks: lockout.CheckLog, *, forgiving: bool) -> None:
         """The people compare the code; SSH may start only when both confirmed.
 
@@ -482,7 +482,8 @@ class Journey:
                     raise LeftEarly(failed)
                 raise self._peer_failure(role, failed)
             if not await person:
-                await pairing.abort("mismatch" if role == "friend" else "refused")
+                await pairing.abort(AbortReason.MISMATCH if role is Role.FRIEND
+                                    else AbortReason.REFUSED)
                 raise Failure(_REFUSED[role])
             await pairing.confirm()
             if not peer.done():
@@ -500,13 +501,13 @@ class Journey:
                     checks.record_interrupted()
                 await pairing.abort("cancelled")  # tells the peer, unless already stopped
 
-    async def _ask_person(self, role: str, code: str, details: Details) -> bool:
+    async def _ask_person(self, role: Role, code: str, details: Details) -> bool:
         """The helper says whether the friend's screen said CORRECT; the friend types the
         first letters of the words, and the journey compares them here."""
         self._fire(Event.PAIRED)
         answer = await self._ask(CodeReady(Step.VERIFY, self.options, code=code,
                                            details=details))
-        if role == "helper":
+        if role is Role.HELPER:
             return answer.value is True
         correct = sas.matches(str(answer.value or ""), code)
         self.stopped_at_check = not correct
@@ -522,13 +523,13 @@ class Journey:
         finally:
             self._question = None
 
-    def _peer_failure(self, role: str, exc: BaseException) -> Failure:
+    def _peer_failure(self, role: Role, exc: BaseException) -> Failure:
         if isinstance(exc, PeerAborted) and exc.reason in _PEER_ABORTED[role]:
             return Failure(_PEER_ABORTED[role][exc.reason])
         return Failure(
             "The check was interrupted. If this happens again, someone may be interfering: "
             + ("hang up and call your helper back on a number you know."
-               if role == "friend" else "call your friend back on a number you know.")
+               if role is Role.FRIEND else "call your friend back on a number you know.")
         )
 
 
@@ -553,13 +554,13 @@ def _remove_empty_dir(directory: Path) -> None:
         directory.rmdir()
 
 
-def _server_role(me: Identity, peer: Identity) -> str | None:
+def _server_role(me: Identity, peer: Identity) -> Role | None:
     """Which person's computer runs sshd: the helper's when it can, else the friend's."""
-    helper, friend = (me, peer) if me.role == "helper" else (peer, me)
+    helper, friend = (me, peer) if me.role is Role.HELPER else (peer, me)
     if helper.has_sshd:
-        return "helper"
+        return Role.HELPER
     if friend.has_sshd:
-        return "friend"
+        return Role.FRIEND
     return None
 
 
@@ -568,20 +569,20 @@ def _says_stop(cause: BaseException) -> bool:
     return isinstance(cause, PeerAborted) and cause.reason in ("mismatch", "refused")
 
 
-def _left_early_text(role: str, who: str, cause: BaseException, barred: bool) -> str:
+def _left_early_text(role: Role, who: str, cause: BaseException, barred: bool) -> str:
     """What the listening person reads when a caller left before they answered.
 
     The caller may be anyone, so what it says is reported, not believed: the person
     decides (and stopping now counts as an interrupted check)."""
-    other = "friend" if role == "helper" else "helper"
-    if isinstance(cause, NoServer) and role == "helper":
+    other = role.other
+    if isinstance(cause, NoServer) and role is Role.HELPER:
         text = (f"The computer at {who} could not be helped: neither computer has the SSH "
                 "server program. Install it on yours with: sudo apt install openssh-server "
                 "(the service can stay turned off).")
     elif isinstance(cause, NoServer):
         text = (f"The computer at {who} could not connect: your helper's computer is missing "
                 "a program. Your helper knows what to do.")
-    elif _says_stop(cause) and role == "helper":
+    elif _says_stop(cause) and role is Role.HELPER:
         text = (f"Your friend's screen said STOP: the words did not match, so nothing was "
                 f"shared (the computer at {who} says so). If your friend saw STOP, someone "
                 "may be interfering: stop here and call your friend back on a number you "
@@ -603,9 +604,9 @@ def _check_log_path() -> Path | None:
     return None if directory is None else directory / "checks.json"
 
 
-def _with_detail(role: str, sentence: str, detail: str) -> str:
+def _with_detail(role: Role, sentence: str, detail: str) -> str:
     """Technical details are for the helper; the friend reads plain words only."""
-    return f"{sentence} ({detail})" if detail and role == "helper" else sentence
+    return f"{sentence} ({detail})" if detail and role is Role.HELPER else sentence
 
 
 _NO_SSHD = {

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum, auto
 
+from remote_help.roles import Role
+
 
 class Step(Enum):
     WELCOME = auto()  # what this does; the friend's warning
@@ -90,7 +92,7 @@ SKIPPED: dict[Step, Callable[[Flow], bool]] = {
 class Flow:
     """Where the person is in the journey, and who they are once they said."""
 
-    def __init__(self, role: str | None = None) -> None:
+    def __init__(self, role: Role | None = None) -> None:
         self.step = Step.WELCOME
         self.role = role
         self.role_given: bool = role is not None
@@ -103,7 +105,7 @@ class Flow:
         if self.step is Step.WELCOME and event is Event.NEXT:
             self.warned = True
         if self.step is Step.ROLE and event in (Event.HELPER, Event.FRIEND):
-            self.role = event.value
+            self.role = Role(event.value)
         step = TABLE[key]
         while step in SKIPPED and SKIPPED[step](self) and (step, event) in TABLE:
             step = TABLE[step, event]

@@ -8,19 +8,19 @@ from dataclasses import dataclass, replace
 from remote_help import settings
 from remote_help.net import addresses, transport
 from remote_help.proto import sas
+from remote_help.roles import Role
 from remote_help.tunnel import sshd
 
 CONNECT_TIMEOUT = 60.0  # seconds a connecting side keeps trying
 WAIT = 600.0  # seconds a listening side waits at most for the other person
 DEFAULT_PORT = transport.DEFAULT_PORT
 DEFAULT_SSHD = sshd.DEFAULT_SSHD
-ROLES = ("helper", "friend")
 Settings = settings.Settings  # what is kept between runs (for the front ends' signatures)
 
 
 @dataclass(frozen=True)
 class Options:
-    role: str | None = None  # None until the person (or the command line) says
+    role: Role | None = None  # None until the person (or the command line) says
     address: str | None = None  # the other computer's, when this one connects
     reverse: bool = False  # the friend waits and the helper connects
     port: int = DEFAULT_PORT
@@ -31,17 +31,21 @@ class Options:
     code_bits: int = sas.CODE_BITS
     role_given: bool = False  # the role came from the command line: its step is skipped
 
+    def __post_init__(self) -> None:
+        if self.role is not None and not isinstance(self.role, Role):  # given as its word
+            object.__setattr__(self, "role", Role(self.role))
+
     @property
     def listens(self) -> bool:
         """Whether this computer waits for the other one (else it connects)."""
-        return (self.role == "helper") != self.reverse
+        return (self.role or Role.FRIEND).listens(self.reverse)
 
     @property
-    def other(self) -> str:
+    def other(self) -> Role:
         """The other person's role."""
-        return "friend" if self.role == "helper" else "helper"
+        return (self.role or Role.FRIEND).other
 
-    def for_role(self, role: str, given: Options, saved: settings.Settings) -> Options:
+    def for_role(self, role: Role, given: Options, saved: settings.Settings) -> Options:
         """The answers for ``role`` when the person picks it: the command line's, else the
         friend's last successful ones (``saved``); nothing of another role's draft."""
         address, reverse = _defaults(role, given, saved)
@@ -60,15 +64,15 @@ def merged(given: Options, saved: settings.Settings) -> Options:
     ``remote-help friend`` wants to connect. ``saved`` must be what the person agreed to
     (cli asks before anything changed outside this program, or a saved reverse, is used).
     """
-    role = given.role or "friend"
+    role = given.role or Role.FRIEND
     address, reverse = _defaults(role, given, saved)
     return replace(given, role=role, address=address, reverse=reverse,
                    role_given=given.role is not None)
 
 
-def _defaults(role: str, given: Options, saved: settings.Settings) -> tuple[str, bool]:
+def _defaults(role: Role, given: Options, saved: settings.Settings) -> tuple[str, bool]:
     """The address and reverse for ``role``: the command line's, else the saved ones."""
-    friend = role == "friend"
+    friend = role is Role.FRIEND
     saved_reverse = friend and given.role is None and saved.reverse
     return given.address or (saved.address if friend else ""), given.reverse or saved_reverse
 
@@ -76,7 +80,7 @@ def _defaults(role: str, given: Options, saved: settings.Settings) -> tuple[str,
 def to_save(options: Options, saved: settings.Settings) -> settings.Settings:
     """What becomes next time's defaults once a session went live: the friend's answers;
     a helper keeps the friend's answers of this computer as they were."""
-    if options.role == "friend":
-        return settings.Settings(role="friend", address=options.address or "",
+    if options.role is Role.FRIEND:
+        return settings.Settings(role=Role.FRIEND, address=options.address or "",
                                  reverse=options.reverse)
-    return settings.Settings(role="helper", address=saved.address, reverse=saved.reverse)
+    return settings.Settings(role=Role.HELPER, address=saved.address, reverse=saved.reverse)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from remote_help.roles import Role
 from remote_help.tunnel import keys
 from remote_help.wizard.flow import Event, Step
 from remote_help.wizard.options import Options
@@ -37,8 +38,8 @@ class Details:
 class Connected:
     """Who is on the other end, for the 'you are connected' message."""
 
-    role: str
-    peer_role: str
+    role: Role
+    peer_role: Role
     peer_user: str
     peer_address: str
 
@@ -49,11 +50,11 @@ class Status:
     options: Options  # the answers so far (the role among them)
 
     @property
-    def role(self) -> str:
-        return self.options.role or "friend"
+    def role(self) -> Role:
+        return self.options.role or Role.FRIEND
 
     @property
-    def other(self) -> str:
+    def other(self) -> Role:
         return self.options.other
 
 

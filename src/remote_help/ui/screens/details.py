@@ -47,6 +47,10 @@ class Details(StepScreen):
         self._draw()
 
     @property
+    def _role(self) -> Role:
+        return self.options.role or Role.FRIEND
+
+    @property
     def _address(self) -> str:
         return self.options.address or ""
 
@@ -149,7 +153,7 @@ class Details(StepScreen):
         if self._spoken is None:
             self._spoken = self._find_addresses()
         rows: list[Any] = [text(Say.UI_DETAILS_TELL_ADDRESS, self.options.role)]
-        return [*rows, "", *address_lines(self._spoken, self.options.role, self._port)]
+        return [*rows, "", *address_lines(self._spoken, self._role, self._port)]
 
     def _address_entry(self) -> list[Any]:
         typed = self._address
