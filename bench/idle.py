@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests import support  # noqa: E402  (the same machinery the tests use)
-from tests.e2e.test_ui import connect, launch  # noqa: E402
+from tests.e2e.test_ui import CODE, connect, launch  # noqa: E402
 from tests.tui import Pane, Tmux  # noqa: E402
 
 BUDGET = 10  # wake-ups in 10 s of doing nothing (issue 10)
@@ -123,13 +123,45 @@ def waiting(tmux: Tmux, world: support.World, _python: str) -> dict[str, Pane]:
     return {"helper waiting for the friend": pane}
 
 
+def check(tmux: Tmux, world: support.World, python: str) -> dict[str, Pane]:
+    """The five-word check: the helper reads the words, the friend has typed nothing yet
+    (the first steps of tests/e2e/test_ui.py's connect)."""
+    panes = waiting(tmux, world, python)
+    helper = panes["helper waiting for the friend"]
+    port = world.ports[-1]
+    friend = launch(tmux, world, world.account(world.user()), "--port", str(port),
+                    term="xterm-256color", lang="C.UTF-8")
+    friend.wait_for("Only continue if YOU phoned someone you know.")
+    friend.send("c")
+    friend.wait_for("Who are you?")
+    friend.send("n")
+    friend.wait_for("Address:")
+    friend.type("127.0.0.1")
+    friend.wait_for("Address: +127.0.0.1_")
+    friend.send("Enter")
+    helper.wait_for(CODE)
+    friend.wait_for("Type the first letter of each word you hear.")
+    return {"check, helper reading": helper, "check, friend typing": friend}
+
+
 def session(tmux: Tmux, world: support.World, _python: str) -> dict[str, Pane]:
     helper, friend = connect(tmux, world, "xterm-256color", "C.UTF-8")
     return {"session, helper": helper, "session, friend": friend}
 
 
+def ended(tmux: Tmux, world: support.World, _python: str) -> dict[str, Pane]:
+    """After the friend ended the session, both on their last page."""
+    helper, friend = connect(tmux, world, "xterm-256color", "C.UTF-8")
+    friend.send("M-C-c")
+    friend.wait_for("Help has ended: you ended it.")
+    helper.wait_for("Your friend ended the session.")
+    return {"ended, helper": helper, "ended, friend": friend}
+
+
 SCREENS: dict[str, Callable[[Tmux, support.World, str], dict[str, Pane]]] = {
-    "welcome": welcome, "waiting": waiting, "session": session}
+    "welcome": welcome, "waiting": waiting, "check": check, "session": session,
+    "ended": ended}
+ROOT_ONLY = {"check", "session", "ended"}  # two people: the friend is a throwaway user
 
 
 def urwid_version(python: str) -> str:
@@ -177,9 +209,10 @@ def main() -> int:
     screens = [s for s in args.screens.split(",") if s]
     if unknown := set(screens) - set(SCREENS):
         parser.error(f"unknown screens: {', '.join(sorted(unknown))}")
-    if os.geteuid() != 0 and "session" in screens:
-        print("not root: the shared session (which needs throwaway users) is left out")
-        screens.remove("session")
+    if os.geteuid() != 0 and ROOT_ONLY & set(screens):
+        print("not root: the screens with both people (which need throwaway users) are "
+              "left out")
+        screens = [s for s in screens if s not in ROOT_ONLY]
     budget = BUDGET * args.seconds / 10
     try:
         for python in pythons(args.urwid5):
