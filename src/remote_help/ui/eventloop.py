@@ -2,7 +2,7 @@
 
 urwid has no idle moment on asyncio, so each version fakes one. urwid 2.1.2 (Debian 12)
 runs the idle callbacks from a timer every 1/30 s, whatever happens: an idle program wakes
-about 300 times in 10 s, and draws the screen each time. urwid 5 runs them after each of its
+about 300 times in 10 s, and asks for a drawing each time. urwid 5 runs them after each of its
 own timers and input callbacks instead. ``QuietEventLoop`` does what urwid 5 does, on both
 versions, through the event-loop methods both versions' MainLoop and screens call.
 """
@@ -36,7 +36,7 @@ class QuietEventLoop(urwid.AsyncioEventLoop):  # type: ignore[misc]
         self._idle_callbacks_by_handle: dict[int, Callback] = {}
         self._last_idle_handle = 0
         self._idle_due: asyncio.Handle | None = None
-        self._pending: set[asyncio.TimerHandle] = set()
+        self._alarms_due: set[asyncio.TimerHandle] = set()
 
     # -- idle ---------------------------------------------------------------------------
 
@@ -79,18 +79,18 @@ class QuietEventLoop(urwid.AsyncioEventLoop):  # type: ignore[misc]
         work = self._after(_plain(callback))
 
         def fire() -> None:
-            self._pending.discard(handle)
+            self._alarms_due.discard(handle)
             work()
 
         handle = self._asyncio.call_later(seconds, fire)
-        self._pending.add(handle)
+        self._alarms_due.add(handle)
         return handle
 
     def remove_alarm(self, handle: asyncio.TimerHandle) -> bool:
         """Whether the alarm had still to go off (urwid 5's meaning)."""
         handle.cancel()
-        if handle in self._pending:
-            self._pending.discard(handle)
+        if handle in self._alarms_due:
+            self._alarms_due.discard(handle)
             return True
         return False
 
