@@ -17,6 +17,7 @@ from remote_help.term.encoding import terminal_encoding
 from remote_help.term.keys import c1_form
 from remote_help.ui import keys
 from remote_help.ui.chrome import StepScreen, Top, key_line
+from remote_help.ui.eventloop import QuietEventLoop
 from remote_help.ui.frontend import UrwidFrontEnd
 from remote_help.ui.keyboard import KeyboardScreen
 from remote_help.ui.palette import PALETTE, Caps
@@ -211,7 +212,7 @@ class App:
         screen = KeyboardScreen(c1_form(terminal_encoding()))
         screen.set_terminal_properties(colors=self.caps.colors)
         self.main = urwid.MainLoop(self.top, PALETTE, screen=screen, handle_mouse=False,
-                                   event_loop=urwid.AsyncioEventLoop(loop=loop))
+                                   event_loop=QuietEventLoop(loop=loop))
         self.main.start()
         original = self.main.draw_screen
         self.main.draw_screen = lambda: self._draw_screen(original)
