@@ -120,13 +120,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(args: argparse.Namespace, options: Options) -> int:
     full_screen = None if args.plain else _full_screen_caps()
-    try:
-        saved = _settle_settings(asks_reverse=args.role is None)
-    except KeyboardInterrupt:
-        _say(f"\n{CANCELLED}")
-        return EXIT_FAILED
     if full_screen is not None:
+        try:
+            saved = _settle_settings(asks_reverse=args.role is None)
+        except KeyboardInterrupt:
+            _say(f"\n{CANCELLED}")
+            return EXIT_FAILED
         return _run_full_screen(options, full_screen, saved)
+    # Line mode asks nothing before its own questions: it takes only what this program
+    # saved itself (never values changed outside it), and never a saved "wait for the
+    # helper", which only the full screen asks about. It saves like the full screen.
+    saved = dataclasses.replace(settings.load(), reverse=False)
     front = PlainFrontEnd()
     try:
         return asyncio.run(_run(front, options, saved))
@@ -145,8 +149,8 @@ SETTINGS_PUT_BACK = ("remote-help: its settings were changed while it ran (perha
 def _settle_settings(*, asks_reverse: bool) -> settings.Settings:
     """Before the full screen: settings changed outside this program are shown and asked
     about, and so is waiting for the helper to connect; never taken silently. What the
-    person decided is what the journey uses, whether or not it could be saved (a
-    read-only folder must not bring back what they refused), in either front end."""
+    person decided is what the full screen uses, whether or not it could be saved (a
+    read-only folder must not bring back what they refused)."""
     saved = settings.load()
     found = settings.outside()
     if found is not None:

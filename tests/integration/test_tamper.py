@@ -60,8 +60,10 @@ def test_settings_changed_in_a_session_are_put_back_at_its_end(
         world: support.World, how: str) -> None:
     friend_account = world.account(world.user())
     path = settings_of(friend_account, FRIENDS)
-    ours = path.read_bytes()
     helper, friend = support.walk_to_session(world, world.account(), friend_account)
+    # Line mode saves this session's answers as it begins, as the full screen does.
+    assert values_in(path) == settings.Settings(role="friend", address="127.0.0.1")
+    ours = path.read_bytes()
     text = forged(EVIL) if how == "forged check" else json.dumps(asdict(EVIL))
     helper.send(f"printf '%s' '{text}' > {path}\r")
     support.run_in_shared_shell(helper, friend)
