@@ -177,7 +177,8 @@ def test_waiting_for_the_helper_is_asked_about_even_when_remote_help_saved_it(
 
 @pytest.mark.root
 def test_a_line_mode_start_asks_nothing_and_changes_nothing(world: support.World) -> None:
-    """Line mode uses no settings: nothing to ask, and the file stays as it was."""
+    """Line mode takes only what it saved itself: nothing to ask, and the file stays as
+    it was."""
     friend_account = world.account(world.user())
     path = settings_of(friend_account, FRIENDS)
     path.write_text(json.dumps(asdict(EVIL)))
