@@ -247,8 +247,121 @@ class Say(enum.Enum):
     KEY_END_FRIEND = "ui.key.end-friend"
     KEY_END_HELPER = "ui.key.end-helper"
 
+    # -- ui/ (the full-screen front end and app: waiting, setting up, the frame) ---------
+    UI_STEP = "ui.step"
+    UI_STOP_ANY_TIME = "ui.stop-any-time"
+    UI_UNAVAILABLE_NOT_YET = "ui.unavailable.not-yet"
+    UI_UNAVAILABLE_ROOT_ONLY = "ui.unavailable.root-only"
+    UI_WAIT_LISTENING_TITLE = "ui.wait.listening-title"
+    UI_WAIT_LISTENING = "ui.wait.listening"
+    UI_WAIT_TYPES_ADDRESS = "ui.wait.types-address"
+    UI_WAIT_AT_MOST = "ui.wait.at-most"
+    UI_WAIT_CONNECTING_TITLE = "ui.wait.connecting-title"
+    UI_WAIT_CONNECTING = "ui.wait.connecting"
+    UI_WAIT_MINUTE = "ui.wait.minute"
+    UI_WAIT_PEER_TITLE = "ui.wait.peer-title"
+    UI_WAIT_PEER = "ui.wait.peer"
+    UI_SETUP_TITLE = "ui.setup.title"
+    UI_SETUP = "ui.setup"
+    UI_NO_FULL_NOT_A_TERMINAL = "ui.no-full.not-a-terminal"
+    UI_NO_FULL_TERM_CANNOT = "ui.no-full.term-cannot"
+    UI_NO_FULL_TERM_NOT_SET = "ui.no-full.term-not-set"
+    UI_NO_FULL_TERM_UNKNOWN = "ui.no-full.term-unknown"
+    UI_NO_FULL_NO_CURSOR = "ui.no-full.no-cursor"
+
+    # -- wizard/ (the journey: why it stopped, how the session ended) --------------------
+    WIZARD_CANCELLED = "wizard.cancelled"
+    WIZARD_STOPPED = "wizard.stopped"
+    WIZARD_LOCKED_OUT = "wizard.locked-out"
+    WIZARD_SETUP_FAILED_BECAUSE = "wizard.setup-failed-because"
+    WIZARD_SETUP_FAILED_HERE = "wizard.setup-failed-here"
+    WIZARD_WITH_DETAIL = "wizard.with-detail"
+    WIZARD_CANNOT_PREPARE = "wizard.cannot-prepare"
+    WIZARD_UNUSUAL_FOLDER = "wizard.unusual-folder"
+    WIZARD_NOBODY_CONNECTED = "wizard.nobody-connected"
+    WIZARD_NO_SSHD = "wizard.no-sshd"
+    WIZARD_CONNECTION_FAILED = "wizard.connection-failed"
+    WIZARD_REFUSED = "wizard.refused"
+    WIZARD_PEER_SAID_STOP = "wizard.peer.said-stop"
+    WIZARD_PEER_REFUSED = "wizard.peer.refused"
+    WIZARD_PEER_BUSY = "wizard.peer.busy"
+    WIZARD_PEER_SAME_ROLE = "wizard.peer.same-role"
+    WIZARD_PEER_CANCELLED = "wizard.peer.cancelled"
+    WIZARD_PEER_LOCKED = "wizard.peer.locked"
+    WIZARD_INTERRUPTED = "wizard.interrupted"
+    WIZARD_TOO_MANY_LEFT = "wizard.too-many-left"
+    WIZARD_LEFT_NO_SERVER = "wizard.left.no-server"
+    WIZARD_LEFT_SAID_STOP = "wizard.left.said-stop"
+    WIZARD_LEFT_EARLY = "wizard.left.early"
+    WIZARD_LEFT_BARRED = "wizard.left.barred"
+    WIZARD_STILL_WAITING = "wizard.still-waiting"
+    WIZARD_MINUTES = "wizard.minutes"
+    WIZARD_SECONDS = "wizard.seconds"
+    WIZARD_END_FRIEND_ENDED = "wizard.end.friend-ended"
+    WIZARD_END_HELPER_ENDED = "wizard.end.helper-ended"
+    WIZARD_END_SHELL_EXITED = "wizard.end.shell-exited"
+    WIZARD_END_LOST = "wizard.end.lost"
+    WIZARD_END_SETUP_FAILED = "wizard.end.setup-failed"
+    WIZARD_END_PROBLEM = "wizard.end.problem"
+
     # -- plain/ (line mode) ------------------------------------------------------------
     PLAIN_HELPER_TYPED = "plain.helper-typed"
+    PLAIN_YES_OR_NO = "plain.yes-or-no"
+    PLAIN_ROLE_QUESTION = "plain.role.question"
+    PLAIN_ROLE_FRIEND = "plain.role.friend"
+    PLAIN_ROLE_HELPER = "plain.role.helper"
+    PLAIN_ROLE_PROMPT = "plain.role.prompt"
+    PLAIN_ROLE_AGAIN = "plain.role.again"
+    PLAIN_WARN = "plain.warn"
+    PLAIN_WARN_ONLY_IF = "plain.warn.only-if"
+    PLAIN_WARN_CONTINUE = "plain.warn.continue"
+    PLAIN_ADDRESS_PROMPT = "plain.address.prompt"
+    PLAIN_ADDRESS_AGAIN = "plain.address.again"
+    PLAIN_WAITING = "plain.waiting"
+    PLAIN_WAITS_AT_MOST = "plain.waits-at-most"
+    PLAIN_TELL_ADDRESS = "plain.tell-address"
+    PLAIN_OTHER_ADDRESSES = "plain.other-addresses"
+    PLAIN_NOT_USUAL_PORT = "plain.not-usual-port"
+    PLAIN_CONNECTING = "plain.connecting"
+    PLAIN_CONNECTED_CHECK = "plain.connected-check"
+    PLAIN_READ_WORDS = "plain.read-words"
+    PLAIN_FRIEND_TYPES = "plain.friend-types"
+    PLAIN_DID_IT_SAY = "plain.did-it-say"
+    PLAIN_Y_OR_N = "plain.y-or-n"
+    PLAIN_WILL_READ = "plain.will-read"
+    PLAIN_TYPE_FIRST = "plain.type-first"
+    PLAIN_TYPE_FIVE = "plain.type-five"
+    PLAIN_ONLY_FIRST = "plain.only-first"
+    PLAIN_WRONG_COUNT = "plain.wrong-count"
+    PLAIN_CORRECT = "plain.correct"
+    PLAIN_TELL_CORRECT = "plain.tell-correct"
+    PLAIN_STOP = "plain.stop"
+    PLAIN_WAITING_CONFIRM = "plain.waiting-confirm"
+    PLAIN_WAITING_PEER = "plain.waiting-peer"
+    PLAIN_SETTING_UP = "plain.setting-up"
+    PLAIN_DETAILS_TITLE = "plain.details.title"
+    PLAIN_DETAILS_MY_KEY = "plain.details.my-key"
+    PLAIN_DETAILS_FINGERPRINT = "plain.details.fingerprint"
+    PLAIN_DETAILS_SPELLED = "plain.details.spelled"
+    PLAIN_DETAILS_OTHER = "plain.details.other"
+    PLAIN_DETAILS_KEY = "plain.details.key"
+    PLAIN_DETAILS_WHEN_ENDS = "plain.details.when-ends"
+    PLAIN_END_WORD = "plain.end-word"
+    PLAIN_SIGN_OFF = "plain.sign-off"
+    PLAIN_GREETING = "plain.greeting"
+    PLAIN_USER_AT = "plain.user-at"
+    PLAIN_NAMED = "plain.named"
+
+    # -- cli ---------------------------------------------------------------------------
+    CLI_SETTINGS_PUT_BACK = "cli.settings-put-back"
+    CLI_SETTINGS_NOT_PUT_BACK = "cli.settings-not-put-back"
+    CLI_NO_FULL_SCREEN = "cli.no-full-screen"
+    CLI_NO_URWID = "cli.no-urwid"
+    CLI_STOPPED = "cli.stopped"
+    CLI_UNEXPECTED = "cli.unexpected"
+    CLI_DETAILS_SAVED = "cli.details-saved"
+    CLI_NO_DETAILS = "cli.no-details"
+    CLI_YES_NO = "cli.yes-no"
 
     # -- settings ------------------------------------------------------------------------
     SETTINGS_CHANGED = "settings.changed"
@@ -536,8 +649,269 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     Say.KEY_CLOSE_HELP: "Close this help",
     Say.KEY_END_FRIEND: "End help at once",
     Say.KEY_END_HELPER: "End the session",
+    # ui/ (the front end and the app)
+    Say.UI_STEP: "Step {number} of 7: {title}",
+    Say.UI_STOP_ANY_TIME: "To stop at any time, press Ctrl+Alt+C.",
+    Say.UI_UNAVAILABLE_NOT_YET: "not in this version",
+    Say.UI_UNAVAILABLE_ROOT_ONLY: "only the administrator (root) can change it",
+    Say.UI_WAIT_LISTENING_TITLE: {Role.FRIEND: "Waiting for your helper",
+                                  Role.HELPER: "Waiting for your friend"},
+    Say.UI_WAIT_LISTENING: {Role.FRIEND: "Waiting for your helper to connect...",
+                            Role.HELPER: "Waiting for your friend to connect..."},
+    Say.UI_WAIT_TYPES_ADDRESS: {Role.FRIEND: "Your helper types this address:",
+                                Role.HELPER: "Your friend types this address:"},
+    Say.UI_WAIT_AT_MOST: "This computer waits {span} at most.",
+    Say.UI_WAIT_CONNECTING_TITLE: {Role.FRIEND: "Connecting to your helper",
+                                   Role.HELPER: "Connecting to your friend"},
+    Say.UI_WAIT_CONNECTING: {Role.FRIEND: "Connecting to your helper's computer at "
+                                          "{address}...",
+                             Role.HELPER: "Connecting to your friend's computer at "
+                                          "{address}..."},
+    Say.UI_WAIT_MINUTE: "This can take a minute.",
+    Say.UI_WAIT_PEER_TITLE: "Waiting for your friend",
+    Say.UI_WAIT_PEER: "Waiting for your friend's computer...",
+    Say.UI_SETUP_TITLE: "Setting up",
+    Say.UI_SETUP: "Setting up the shared terminal...",
+    Say.UI_NO_FULL_NOT_A_TERMINAL: "this is not an interactive terminal",
+    Say.UI_NO_FULL_TERM_CANNOT: "the terminal type ({term}) cannot show it",
+    Say.UI_NO_FULL_TERM_NOT_SET: "not set",
+    Say.UI_NO_FULL_TERM_UNKNOWN: "the terminal type {term!r} is unknown on this computer",
+    Say.UI_NO_FULL_NO_CURSOR: "the terminal type {term!r} cannot move the cursor",
+    # wizard/
+    Say.WIZARD_CANCELLED: "Cancelled. Nothing was shared.",
+    Say.WIZARD_STOPPED: "Stopped. Nothing was shared.",
+    Say.WIZARD_LOCKED_OUT: "For your safety, checking is paused until {time}: the last three "
+                           "checks were interrupted. If that was not you, someone may be "
+                           "interfering.",
+    Say.WIZARD_SETUP_FAILED_BECAUSE: "The secure connection could not be set up: {reason}",
+    Say.WIZARD_SETUP_FAILED_HERE: "The secure connection could not be set up on this "
+                                  "computer.",
+    Say.WIZARD_WITH_DETAIL: "{sentence} ({detail})",
+    Say.WIZARD_CANNOT_PREPARE: "Could not prepare this session: {reason}.",
+    Say.WIZARD_UNUSUAL_FOLDER: "remote-help cannot run from a folder whose name has spaces or "
+                               "unusual characters in it. Install it somewhere else.",
+    Say.WIZARD_NOBODY_CONNECTED: {
+        Role.FRIEND: "Your helper did not connect within {span}, so this computer stopped "
+                     "waiting. Nothing was shared.",
+        Role.HELPER: "Your friend did not connect within {span}, so this computer stopped "
+                     "waiting. Nothing was shared.",
+    },
+    Say.WIZARD_NO_SSHD: {
+        Role.HELPER: "Neither computer has the SSH server program. Install it on yours with: "
+                     "sudo apt install openssh-server (the service can stay turned off), then "
+                     "start again.",
+        Role.FRIEND: "Your helper's computer is missing a program. Your helper knows what to "
+                     "do; start again when they tell you to.",
+    },
+    Say.WIZARD_CONNECTION_FAILED: "The connection did not work: {reason}",
+    Say.WIZARD_REFUSED: {
+        Role.FRIEND: "The words did not match, so nothing was shared. Someone may be listening "
+                     "in: hang up and call your helper back on a number you know.",
+        Role.HELPER: "You said your friend's screen did not say CORRECT, so nothing was "
+                     "shared. Call your friend back on a number you know and start again.",
+    },
+    Say.WIZARD_PEER_SAID_STOP: "Your friend's screen said STOP: the words did not match, so "
+                               "nothing was shared. Someone may be interfering; call your "
+                               "friend back on a number you know.",
+    Say.WIZARD_PEER_REFUSED: "Your helper stopped the connection, so nothing was shared. Hang "
+                             "up and call your helper back on a number you know.",
+    Say.WIZARD_PEER_BUSY: {
+        Role.FRIEND: "The other computer is busy with someone else. Check the address with "
+                     "your helper and try again.",
+        Role.HELPER: "The other computer is busy with someone else. Check the address with "
+                     "your friend and try again.",
+    },
+    Say.WIZARD_PEER_SAME_ROLE: "Both of you gave the same answer to 'Who are you?'. One of you "
+                               "must choose the other answer.",
+    Say.WIZARD_PEER_CANCELLED: "The other side stopped before the check could start.",
+    Say.WIZARD_PEER_LOCKED: "The other computer has paused checking for a while. Try again "
+                            "later.",
+    Say.WIZARD_INTERRUPTED: {
+        Role.FRIEND: "The check was interrupted. If this happens again, someone may be "
+                     "interfering: hang up and call your helper back on a number you know.",
+        Role.HELPER: "The check was interrupted. If this happens again, someone may be "
+                     "interfering: call your friend back on a number you know.",
+    },
+    Say.WIZARD_TOO_MANY_LEFT: {
+        Role.FRIEND: "Several computers connected and left before you answered, so this "
+                     "computer stopped waiting. Someone may be interfering: call your helper "
+                     "back on a number you know. Nothing was shared.",
+        Role.HELPER: "Several computers connected and left before you answered, so this "
+                     "computer stopped waiting. Someone may be interfering: call your friend "
+                     "back on a number you know. Nothing was shared.",
+    },
+    Say.WIZARD_LEFT_NO_SERVER: {
+        Role.HELPER: "The computer at {who} could not be helped: neither computer has the SSH "
+                     "server program. Install it on yours with: sudo apt install "
+                     "openssh-server (the service can stay turned off).",
+        Role.FRIEND: "The computer at {who} could not connect: your helper's computer is "
+                     "missing a program. Your helper knows what to do.",
+    },
+    Say.WIZARD_LEFT_SAID_STOP: {
+        Role.HELPER: "Your friend's screen said STOP: the words did not match, so nothing was "
+                     "shared (the computer at {who} says so). If your friend saw STOP, someone "
+                     "may be interfering: stop here and call your friend back on a number you "
+                     "know.",
+        Role.FRIEND: "Your helper stopped the check, so nothing was shared (the computer at "
+                     "{who} says so). If your helper did, stop here, hang up and call your "
+                     "helper back on a number you know.",
+    },
+    Say.WIZARD_LEFT_EARLY: "The computer at {who} left before you answered: forget those "
+                           "words, nothing was shared.",
+    Say.WIZARD_LEFT_BARRED: "Connections from {who} are ignored from now on.",
+    Say.WIZARD_STILL_WAITING: {Role.FRIEND: "Still waiting for your helper.",
+                               Role.HELPER: "Still waiting for your friend."},
+    Say.WIZARD_MINUTES: "{minutes} minutes",
+    Say.WIZARD_SECONDS: "{seconds} seconds",
+    Say.WIZARD_END_FRIEND_ENDED: {
+        Role.FRIEND: "Help has ended: you ended it. Your helper can no longer see or use this "
+                     "computer.",
+        Role.HELPER: "Your friend ended the session.",
+    },
+    Say.WIZARD_END_HELPER_ENDED: {
+        Role.FRIEND: "Your helper ended the session. They can no longer see or use this "
+                     "computer.",
+        Role.HELPER: "You ended the session.",
+    },
+    Say.WIZARD_END_SHELL_EXITED: {
+        Role.FRIEND: "The shared terminal was closed, so help has ended. Your helper can no "
+                     "longer see or use this computer.",
+        Role.HELPER: "The shell on your friend's computer exited, so the session ended.",
+    },
+    Say.WIZARD_END_LOST: {
+        Role.FRIEND: "The connection was lost, so the session has ended. Your helper can no "
+                     "longer see or use this computer.",
+        Role.HELPER: "The connection was lost, so the session has ended.",
+    },
+    Say.WIZARD_END_SETUP_FAILED: {
+        Role.FRIEND: "The secure connection could not be set up. Your helper can no longer see "
+                     "or use this computer.",
+        Role.HELPER: "The secure connection could not be set up.",
+    },
+    Say.WIZARD_END_PROBLEM: {
+        Role.FRIEND: "The session ended because of a problem. Your helper can no longer see or "
+                     "use this computer.",
+        Role.HELPER: "The session ended because of a problem.",
+    },
     # plain/
     Say.PLAIN_HELPER_TYPED: "Your helper typed: {typed}",
+    Say.PLAIN_YES_OR_NO: "Please type y for yes or n for no, then press Enter.",
+    Say.PLAIN_ROLE_QUESTION: "Who are you?",
+    Say.PLAIN_ROLE_FRIEND: "I need help with my computer",
+    Say.PLAIN_ROLE_HELPER: "I am helping someone",
+    Say.PLAIN_ROLE_PROMPT: "Type 1 or 2, then press Enter:",
+    Say.PLAIN_ROLE_AGAIN: "Please type 1 or 2.",
+    Say.PLAIN_WARN: "remote-help lets someone you trust see and use this computer, to fix it.\n"
+                    "You will see everything they do. You can end it at any time by pressing "
+                    "Ctrl+Alt+C.",
+    Say.PLAIN_WARN_ONLY_IF: "Only continue if YOU phoned someone you know.\n"
+                            "Banks, Microsoft and the police never ask for this.",
+    Say.PLAIN_WARN_CONTINUE: "Continue? Type y for yes or n for no, then press Enter:",
+    Say.PLAIN_ADDRESS_PROMPT: {
+        Role.FRIEND: "Type your helper's address (numbers and dots, for example "
+                     "192.168.1.20), then press Enter:",
+        Role.HELPER: "Type your friend's address (numbers and dots, for example "
+                     "192.168.1.20), then press Enter:",
+    },
+    Say.PLAIN_ADDRESS_AGAIN: {
+        Role.FRIEND: "That is not an address. It is four numbers with dots between them. Ask "
+                     "your helper to read it to you again.",
+        Role.HELPER: "That is not an address. It is four numbers with dots between them. Ask "
+                     "your friend to read it to you again.",
+    },
+    Say.PLAIN_WAITING: {
+        Role.FRIEND: "Waiting for your helper to connect. Press Ctrl+C to cancel.",
+        Role.HELPER: "Waiting for your friend to connect. Press Ctrl+C to cancel.",
+    },
+    Say.PLAIN_WAITS_AT_MOST: "This computer waits for {span} at most.",
+    Say.PLAIN_TELL_ADDRESS: {
+        Role.HELPER: 'Tell your friend to start remote-help, choose "I need help", and type '
+                     "this address:",
+        Role.FRIEND: "Tell your helper this address:",
+    },
+    Say.PLAIN_OTHER_ADDRESSES: "If that one does not work, try: {addresses}",
+    Say.PLAIN_NOT_USUAL_PORT: {
+        Role.FRIEND: "This is not the usual port: your helper must add --port {port}.",
+        Role.HELPER: "This is not the usual port: your friend must add --port {port}.",
+    },
+    Say.PLAIN_CONNECTING: {
+        Role.FRIEND: "Connecting to your helper's computer at {address}... Press Ctrl+C to "
+                     "cancel.",
+        Role.HELPER: "Connecting to your friend's computer at {address}... Press Ctrl+C to "
+                     "cancel.",
+    },
+    Say.PLAIN_CONNECTED_CHECK: "Connected. Now make sure nobody is listening in.",
+    Say.PLAIN_READ_WORDS: "Read these words to your friend: {words}",
+    Say.PLAIN_FRIEND_TYPES: "Your friend types the first letter of each word; their screen "
+                            "then says CORRECT or STOP.",
+    Say.PLAIN_DID_IT_SAY: "Did your friend's screen say CORRECT? [y/n] (d shows details)",
+    Say.PLAIN_Y_OR_N: "Please type y or n.",
+    Say.PLAIN_WILL_READ: "Your helper will now read you five words.",
+    Say.PLAIN_TYPE_FIRST: "Type the first letter of each word you hear. For example, type k "
+                          "for KILO and 7 for SEVEN.",
+    Say.PLAIN_TYPE_FIVE: "Type the five letters, then press Enter:",
+    Say.PLAIN_ONLY_FIRST: "Please type only the first letter (or number) of each word.",
+    Say.PLAIN_WRONG_COUNT: "That was {got} letters, but there are {words} words. Type all of "
+                           "them again.",
+    Say.PLAIN_CORRECT: "CORRECT",
+    Say.PLAIN_TELL_CORRECT: 'Tell your helper: "My screen says CORRECT."',
+    Say.PLAIN_STOP: "STOP",
+    Say.PLAIN_WAITING_CONFIRM: "Waiting for your helper to confirm...",
+    Say.PLAIN_WAITING_PEER: "Waiting for your friend's computer...",
+    Say.PLAIN_SETTING_UP: "Setting up the shared terminal...",
+    Say.PLAIN_DETAILS_TITLE: "Details for technical people:",
+    Say.PLAIN_DETAILS_MY_KEY: "This computer's key:  {key}",
+    Say.PLAIN_DETAILS_FINGERPRINT: "fingerprint {fingerprint}",
+    Say.PLAIN_DETAILS_SPELLED: "spelled: {spelled}",
+    Say.PLAIN_DETAILS_OTHER: "The other computer ({user} at {address}):",
+    Say.PLAIN_DETAILS_KEY: "key {key}",
+    Say.PLAIN_DETAILS_WHEN_ENDS: "When help ends: {how}",
+    Say.PLAIN_END_WORD: {
+        Role.HELPER: "Not part of the code, and for you only (never read it out):\n"
+                     "Your end word for this session is:\n"
+                     "    {word}\n"
+                     "remote-help never sends it to your friend's computer. When the session\n"
+                     "really ends, remote-help shows this word again. An ending without it is\n"
+                     "fake: it comes from your friend's computer, and what you type still goes\n"
+                     "there. The word never changes, and remote-help never asks you for a\n"
+                     "password.",
+        Role.FRIEND: "Now something for you only. Do not read it out, not even to your helper.\n"
+                     "Your end word for this session is:\n"
+                     "    {word}\n"
+                     "When help really ends, this screen shows the word again. If it says help "
+                     "has\n"
+                     "ended but the word is missing, help has not ended: press Ctrl+Alt+C.",
+    },
+    Say.PLAIN_SIGN_OFF: 'End word: "{word}". This is really the end of the session.',
+    Say.PLAIN_GREETING: {
+        Role.FRIEND: "You are now connected to your helper, {who}.\n"
+                     "Your helper can see this terminal and type in it. You see everything "
+                     "they do, and you can type too.\n"
+                     "If a password is asked for, type it yourself.\n"
+                     "To end help, press Ctrl+Alt+C.",
+        Role.HELPER: "You are now connected to your friend's computer: {who}.\n"
+                     "Your friend sees everything you do. When a password is asked for, let "
+                     "your friend type it.\n"
+                     "To end the session, press Ctrl+Alt+C or F10.",
+    },
+    Say.PLAIN_USER_AT: "{user} at {address}",
+    Say.PLAIN_NAMED: "{name} ({who})",
+    # cli
+    Say.CLI_SETTINGS_PUT_BACK: "remote-help: its settings were changed while it ran (perhaps "
+                               "from the shared terminal), so they were put back as they "
+                               "were.",
+    Say.CLI_SETTINGS_NOT_PUT_BACK: "remote-help: its settings were changed while it ran "
+                                   "(perhaps from the shared terminal) and could not be put "
+                                   "back. Next time, check that the helper's address is the "
+                                   "one your helper tells you.",
+    Say.CLI_NO_FULL_SCREEN: "remote-help: full screen is not possible ({reason}), so the "
+                            "questions come one line at a time.",
+    Say.CLI_NO_URWID: "the full-screen part (urwid) is not installed",
+    Say.CLI_STOPPED: "remote-help was stopped, so the session has ended.",
+    Say.CLI_UNEXPECTED: "remote-help stopped because of an unexpected problem.",
+    Say.CLI_DETAILS_SAVED: "The details were saved in {path}.",
+    Say.CLI_NO_DETAILS: "No details could be saved.",
+    Say.CLI_YES_NO: "Press Y for yes or N for no, then Enter:",
     # settings
     Say.SETTINGS_CHANGED: "remote-help remembers a few answers from the last time it was "
                           "used here.\n"

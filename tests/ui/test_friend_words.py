@@ -9,6 +9,7 @@ import pytest
 
 from remote_help import roles
 from remote_help.proto.handshake import PeerAborted
+from remote_help.sentences import Say, text
 from remote_help.session.mux import Ending
 from remote_help.ui.chrome import too_small
 from remote_help.ui.frontend import UrwidFrontEnd
@@ -53,10 +54,12 @@ def friend_screens() -> list[object]:
     endings = [Ending(reason, ok, "a technical detail") for reason, ok in (
         ("friend-ended", True), ("helper-ended", True), ("shell-exited", True),
         ("lost", False), ("setup-failed", False), ("error", False))]
-    failures = [controller._NO_SSHD["friend"], controller._REFUSED["friend"],
-                *controller._PEER_ABORTED["friend"].values(),
-                *(t.format(other="helper") for t in controller._ABORTED_EARLY.values()),
-                controller._TOO_MANY_LEFT["friend"],
+    friend = roles.Role.FRIEND
+    failures = [text(Say.WIZARD_NO_SSHD, friend), text(Say.WIZARD_REFUSED, friend),
+                *(text(key, friend) for key in controller._PEER_ABORTED[friend].values()),
+                *(controller._aborted_early_text(friend, reason)
+                  for reason in controller._ABORTED_EARLY),
+                text(Say.WIZARD_TOO_MANY_LEFT, friend),
                 *(controller._left_early_text(roles.Role.FRIEND, "192.0.2.9", cause, barred)
                   for cause in (PeerAborted("refused"), EOFError(), controller.NoServer())
                   for barred in (False, True))]

@@ -29,6 +29,7 @@ from remote_help.proto import sas
 from remote_help.proto.errors import ProtocolError
 from remote_help.proto.handshake import Handshake, Identity, PeerAborted, SameRole
 from remote_help.roles import AbortReason, EndReason, Role, Side
+from remote_help.sentences import Say, text
 from remote_help.session import contain
 from remote_help.session import run as session_run
 from remote_help.session.mux import Ending
@@ -58,7 +59,6 @@ from remote_help.wizard.status import (
 
 log = logging.getLogger(__name__)
 
-CANCELLED = "Cancelled. Nothing was shared."
 EXIT_OK = 0
 EXIT_FAILED = 1
 
@@ -111,7 +111,7 @@ class Journey:
         self.options = merged(given, self.saved)
         self.flow = Flow(given.role)
         self.live = False  # a shared session has started
-        self.outcome = Outcome(EXIT_FAILED, CANCELLED, cancelled=True)
+        self.outcome = Outcome(EXIT_FAILED, text(Say.WIZARD_CANCELLED), cancelled=True)
         self.stopped_at_check = False  # the friend's screen said STOP
         self._answers: asyncio.Queue[Answer | None] = asyncio.Queue()  # None: a crash
         self._question: asyncio.Future[Answer] | None = None
@@ -201,7 +201,7 @@ class Journey:
         if step is Step.FAILED:
             self.outcome = Outcome(EXIT_FAILED, self.outcome.words)
         if step in (Step.WELCOME, Step.ROLE, Step.DETAILS) and event is Event.CANCEL:
-            self.outcome = Outcome(EXIT_FAILED, CANCELLED, cancelled=True)
+            self.outcome = Outcome(EXIT_FAILED, text(Say.WIZARD_CANCELLED), cancelled=True)
         self.flow.fire(event)
         self._publish_step()
 
@@ -225,14 +225,14 @@ class Journey:
                 raise  # stopped from outside (a signal)
             self.flow.fire(event)
             if event is Event.CANCEL:
-                self.outcome = Outcome(EXIT_FAILED, CANCELLED, cancelled=True)
+                self.outcome = Outcome(EXIT_FAILED, text(Say.WIZARD_CANCELLED), cancelled=True)
             self._publish_step()
             return
         except Failure as exc:
-            text = str(exc) or "Stopped. Nothing was shared."
-            self.outcome = Outcome(EXIT_FAILED, text)
+            words = str(exc) or text(Say.WIZARD_STOPPED)
+            self.outcome = Outcome(EXIT_FAILED, words)
             self.flow.fire(Event.FAILED)
-            self.front.show(Failed(Step.FAILED, self.options, text=text,
+            self.front.show(Failed(Step.FAILED, self.options, text=words,
                                    stopped=self.stopped_at_check))
             return
         finally:
@@ -252,11 +252,8 @@ class Journey:
         checks = lockout.CheckLog(_check_log_path())
         until = checks.locked_until()
         if until is not None:
-            raise Failure(
-                "For your safety, checking is paused until "
-                f"{time.strftime('%H:%M', time.localtime(until))}: the last three checks were "
-                "interrupted. If that was not you, someone may be interfering."
-            )
+            raise Failure(text(Say.WIZARD_LOCKED_OUT,
+                               time=time.strftime("%H:%M", time.localtime(until))))
         me, session_dir = self._prepare(stack, role)
 
         def make_handshake(side: Side) -> Handshake:
@@ -287,17 +284,17 @@ class Journey:
             detail = launch.meaningful_log_line(session_dir / log_name)
             ending = Ending(ending.reason, False, detail)
         # Say so at once: the shell is already gone; closing SSH may take a moment more.
-        text = ending_text(role, ending)
-        self.outcome = Outcome(EXIT_OK if ending.ok else EXIT_FAILED, text)
+        words = ending_text(role, ending)
+        self.outcome = Outcome(EXIT_OK if ending.ok else EXIT_FAILED, words)
         self._fire(Event.ENDED)
-        self.front.show(Ended(Step.ENDED, self.options, text=text, ok=ending.ok))
+        self.front.show(Ended(Step.ENDED, self.options, text=words, ok=ending.ok))
         return ending
 
     def _show(self, kind: Callable[..., Status], step: Step, **values: Any) -> None:
         self.front.show(kind(step, self.options, **values))
 
-    def _news(self, text: str) -> None:
-        self._show(News, self.flow.step, text=text)
+    def _news(self, words: str) -> None:
+        self._show(News, self.flow.step, text=words)
 
     async def _session(self, role: Role, connected: Connected, tunnel: Tunnel) -> Ending:
         """Step 7: the shared session, in the front end's view, until it ends."""
@@ -326,9 +323,8 @@ class Journey:
         except (sshd.SshdError, keys.ToolMissing, OSError) as exc:
             if role is Role.HELPER:
                 raise Failure(str(exc) if not isinstance(exc, OSError) else
-                              f"The secure connection could not be set up: {exc}") from None
-            raise Failure("The secure connection could not be set up on this computer.") \
-                from None
+                              text(Say.WIZARD_SETUP_FAILED_BECAUSE, reason=exc)) from None
+            raise Failure(text(Say.WIZARD_SETUP_FAILED_HERE)) from None
         stack.push_async_callback(tunnel.close)
         return tunnel
 
@@ -346,10 +342,10 @@ class Journey:
                 keys.KeyFailure) as exc:
             raise Failure(str(exc)) from None
         except OSError as exc:
-            raise Failure(f"Could not prepare this session: {exc.strerror or exc}.") from None
+            raise Failure(text(Say.WIZARD_CANNOT_PREPARE,
+                               reason=exc.strerror or exc)) from None
         except ValueError:
-            raise Failure("remote-help cannot run from a folder whose name has spaces or "
-                          "unusual characters in it. Install it somewhere else.") from None
+            raise Failure(text(Say.WIZARD_UNUSUAL_FOLDER)) from None
         # Root's sshd needs /run/sshd even to check a config; made now, removed at the end.
         if sshd.has_sshd(self.options.sshd):
             privsep = sshd.ensure_privsep_dir()
@@ -385,11 +381,11 @@ class Journey:
             try:
                 await self._check(role, me, pairing, checks, forgiving=True)
             except LeftEarly as exc:
-                text = self._caller_left(role, listener, pairing, exc, checks)
+                words = self._caller_left(role, listener, pairing, exc, checks)
                 told_stop = told_stop or _says_stop(exc.cause)
                 self._fire(Event.UNPAIRED)  # waiting again
                 self._show(Listening, Step.WAIT, port=port, spoken=spoken)
-                self._news(text)
+                self._news(words)
                 continue
             return pairing
 
@@ -406,7 +402,7 @@ class Journey:
         log.info("check with %s broke off before our person answered: %s",
                  pairing.peer_address, exc)
         if listener.left_early.exhausted:
-            raise Failure(_TOO_MANY_LEFT[role]) from None
+            raise Failure(text(Say.WIZARD_TOO_MANY_LEFT, role)) from None
         return _left_early_text(role, pairing.peer_address, exc.cause, barred)
 
     async def _next_caller(self, role: Role, listener: Listener, deadline: float) -> Pairing:
@@ -414,9 +410,8 @@ class Journey:
         try:
             return await aio.wait_for(listener.next_pairing(), max(left, 0))
         except TimeoutError:
-            raise Failure(f"Your {role.other} did not connect within "
-                          f"{span_text(self.options.wait)}, so this computer stopped "
-                          "waiting. Nothing was shared.") from None
+            raise Failure(text(Say.WIZARD_NOBODY_CONNECTED, role,
+                               span=span_text(self.options.wait))) from None
 
     async def _check(self, role: Role, me: Identity, pairing: Pairing,
                      checks: lockout.CheckLog, *, forgiving: bool) -> None:
@@ -426,7 +421,7 @@ class Journey:
             await pairing.abort("no-sshd")
             if forgiving:  # any caller can say it has none: say why, and keep waiting
                 raise LeftEarly(NoServer())
-            raise Failure(_NO_SSHD[role])
+            raise Failure(text(Say.WIZARD_NO_SSHD, role))
         try:
             await pairing.open()
         except (NetError, OSError) as exc:
@@ -452,13 +447,12 @@ class Journey:
         try:
             await pairing.exchange()
         except PeerAborted as exc:
-            text = _ABORTED_EARLY.get(exc.reason, _ABORTED_EARLY[AbortReason.CANCELLED])
-            raise Failure(text.format(other=role.other)) from None
+            raise Failure(_aborted_early_text(role, exc.reason)) from None
         except SameRole as exc:
             await pairing.refuse("same-role")
             raise Failure(str(exc)) from None
         except (NetError, ProtocolError) as exc:
-            raise Failure(f"The connection did not work: {exc}") from None
+            raise Failure(text(Say.WIZARD_CONNECTION_FAILED, reason=exc)) from None
         return pairing
 
     async def _verify(self, role: Role, pairing: Pairing, details: Details,
@@ -484,7 +478,7 @@ class Journey:
             if not await person:
                 await pairing.abort(AbortReason.MISMATCH if role is Role.FRIEND
                                     else AbortReason.REFUSED)
-                raise Failure(_REFUSED[role])
+                raise Failure(text(Say.WIZARD_REFUSED, role))
             await pairing.confirm()
             if not peer.done():
                 self._show(WaitingForPeer, Step.VERIFY)
@@ -525,12 +519,8 @@ class Journey:
 
     def _peer_failure(self, role: Role, exc: BaseException) -> Failure:
         if isinstance(exc, PeerAborted) and exc.reason in _PEER_ABORTED[role]:
-            return Failure(_PEER_ABORTED[role][exc.reason])
-        return Failure(
-            "The check was interrupted. If this happens again, someone may be interfering: "
-            + ("hang up and call your helper back on a number you know."
-               if role is Role.FRIEND else "call your friend back on a number you know.")
-        )
+            return Failure(text(_PEER_ABORTED[role][exc.reason], role))
+        return Failure(text(Say.WIZARD_INTERRUPTED, role))
 
 
 
@@ -574,29 +564,17 @@ def _left_early_text(role: Role, who: str, cause: BaseException, barred: bool) -
 
     The caller may be anyone, so what it says is reported, not believed: the person
     decides (and stopping now counts as an interrupted check)."""
-    other = role.other
-    if isinstance(cause, NoServer) and role is Role.HELPER:
-        text = (f"The computer at {who} could not be helped: neither computer has the SSH "
-                "server program. Install it on yours with: sudo apt install openssh-server "
-                "(the service can stay turned off).")
-    elif isinstance(cause, NoServer):
-        text = (f"The computer at {who} could not connect: your helper's computer is missing "
-                "a program. Your helper knows what to do.")
-    elif _says_stop(cause) and role is Role.HELPER:
-        text = (f"Your friend's screen said STOP: the words did not match, so nothing was "
-                f"shared (the computer at {who} says so). If your friend saw STOP, someone "
-                "may be interfering: stop here and call your friend back on a number you "
-                "know.")
+    if isinstance(cause, NoServer):
+        said = text(Say.WIZARD_LEFT_NO_SERVER, role, who=who)
     elif _says_stop(cause):
-        text = (f"Your helper stopped the check, so nothing was shared (the computer at "
-                f"{who} says so). If your helper did, stop here, hang up and call your "
-                "helper back on a number you know.")
+        said = text(Say.WIZARD_LEFT_SAID_STOP, role, who=who)
     else:
-        text = (f"The computer at {who} left before you answered: forget those words, "
-                "nothing was shared.")
+        said = text(Say.WIZARD_LEFT_EARLY, who=who)
+    sentences = [said]
     if barred:
-        text += f" Connections from {who} are ignored from now on."
-    return text + f" Still waiting for your {other}."
+        sentences.append(text(Say.WIZARD_LEFT_BARRED, who=who))
+    sentences.append(text(Say.WIZARD_STILL_WAITING, role))
+    return " ".join(sentences)
 
 
 def _check_log_path() -> Path | None:
@@ -606,46 +584,30 @@ def _check_log_path() -> Path | None:
 
 def _with_detail(role: Role, sentence: str, detail: str) -> str:
     """Technical details are for the helper; the friend reads plain words only."""
-    return f"{sentence} ({detail})" if detail and role is Role.HELPER else sentence
+    if detail and role is Role.HELPER:
+        return text(Say.WIZARD_WITH_DETAIL, sentence=sentence, detail=detail)
+    return sentence
 
 
-_NO_SSHD = {
-    "helper": "Neither computer has the SSH server program. Install it on yours with: "
-    "sudo apt install openssh-server (the service can stay turned off), then start again.",
-    "friend": "Your helper's computer is missing a program. Your helper knows what to do; "
-    "start again when they tell you to.",
+# What the peer's ABORT means to each person during the check (other reasons: interrupted).
+_PEER_ABORTED: dict[Role, dict[AbortReason, Say]] = {
+    Role.HELPER: {AbortReason.MISMATCH: Say.WIZARD_PEER_SAID_STOP,
+                  AbortReason.NO_SSHD: Say.WIZARD_NO_SSHD},
+    Role.FRIEND: {AbortReason.REFUSED: Say.WIZARD_PEER_REFUSED,
+                  AbortReason.NO_SSHD: Say.WIZARD_NO_SSHD},
 }
-_REFUSED = {
-    "friend": "The words did not match, so nothing was shared. Someone may be listening in: "
-    "hang up and call your helper back on a number you know.",
-    "helper": "You said your friend's screen did not say CORRECT, so nothing was shared. "
-    "Call your friend back on a number you know and start again.",
+# What the listening side's ABORT means to the caller, before the check started.
+_ABORTED_EARLY: dict[AbortReason, Say] = {
+    AbortReason.BUSY: Say.WIZARD_PEER_BUSY,
+    AbortReason.SAME_ROLE: Say.WIZARD_PEER_SAME_ROLE,
+    AbortReason.CANCELLED: Say.WIZARD_PEER_CANCELLED,
+    AbortReason.NO_SSHD: Say.WIZARD_NO_SSHD,
+    AbortReason.LOCKED: Say.WIZARD_PEER_LOCKED,
 }
-_PEER_ABORTED = {
-    "helper": {
-        "mismatch": "Your friend's screen said STOP: the words did not match, so nothing was "
-        "shared. Someone may be interfering; call your friend back on a number you know.",
-        "no-sshd": _NO_SSHD["helper"],
-    },
-    "friend": {
-        "refused": "Your helper stopped the connection, so nothing was shared. Hang up and "
-        "call your helper back on a number you know.",
-        "no-sshd": _NO_SSHD["friend"],
-    },
-}
-_TOO_MANY_LEFT = {
-    role: "Several computers connected and left before you answered, so this computer "
-    "stopped waiting. Someone may be interfering: call your "
-    f"{'friend' if role == 'helper' else 'helper'} back on a number you know. "
-    "Nothing was shared."
-    for role in ("helper", "friend")
-}
-_ABORTED_EARLY = {
-    "busy": "The other computer is busy with someone else. Check the address with your "
-    "{other} and try again.",
-    "same-role": "Both of you gave the same answer to 'Who are you?'. One of you must "
-    "choose the other answer.",
-    "cancelled": "The other side stopped before the check could start.",
-    "no-sshd": _NO_SSHD["friend"],
-    "locked": "The other computer has paused checking for a while. Try again later.",
-}
+
+
+def _aborted_early_text(role: Role, reason: AbortReason) -> str:
+    """Why the listening side stopped before the check, for the caller's person. A missing
+    SSH server is told in the friend's words whoever calls (as it always was)."""
+    key = _ABORTED_EARLY.get(reason, Say.WIZARD_PEER_CANCELLED)
+    return text(key, Role.FRIEND if key is Say.WIZARD_NO_SSHD else role)

@@ -2,39 +2,39 @@
 
 from __future__ import annotations
 
+from remote_help.roles import EndReason, Role
+from remote_help.sentences import Say, text
 from remote_help.session.mux import Ending
 
-_TEXT = {
-    ("friend", "friend-ended"): "Help has ended: you ended it. Your helper can no longer see "
-    "or use this computer.",
-    ("friend", "helper-ended"): "Your helper ended the session. They can no longer see or use "
-    "this computer.",
-    ("friend", "shell-exited"): "The shared terminal was closed, so help has ended. Your helper "
-    "can no longer see or use this computer.",
-    ("helper", "friend-ended"): "Your friend ended the session.",
-    ("helper", "helper-ended"): "You ended the session.",
-    ("helper", "shell-exited"): "The shell on your friend's computer exited, so the session "
-    "ended.",
+# A session that ended normally: what each person reads (the words differ by role).
+_ENDED = {
+    EndReason.FRIEND_ENDED: Say.WIZARD_END_FRIEND_ENDED,
+    EndReason.HELPER_ENDED: Say.WIZARD_END_HELPER_ENDED,
+    EndReason.SHELL_EXITED: Say.WIZARD_END_SHELL_EXITED,
 }
 
 
 def span_text(seconds: float) -> str:
     """'10 minutes', '45 seconds': a waiting time as people say it."""
     minutes = round(seconds / 60)
-    return f"{minutes} minutes" if minutes > 1 else f"{round(seconds)} seconds"
+    if minutes > 1:
+        return text(Say.WIZARD_MINUTES, minutes=minutes)
+    return text(Say.WIZARD_SECONDS, seconds=round(seconds))
 
 
-def ending_text(role: str, ending: Ending) -> str:
-    if ending.ok and (role, ending.reason) in _TEXT:
-        return _TEXT[role, ending.reason]
-    if ending.reason == "lost":
-        base = "The connection was lost, so the session has ended."
-    elif ending.reason == "setup-failed":
-        base = "The secure connection could not be set up."
+def ending_text(role: Role | str, ending: Ending) -> str:
+    """The last words of a session for the person with ``role``; technical details (the
+    ending's ``detail``) are for the helper only."""
+    role = Role(role)
+    if ending.ok and ending.reason in _ENDED:
+        return text(_ENDED[ending.reason], role)
+    if ending.reason == EndReason.LOST:
+        key = Say.WIZARD_END_LOST
+    elif ending.reason == EndReason.SETUP_FAILED:
+        key = Say.WIZARD_END_SETUP_FAILED
     else:
-        base = "The session ended because of a problem."
-    if role == "friend":
-        base += " Your helper can no longer see or use this computer."
-    if ending.detail and role == "helper":  # technical words are for the helper only
-        base += f" ({ending.detail})"
-    return base
+        key = Say.WIZARD_END_PROBLEM
+    sentence = text(key, role)
+    if ending.detail and role is Role.HELPER:  # technical words are for the helper only
+        return text(Say.WIZARD_WITH_DETAIL, sentence=sentence, detail=ending.detail)
+    return sentence
