@@ -13,6 +13,7 @@ from typing import Any
 import urwid
 
 from remote_help.aio import spawn
+from remote_help.sentences import Say, text
 from remote_help.term.encoding import terminal_encoding
 from remote_help.term.keys import c1_form
 from remote_help.ui import keys
@@ -60,7 +61,7 @@ class App:
         self.current: StepScreen = StepScreen()
         self._help: Help | None = None
         self._journey: asyncio.Task[Outcome] | None = None
-        self.final_words = "Cancelled. Nothing was shared."
+        self.final_words = text(Say.WIZARD_CANCELLED)
         self.exit_code = 1
         self._redraw_pending = False
         self.top = Top(self._on_key)
@@ -104,8 +105,8 @@ class App:
         elif self.flow.step is Step.FAILED:
             header = screen.title
         else:
-            header = f"Step {self.flow.number} of 7: {screen.title}"
-        stop = "To stop at any time, press Ctrl+Alt+C."
+            header = text(Say.UI_STEP, number=self.flow.number, title=screen.title)
+        stop = text(Say.UI_STOP_ANY_TIME)
         self.top.show(screen.widget, header, key_line(screen.context, screen.hints()), stop,
                       chrome=not session)
         self.redraw()
@@ -187,9 +188,9 @@ class App:
 
     def unavailable(self) -> Unavailable:
         """Options this computer or this version cannot offer, and why."""
-        firewall = ("only the administrator (root) can change it" if os.geteuid() != 0
-                    else "not in this version")
-        return Unavailable(screen_sharing="not in this version", firewall=firewall)
+        not_yet = text(Say.UI_UNAVAILABLE_NOT_YET)
+        firewall = text(Say.UI_UNAVAILABLE_ROOT_ONLY) if os.geteuid() != 0 else not_yet
+        return Unavailable(screen_sharing=not_yet, firewall=firewall)
 
     def addresses(self) -> list[tuple[str, str]]:
         return self.journey.addresses()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from remote_help import roles
+from remote_help.sentences import Say, text
 from remote_help.ui.chrome import StepScreen
 from remote_help.ui.screens.details import Details, Unavailable, address_lines
 from remote_help.ui.screens.ending import Ended, Failed
@@ -61,10 +62,10 @@ class UrwidFrontEnd:
         if isinstance(status, st.Listening):
             return self._listening(status)
         if isinstance(status, st.Connecting):
-            other = status.other
-            return self._wait(f"Connecting to your {other}",
-                              [f"Connecting to your {other}'s computer at {status.address}...",
-                               "", "This can take a minute."])
+            role = status.role
+            return self._wait(text(Say.UI_WAIT_CONNECTING_TITLE, role),
+                              [text(Say.UI_WAIT_CONNECTING, role, address=status.address),
+                               "", text(Say.UI_WAIT_MINUTE)])
         if isinstance(status, st.CodeReady):
             return self._verify(status)
         if isinstance(status, st.Checked):
@@ -77,9 +78,9 @@ class UrwidFrontEnd:
                 return self._result
             if status.role is roles.Role.FRIEND:
                 return None
-            return Setup("Waiting for your friend", ["Waiting for your friend's computer..."])
+            return Setup(text(Say.UI_WAIT_PEER_TITLE), [text(Say.UI_WAIT_PEER)])
         if isinstance(status, st.SettingUp):
-            return Setup("Setting up", ["Setting up the shared terminal..."])
+            return Setup(text(Say.UI_SETUP_TITLE), [text(Say.UI_SETUP)])
         if isinstance(status, st.Live):
             return None  # the session's view is shown by session_view
         if isinstance(status, st.Ended):
@@ -102,24 +103,24 @@ class UrwidFrontEnd:
     # -- step 4 --------------------------------------------------------------------------
 
     def _listening(self, status: st.Listening) -> StepScreen:
-        other = status.other
+        role = status.role
         lines: list[object] = [
-            f"Waiting for your {other} to connect...",
+            text(Say.UI_WAIT_LISTENING, role),
             "",
-            f"Your {other} types this address:",
-            *address_lines(list(status.spoken), status.role, status.port),
+            text(Say.UI_WAIT_TYPES_ADDRESS, role),
+            *address_lines(list(status.spoken), role, status.port),
             "",
-            f"This computer waits {span_text(status.options.wait)} at most.",
+            text(Say.UI_WAIT_AT_MOST, span=span_text(status.options.wait)),
         ]
-        return self._wait(f"Waiting for your {other}", lines)
+        return self._wait(text(Say.UI_WAIT_LISTENING_TITLE, role), lines)
 
     def _wait(self, title: str, lines: list[object]) -> StepScreen:
         self._wait_screen = Wait(title, lines)
         return self._wait_screen
 
-    def _news(self, text: str) -> None:
+    def _news(self, words: str) -> None:
         if self._wait_screen is not None:
-            self._wait_screen.event(text)
+            self._wait_screen.event(words)
             self.stage.redraw()
 
     # -- step 5 --------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import os
 import sys
 from dataclasses import dataclass
 
+from remote_help.sentences import Say, text
 from remote_help.term.encoding import utf8_locale
 
 # (name, foreground, background, monochrome)
@@ -48,16 +49,17 @@ class NoFullScreen(Exception):
 def detect() -> Caps:
     """Check that full-screen can work on this terminal, and what it can show."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise NoFullScreen("this is not an interactive terminal")
+        raise NoFullScreen(text(Say.UI_NO_FULL_NOT_A_TERMINAL))
     term = os.environ.get("TERM", "")
     if not term or term in ("dumb", "unknown"):
-        raise NoFullScreen(f"the terminal type ({term or 'not set'}) cannot show it")
+        raise NoFullScreen(text(Say.UI_NO_FULL_TERM_CANNOT,
+                                term=term or text(Say.UI_NO_FULL_TERM_NOT_SET)))
     try:
         curses.setupterm(term, sys.stdout.fileno())
     except curses.error:
-        raise NoFullScreen(f"the terminal type {term!r} is unknown on this computer") from None
+        raise NoFullScreen(text(Say.UI_NO_FULL_TERM_UNKNOWN, term=term)) from None
     if not curses.tigetstr("cup"):
-        raise NoFullScreen(f"the terminal type {term!r} cannot move the cursor")
+        raise NoFullScreen(text(Say.UI_NO_FULL_NO_CURSOR, term=term))
     colors = 1
     with contextlib.suppress(curses.error):
         colors = curses.tigetnum("colors")
