@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from remote_help import __version__, paths, settings
 from remote_help.plain.frontend import PlainFrontEnd
 from remote_help.roles import Role
-from remote_help.wizard.controller import CANCELLED, Journey
+from remote_help.sentences import Say, text
+from remote_help.wizard.controller import Journey
 from remote_help.wizard.flow import Step
 from remote_help.wizard.options import (
     CONNECT_TIMEOUT,
@@ -112,10 +113,10 @@ def main(argv: list[str] | None = None) -> int:
         paths.release()
         if settings.restore_if_changed():
             with contextlib.suppress(OSError):  # the window may be gone
-                _say(SETTINGS_PUT_BACK)
+                _say(text(Say.CLI_SETTINGS_PUT_BACK))
         if settings.not_put_back():
             with contextlib.suppress(OSError):
-                _say(SETTINGS_NOT_PUT_BACK)
+                _say(text(Say.CLI_SETTINGS_NOT_PUT_BACK))
 
 
 def _main(args: argparse.Namespace, options: Options) -> int:
@@ -124,7 +125,7 @@ def _main(args: argparse.Namespace, options: Options) -> int:
         try:
             saved = _settle_settings(asks_reverse=args.role is None)
         except KeyboardInterrupt:
-            _say(f"\n{CANCELLED}")
+            _say("\n" + text(Say.WIZARD_CANCELLED))
             return EXIT_FAILED
         return _run_full_screen(options, full_screen, saved)
     # Line mode asks nothing before its own questions: it takes only what this program
@@ -135,15 +136,8 @@ def _main(args: argparse.Namespace, options: Options) -> int:
     try:
         return asyncio.run(_run(front, options, saved))
     except KeyboardInterrupt:
-        front.say(f"\n{CANCELLED}")
+        front.say("\n" + text(Say.WIZARD_CANCELLED))
         return EXIT_FAILED
-
-
-SETTINGS_NOT_PUT_BACK = ("remote-help: its settings were changed while it ran (perhaps from "
-                         "the shared terminal) and could not be put back. Next time, check "
-                         "that the helper's address is the one your helper tells you.")
-SETTINGS_PUT_BACK = ("remote-help: its settings were changed while it ran (perhaps from the "
-                     "shared terminal), so they were put back as they were.")
 
 
 def _settle_settings(*, asks_reverse: bool) -> settings.Settings:
@@ -175,7 +169,7 @@ def _ask(lines: list[str]) -> bool | None:
         _say(line)
     while True:
         try:
-            answer = input("Press Y for yes or N for no, then Enter: ").strip().lower()
+            answer = input(text(Say.CLI_YES_NO) + " ").strip().lower()
         except EOFError:
             return False
         if answer in ("y", "yes"):
@@ -194,11 +188,10 @@ def _full_screen_caps() -> Caps | None:
     except NoFullScreen as exc:
         reason = str(exc)
     except ImportError:
-        reason = "the full-screen part (urwid) is not installed"
+        reason = text(Say.CLI_NO_URWID)
     else:
         return caps
-    sys.stdout.write(f"remote-help: full screen is not possible ({reason}), "
-                     "so the questions come one line at a time.\n\n")
+    sys.stdout.write(text(Say.CLI_NO_FULL_SCREEN, reason=reason) + "\n\n")
     sys.stdout.flush()
     return None
 
@@ -210,7 +203,7 @@ def _run_full_screen(options: Options, caps: Caps, saved: settings.Settings) -> 
     try:
         return asyncio.run(_run_app(app))
     except KeyboardInterrupt:
-        _say("Cancelled. Nothing was shared.")
+        _say(text(Say.WIZARD_CANCELLED))
         return EXIT_FAILED
 
 
@@ -220,12 +213,11 @@ async def _run_app(app: App) -> int:
         code = await app.run()
     except asyncio.CancelledError:
         live = app.flow.step in (Step.CONNECTED, Step.ENDED)
-        _say("remote-help was stopped, so the session has ended." if live
-             else "Cancelled. Nothing was shared.")
+        _say(text(Say.CLI_STOPPED) if live else text(Say.WIZARD_CANCELLED))
         return EXIT_FAILED
     except Exception:
         logging.getLogger(__name__).exception("unexpected problem")
-        _say("remote-help stopped because of an unexpected problem. " + _save_crash_report())
+        _say(_unexpected_problem())
         return EXIT_FAILED
     _say(app.final_words)
     return code
@@ -263,22 +255,21 @@ async def _run(front: PlainFrontEnd, options: Options, saved: settings.Settings)
     except asyncio.CancelledError:
         if journey.live:  # stopped (a signal): the session's ending, then the reason
             front.sign_off()
-            front.say("\nremote-help was stopped, so the session has ended.")
+            front.say("\n" + text(Say.CLI_STOPPED))
         else:
-            front.say(f"\n{CANCELLED}")
+            front.say("\n" + text(Say.WIZARD_CANCELLED))
         return EXIT_FAILED
     except Exception:
         if journey.live:
             front.sign_off()
         logging.getLogger(__name__).exception("unexpected problem")
         front.say()
-        front.say("remote-help stopped because of an unexpected problem. "
-                  + _save_crash_report())
+        front.say(_unexpected_problem())
         return EXIT_FAILED
     finally:
         front.close()
     if outcome.cancelled:
-        front.say(f"\n{CANCELLED}")
+        front.say("\n" + text(Say.WIZARD_CANCELLED))
     return outcome.code
 
 
@@ -300,6 +291,11 @@ def _setup_logging() -> None:
     root.addHandler(handler)
 
 
+def _unexpected_problem() -> str:
+    """What the person reads after an unexpected error (the report is saved first)."""
+    return text(Say.CLI_UNEXPECTED) + " " + _save_crash_report()
+
+
 def _save_crash_report() -> str:
     report = traceback.format_exc()
     with contextlib.suppress(OSError):
@@ -307,8 +303,8 @@ def _save_crash_report() -> str:
         if directory is not None:
             path = directory / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.txt"
             path.write_text(report)
-            return f"The details were saved in {path}."
-    return "No details could be saved."
+            return text(Say.CLI_DETAILS_SAVED, path=path)
+    return text(Say.CLI_NO_DETAILS)
 
 
 if __name__ == "__main__":

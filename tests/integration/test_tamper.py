@@ -19,13 +19,14 @@ from pathlib import Path
 import pytest
 
 from remote_help import sentences, settings
-from remote_help.cli import SETTINGS_PUT_BACK
+from remote_help.sentences import Say, text
 from tests import support
 from tests.e2e.test_ui import ANSWER, connect, friend_ends
 from tests.tui import Tmux
 
 FRIENDS = settings.Settings(role="friend", address="192.0.2.7", screen_sharing=False)
 EVIL = settings.Settings(role="friend", address="203.0.113.66", reverse=True)
+SETTINGS_PUT_BACK = text(Say.CLI_SETTINGS_PUT_BACK)
 
 
 def forged(values: settings.Settings) -> str:

@@ -25,6 +25,7 @@ from remote_help.proto import sas
 from remote_help.proto.channels import Inputs, Kind
 from remote_help.proto.session import Hello
 from remote_help.roles import Role
+from remote_help.sentences import Say, text
 from remote_help.wizard import status as st
 from remote_help.wizard.flow import Event, Step
 from remote_help.wizard.messages import span_text
@@ -84,23 +85,12 @@ def end_word_lines(role: Role, word: str) -> list[str]:
     """Shown while the code is checked, when the person looks at this screen for seconds
     and nothing from the other computer can be on it (once the session runs, the other
     side can write over any line still on the screen)."""
-    if role is Role.HELPER:
-        return ["Not part of the code, and for you only (never read it out):",
-                "Your end word for this session is:", f"    {word}",
-                "remote-help never sends it to your friend's computer. When the session",
-                "really ends, remote-help shows this word again. An ending without it is",
-                "fake: it comes from your friend's computer, and what you type still goes",
-                "there. The word never changes, and remote-help never asks you for a",
-                "password."]
-    return ["Now something for you only. Do not read it out, not even to your helper.",
-            "Your end word for this session is:", f"    {word}",
-            "When help really ends, this screen shows the word again. If it says help has",
-            "ended but the word is missing, help has not ended: press Ctrl+Alt+C."]
+    return text(Say.PLAIN_END_WORD, role, word=word).split("\n")
 
 
 def sign_off_line(word: str) -> str:
     """The last line of a real ending."""
-    return f'End word: "{word}". This is really the end of the session.'
+    return text(Say.PLAIN_SIGN_OFF, word=word)
 
 
 class Cancelled(Exception):
@@ -185,7 +175,7 @@ class PlainFrontEnd:
                 return True
             if answer in ("n", "no"):
                 return False
-            self.say("Please type y for yes or n for no, then press Enter.")
+            self.say(text(Say.PLAIN_YES_OR_NO))
 
     # -- what the journey publishes ------------------------------------------------------
 
@@ -198,8 +188,7 @@ class PlainFrontEnd:
             self._listening(status)
         elif isinstance(status, st.Connecting):
             self.say()
-            self.say(f"Connecting to your {status.other}'s computer at {status.address}... "
-                     "Press Ctrl+C to cancel.")
+            self.say(text(Say.PLAIN_CONNECTING, status.role, address=status.address))
         elif isinstance(status, st.News):
             self.say(status.text)
         elif isinstance(status, st.CodeReady):
@@ -212,11 +201,11 @@ class PlainFrontEnd:
             self._checked(status.correct)
         elif isinstance(status, st.WaitingForPeer):
             if status.role is Role.FRIEND:
-                self.say("Waiting for your helper to confirm...")
+                self.say(text(Say.PLAIN_WAITING_CONFIRM))
             else:
-                self.say("Waiting for your friend's computer...")
+                self.say(text(Say.PLAIN_WAITING_PEER))
         elif isinstance(status, st.SettingUp):
-            self.say("Setting up the shared terminal...")
+            self.say(text(Say.PLAIN_SETTING_UP))
             if self._end_word is None:  # shown with the code, as a rule
                 self._show_end_word(status.role)
         elif isinstance(status, st.Ended):
@@ -265,117 +254,104 @@ class PlainFrontEnd:
             self._question(Step.DETAILS, self._details_step(status.options))
 
     async def _ask_role(self) -> st.Answer:
-        self.say("Who are you?")
-        self.say("  1  I need help with my computer")
-        self.say("  2  I am helping someone")
+        self.say(text(Say.PLAIN_ROLE_QUESTION))
+        self.say(f"  1  {text(Say.PLAIN_ROLE_FRIEND)}")
+        self.say(f"  2  {text(Say.PLAIN_ROLE_HELPER)}")
         while True:
-            answer = (await self.ask("Type 1 or 2, then press Enter:")).lower()
+            answer = (await self.ask(text(Say.PLAIN_ROLE_PROMPT))).lower()
             if answer in ("1", "friend", "help"):
                 return st.Answer(Step.ROLE, Event.FRIEND)
             if answer in ("2", "helper"):
                 return st.Answer(Step.ROLE, Event.HELPER)
-            self.say("Please type 1 or 2.")
+            self.say(text(Say.PLAIN_ROLE_AGAIN))
 
     async def _details_step(self, options: Any) -> st.Answer:
         if options.role is Role.FRIEND and not await self._warn_friend():
             return st.Answer(Step.DETAILS, Event.CANCEL)
         if not options.listens and not options.address:
-            options = replace(options, address=await self._ask_address(options.other))
+            options = replace(options, address=await self._ask_address(
+                options.role or Role.FRIEND))
         return st.Answer(Step.DETAILS, Event.NEXT, options=options)
 
     async def _warn_friend(self) -> bool:
         self.say()
-        self.say("remote-help lets someone you trust see and use this computer, to fix it.")
-        self.say("You will see everything they do. You can end it at any time by pressing "
-                 "Ctrl+Alt+C.")
+        self.say(text(Say.PLAIN_WARN))
         self.say()
-        self.say("Only continue if YOU phoned someone you know.")
-        self.say("Banks, Microsoft and the police never ask for this.")
+        self.say(text(Say.PLAIN_WARN_ONLY_IF))
         self.say()
-        return await self.yes_no("Continue? Type y for yes or n for no, then press Enter:")
+        return await self.yes_no(text(Say.PLAIN_WARN_CONTINUE))
 
-    async def _ask_address(self, whose: str) -> str:
+    async def _ask_address(self, role: Role) -> str:
+        """The other person's address, asked of the person with ``role``."""
         self.say()
         while True:
-            text = await self.ask(
-                f"Type your {whose}'s address (numbers and dots, for example 192.168.1.20), "
-                "then press Enter:"
-            )
-            if valid_address(text):
-                return text
-            self.say("That is not an address. It is four numbers with dots between them. "
-                     f"Ask your {whose} to read it to you again.")
+            typed = await self.ask(text(Say.PLAIN_ADDRESS_PROMPT, role))
+            if valid_address(typed):
+                return typed
+            self.say(text(Say.PLAIN_ADDRESS_AGAIN, role))
 
     # -- step 4 --------------------------------------------------------------------------
 
     def _listening(self, status: st.Listening) -> None:
-        other = status.other
+        role = status.role
         self.say()
-        self.say(f"Waiting for your {other} to connect. Press Ctrl+C to cancel.")
-        self.say(f"This computer waits for {span_text(status.options.wait)} at most.")
-        if status.role is Role.HELPER:
-            self.say('Tell your friend to start remote-help, choose "I need help", '
-                     "and type this address:")
-        else:
-            self.say("Tell your helper this address:")
+        self.say(text(Say.PLAIN_WAITING, role))
+        self.say(text(Say.PLAIN_WAITS_AT_MOST, span=span_text(status.options.wait)))
+        self.say(text(Say.PLAIN_TELL_ADDRESS, role))
         best, *others = status.spoken
         self.say(f"    {best[0]}    ({best[1]})")
         if others:
-            self.say("If that one does not work, try: " + ", ".join(a for a, _ in others[:4]))
+            self.say(text(Say.PLAIN_OTHER_ADDRESSES,
+                          addresses=", ".join(a for a, _ in others[:4])))
         if status.port != DEFAULT_PORT:
-            self.say(f"This is not the usual port: your {other} must add --port "
-                     f"{status.port}.")
+            self.say(text(Say.PLAIN_NOT_USUAL_PORT, role, port=status.port))
 
     # -- step 5 --------------------------------------------------------------------------
 
     async def _verify_helper(self, code: str, details: st.Details) -> st.Answer:
         self.say()
-        self.say("Connected. Now make sure nobody is listening in.")
-        self.say(f"Read these words to your friend: {sas.spoken(code)}")
-        self.say("Your friend types the first letter of each word; their screen then says "
-                 "CORRECT or STOP.")
+        self.say(text(Say.PLAIN_CONNECTED_CHECK))
+        self.say(text(Say.PLAIN_READ_WORDS, words=sas.spoken(code)))
+        self.say(text(Say.PLAIN_FRIEND_TYPES))
         self._show_end_word(Role.HELPER)
         while True:
-            answer = (await self.ask(
-                "Did your friend's screen say CORRECT? [y/n] (d shows details)")).lower()
+            answer = (await self.ask(text(Say.PLAIN_DID_IT_SAY))).lower()
             if answer in ("y", "yes", "n", "no"):
                 return st.Answer(Step.VERIFY, value=answer.startswith("y"))
             if answer in ("d", "details"):
                 self._details(details)
             else:
-                self.say("Please type y or n.")
+                self.say(text(Say.PLAIN_Y_OR_N))
 
     async def _verify_friend(self, code: str, details: st.Details) -> st.Answer:
         """The friend types the letters; their form is checked here, their meaning by the
         journey."""
         self.say()
-        self.say("Your helper will now read you five words.")
-        self.say("Type the first letter of each word you hear. For example, type k for KILO "
-                 "and 7 for SEVEN.")
+        self.say(text(Say.PLAIN_WILL_READ))
+        self.say(text(Say.PLAIN_TYPE_FIRST))
         while True:
-            text = await self.ask("Type the five letters, then press Enter:")
-            if text.lower() in ("d", "details"):
+            typed = await self.ask(text(Say.PLAIN_TYPE_FIVE))
+            if typed.lower() in ("d", "details"):
                 self._details(details)
                 continue
-            readings = sas.candidates(text)
+            readings = sas.candidates(typed)
             if not readings:
-                self.say("Please type only the first letter (or number) of each word.")
+                self.say(text(Say.PLAIN_ONLY_FIRST))
                 continue
             if not any(len(r) == len(code) for r in readings):
                 got = min(readings, key=len)
-                self.say(f"That was {len(got)} letters, but there are {len(code)} words. "
-                         "Type all of them again.")
+                self.say(text(Say.PLAIN_WRONG_COUNT, got=len(got), words=len(code)))
                 continue
-            return st.Answer(Step.VERIFY, value=text)
+            return st.Answer(Step.VERIFY, value=typed)
 
     def _checked(self, correct: bool) -> None:
         self.say()
         if correct:
-            self.say("CORRECT")
-            self.say('Tell your helper: "My screen says CORRECT."')
+            self.say(text(Say.PLAIN_CORRECT))
+            self.say(text(Say.PLAIN_TELL_CORRECT))
             self._show_end_word(Role.FRIEND)
         else:
-            self.say("STOP")
+            self.say(text(Say.PLAIN_STOP))
 
     def sign_off(self) -> None:
         """Once a session was set up, its ending says the end word, once."""
@@ -385,17 +361,22 @@ class PlainFrontEnd:
 
     def _details(self, details: st.Details) -> None:
         self.say()
-        self.say("Details for technical people:")
-        self.say(f"  This computer's key:  {details.my_key}")
-        self.say(f"    fingerprint {details.my_fingerprint}")
-        self.say(f"    spelled: {sas.spell(details.my_fingerprint.removeprefix('SHA256:'))}")
-        self.say(f"  The other computer ({details.peer_user} at {details.peer_address}):")
-        self.say(f"    key {details.peer_key}")
-        self.say(f"    fingerprint {details.peer_fingerprint}")
-        self.say(f"    spelled: {sas.spell(details.peer_fingerprint.removeprefix('SHA256:'))}")
+        self.say(text(Say.PLAIN_DETAILS_TITLE))
+        self.say("  " + text(Say.PLAIN_DETAILS_MY_KEY, key=details.my_key))
+        self._fingerprint(details.my_fingerprint)
+        self.say("  " + text(Say.PLAIN_DETAILS_OTHER, user=details.peer_user,
+                             address=details.peer_address))
+        self.say("    " + text(Say.PLAIN_DETAILS_KEY, key=details.peer_key))
+        self._fingerprint(details.peer_fingerprint)
         if details.contained_by:
-            self.say(f"  When help ends: {details.contained_by}")
+            self.say("  " + text(Say.PLAIN_DETAILS_WHEN_ENDS, how=details.contained_by))
         self.say()
+
+    def _fingerprint(self, fingerprint: str) -> None:
+        """A key's fingerprint, and the same spelled out to be read over the phone."""
+        self.say("    " + text(Say.PLAIN_DETAILS_FINGERPRINT, fingerprint=fingerprint))
+        self.say("    " + text(Say.PLAIN_DETAILS_SPELLED,
+                               spelled=sas.spell(fingerprint.removeprefix("SHA256:"))))
 
     def _show_end_word(self, role: Role) -> None:
         """The end word, shown while nothing from the other computer can reach this
@@ -416,18 +397,11 @@ class PlainFrontEnd:
 
         def greeting(peer: Hello) -> list[str]:
             # Shown only once the other program answered through the secure connection.
-            where = f"{connected.peer_user} at {connected.peer_address}"
-            who = where if peer.name == connected.peer_user else f"{peer.name} ({where})"
-            if role is Role.FRIEND:
-                return [f"You are now connected to your helper, {who}.",
-                        "Your helper can see this terminal and type in it. You see "
-                        "everything they do, and you can type too.",
-                        "If a password is asked for, type it yourself.",
-                        "To end help, press Ctrl+Alt+C."]
-            return [f"You are now connected to your friend's computer: {who}.",
-                    "Your friend sees everything you do. When a password is asked for, let "
-                    "your friend type it.",
-                    "To end the session, press Ctrl+Alt+C or F10."]
+            where = text(Say.PLAIN_USER_AT, user=connected.peer_user,
+                         address=connected.peer_address)
+            who = (where if peer.name == connected.peer_user
+                   else text(Say.PLAIN_NAMED, name=peer.name, who=where))
+            return text(Say.PLAIN_GREETING, role, who=who).split("\n")
 
         self.say()
         return LineSessionView(greeting, role)
