@@ -128,10 +128,11 @@ def _main(args: argparse.Namespace, options: Options) -> int:
             _say("\n" + text(Say.WIZARD_CANCELLED))
             return EXIT_FAILED
         return _run_full_screen(options, full_screen, saved)
-    # Line mode asks nothing before its own questions: it takes only what this program
-    # saved itself (never values changed outside it), and never a saved "wait for the
-    # helper", which only the full screen asks about. It saves like the full screen.
-    saved = dataclasses.replace(settings.load(), reverse=False)
+    # Line mode asks nothing before its own questions and uses no saved answer without
+    # showing it: of what this program saved itself (never values changed outside it) it
+    # keeps only the role; the saved address and "wait for the helper" are for the full
+    # screen, which shows or asks about them. It saves like the full screen.
+    saved = settings.Settings(role=settings.load().role)
     front = PlainFrontEnd()
     try:
         return asyncio.run(_run(front, options, saved))

@@ -95,7 +95,7 @@ BACKLOG_LIMIT = 256 * 1024  # bytes waiting for a slow terminal before we stop t
 CLOSE_PATIENCE = 0.5  # seconds the last output may take to reach the terminal at the end
 TYPED_PAUSE = 1.0  # seconds after the helper's last hidden key before it is shown anyway
 COPY_BATCH = 256 * 1024  # bytes of output fed at once to the friend's emulated copy
-COPY_COST = 100_000  # the emulator's cost units (vterm.STEP) between two looks at the clock
+COPY_COST = 100_000  # the emulator's cost units (term.grid.STEP) between looks at the clock
 COPY_BUDGET = 0.02  # seconds the copy is parsed at a time; the rest on a later turn
 COPY_SNAPSHOT_BUDGET = 0.1  # seconds, at most, before a catch-up snapshot is taken
 

@@ -25,7 +25,7 @@ from remote_help.ui.termview import TerminalView
 
 FRAME_INTERVAL = 1 / 30  # draw at most this often
 FEED_SLICE = 64 * 1024  # bytes handed to the emulator at a time, once it parsed the last
-FEED_COST = 100_000  # the emulator's cost units (vterm.STEP) between two looks at the
+FEED_COST = 100_000  # the emulator's cost units (term.grid.STEP) between two looks at the
 # clock: 0.3-2 ms of parsing, whatever the shell prints
 FEED_BUDGET = 0.02  # seconds of parsing per frame before keys get their turn again
 FEED_END_BUDGET = 0.1  # seconds of parsing, at most, for the end page or a catch-up

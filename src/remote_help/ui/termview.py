@@ -1,4 +1,4 @@
-"""The urwid widget that shows a vterm.Screen and types urwid keys into the shell as bytes."""
+"""The urwid widget that shows a term.screen.Screen and types urwid keys into the shell as bytes."""
 
 from __future__ import annotations
 

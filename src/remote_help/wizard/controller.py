@@ -188,8 +188,8 @@ class Journey:
         event = answer.event
         assert event is not None
         step = self.flow.step
-        if not self.flow.can(event):
-            return
+        if answer.step is not step or not self.flow.can(event):
+            return  # given on a step the journey has left since (it was queued)
         chosen = Role(event.value) if event in (Event.FRIEND, Event.HELPER) else None
         if step is Step.ROLE and chosen is not None and chosen != self.options.role:
             self.options = self.options.for_role(chosen, self.given, self.saved)
@@ -239,6 +239,7 @@ class Journey:
             self._attempt = None
         if self.flow.step is not Step.ENDED:  # ended before the session began
             self.flow.fire(Event.FAILED)
+            self.front.show(Failed(Step.FAILED, self.options, text=self.outcome.words))
 
     async def _connect_and_share(self) -> Ending:
         async with contextlib.AsyncExitStack() as stack:
