@@ -10,10 +10,13 @@ import pytest
 
 from remote_help import settings
 from remote_help.roles import Role
+from remote_help.sentences import Say, text
 from remote_help.wizard import status as st
-from remote_help.wizard.controller import CANCELLED, Journey
+from remote_help.wizard.controller import Journey
 from remote_help.wizard.flow import Event, Step
 from remote_help.wizard.options import Options
+
+CANCELLED = text(Say.WIZARD_CANCELLED)
 
 
 class Recorder:
