@@ -297,6 +297,7 @@ class Say(enum.Enum):
     WIZARD_STILL_WAITING = "wizard.still-waiting"
     WIZARD_MINUTES = "wizard.minutes"
     WIZARD_SECONDS = "wizard.seconds"
+    WIZARD_ONE_SECOND = "wizard.one-second"
     WIZARD_END_FRIEND_ENDED = "wizard.end.friend-ended"
     WIZARD_END_HELPER_ENDED = "wizard.end.helper-ended"
     WIZARD_END_SHELL_EXITED = "wizard.end.shell-exited"
@@ -763,6 +764,7 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
                                Role.HELPER: "Still waiting for your friend."},
     Say.WIZARD_MINUTES: "{minutes} minutes",
     Say.WIZARD_SECONDS: "{seconds} seconds",
+    Say.WIZARD_ONE_SECOND: "1 second",
     Say.WIZARD_END_FRIEND_ENDED: {
         Role.FRIEND: "Help has ended: you ended it. Your helper can no longer see or use this "
                      "computer.",

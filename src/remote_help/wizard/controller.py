@@ -608,7 +608,7 @@ _ABORTED_EARLY: dict[AbortReason, Say] = {
 
 
 def _aborted_early_text(role: Role, reason: AbortReason) -> str:
-    """Why the listening side stopped before the check, for the caller's person. A missing
-    SSH server is told in the friend's words whoever calls (as it always was)."""
+    """Why the listening side stopped before the check, in the words of the caller's
+    person (a helper calling a friend with no SSH server is told what to install)."""
     key = _ABORTED_EARLY.get(reason, Say.WIZARD_PEER_CANCELLED)
-    return text(key, Role.FRIEND if key is Say.WIZARD_NO_SSHD else role)
+    return text(key, role)

@@ -19,6 +19,8 @@ def span_text(seconds: float) -> str:
     minutes = round(seconds / 60)
     if minutes > 1:
         return text(Say.WIZARD_MINUTES, minutes=minutes)
+    if round(seconds) == 1:
+        return text(Say.WIZARD_ONE_SECOND)
     return text(Say.WIZARD_SECONDS, seconds=round(seconds))
 
 
