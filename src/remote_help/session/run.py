@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from remote_help.proto.channels import Inputs, Kind
+from remote_help.roles import Role
 from remote_help.session.mux import Ending, FriendSession, HelperSession, View
 from remote_help.tunnel.launch import Tunnel
 
@@ -36,14 +37,14 @@ class _Session(Inputs, Protocol):
 
 Builder = Callable[[SessionView, str, set[int]], _Session]
 
-BUILDERS: dict[tuple[Kind, str], Builder] = {
-    (Kind.SHELL, "friend"): lambda view, name, spare: FriendSession(view, name, view.term,
-                                                                     spare),
-    (Kind.SHELL, "helper"): lambda view, name, spare: HelperSession(view, name),
+BUILDERS: dict[tuple[Kind, Role], Builder] = {
+    (Kind.SHELL, Role.FRIEND): lambda view, name, spare: FriendSession(view, name, view.term,
+                                                                        spare),
+    (Kind.SHELL, Role.HELPER): lambda view, name, spare: HelperSession(view, name),
 }
 
 
-async def run(role: str, tunnel: Tunnel, view: SessionView, name: str) -> Ending:
+async def run(role: Role, tunnel: Tunnel, view: SessionView, name: str) -> Ending:
     """Run the session of ``view.kind`` for ``role`` over ``tunnel`` until it ends.
 
     ``name`` is this person's name as the other side's greeting shows it; the tunnel's own

@@ -35,8 +35,8 @@ STEPS_SHOWN = 7
 
 class Event(Enum):
     NEXT = "next"  # the person pressed Continue
-    HELPER = "helper"  # "I am helping someone"
-    FRIEND = "friend"  # "I need help"
+    HELPER = Role.HELPER.value  # "I am helping someone"
+    FRIEND = Role.FRIEND.value  # "I need help"
     BACK = "back"
     CANCEL = "cancel"  # the person stops everything
     PAIRED = "paired"  # the other computer answered: there is a code to compare
