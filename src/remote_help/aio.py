@@ -14,18 +14,41 @@ log = logging.getLogger(__name__)
 _running: set[asyncio.Task[Any]] = set()
 
 
-def spawn(coro: Coroutine[Any, Any, T], name: str) -> asyncio.Task[T]:
-    """Start a task that is kept alive until done and whose failure is logged."""
+def spawn(coro: Coroutine[Any, Any, T], name: str, *,
+          expected: tuple[type[BaseException], ...] = ()) -> asyncio.Task[T]:
+    """Start a task that is kept alive until done and whose failure is logged (not the
+    ``expected`` ones: its awaiter handles those)."""
     task = asyncio.get_running_loop().create_task(coro, name=name)
     _running.add(task)
-    task.add_done_callback(_done)
+    task.add_done_callback(lambda done: _done(done, expected))
     return task
 
 
-def _done(task: asyncio.Task[Any]) -> None:
+def _done(task: asyncio.Task[Any], expected: tuple[type[BaseException], ...] = ()) -> None:
     _running.discard(task)
-    if not task.cancelled() and task.exception() is not None:
-        log.error("task %s failed", task.get_name(), exc_info=task.exception())
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None and not isinstance(exc, expected):
+        log.error("task %s failed", task.get_name(), exc_info=exc)
+
+
+async def to_the_end(awaitable: Awaitable[T]) -> T:
+    """Await ``awaitable`` to its end even if this task is cancelled meanwhile (clean-up
+    that must not be cut short); a cancel that came is raised once it has ended."""
+    future = asyncio.ensure_future(awaitable)  # noqa: TID251 (awaited right here)
+    cancelled = False
+    while True:
+        try:
+            result = await asyncio.shield(future)
+        except asyncio.CancelledError:
+            if future.done():
+                raise
+            cancelled = True
+            continue
+        if cancelled:
+            raise asyncio.CancelledError
+        return result
 
 
 async def wait_for(awaitable: Awaitable[T], timeout: float | None) -> T:

@@ -12,6 +12,7 @@ import signal
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from remote_help import __version__, paths, settings
@@ -130,9 +131,9 @@ def _main(args: argparse.Namespace, options: Options) -> int:
         return _run_full_screen(options, full_screen, saved)
     # Line mode asks nothing before its own questions and uses no saved answer without
     # showing it: of what this program saved itself (never values changed outside it) it
-    # keeps only the role; the saved address and "wait for the helper" are for the full
-    # screen, which shows or asks about them. It saves like the full screen.
-    saved = settings.Settings(role=settings.load().role)
+    # takes only the role; the saved address and "wait for the helper" are for the full
+    # screen, which shows or asks about them. It saves like the full screen (keeping them).
+    saved = settings.load()
     front = PlainFrontEnd()
     try:
         return asyncio.run(_run(front, options, saved))
@@ -209,7 +210,7 @@ def _run_full_screen(options: Options, caps: Caps, saved: settings.Settings) -> 
 
 
 async def _run_app(app: App) -> int:
-    _cancel_on_signals()
+    _cancel_on_signals(app.journey.signalled)
     try:
         code = await app.run()
     except asyncio.CancelledError:
@@ -229,8 +230,9 @@ def _say(text: str) -> None:
     sys.stdout.flush()
 
 
-def _cancel_on_signals() -> None:
-    """A closed window or Ctrl+C (in line mode) cancels the running task, cleanly."""
+def _cancel_on_signals(signalled: Callable[[], None]) -> None:
+    """A closed window or Ctrl+C (in line mode) cancels the running task, cleanly;
+    ``signalled`` is told first (the journey never takes that cancel for a Back)."""
     task = asyncio.current_task()
     assert task is not None
     loop = asyncio.get_running_loop()
@@ -240,6 +242,7 @@ def _cancel_on_signals() -> None:
         # second cancel would cut our cleanup short.
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.add_signal_handler(sig, lambda: None)
+        signalled()
         task.cancel()
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -247,8 +250,8 @@ def _cancel_on_signals() -> None:
 
 
 async def _run(front: PlainFrontEnd, options: Options, saved: settings.Settings) -> int:
-    _cancel_on_signals()
-    journey = Journey(front, options, saved)
+    journey = Journey(front, options, saved, defaults=settings.Settings(role=saved.role))
+    _cancel_on_signals(journey.signalled)
     front.answer = journey.answer
     front.abort = journey.abort
     try:

@@ -141,3 +141,62 @@ def test_the_details_answer_carries_the_edited_options() -> None:
         assert journey.flow.step is Step.WAIT  # connecting (to nothing on loopback)
 
     run(test, Options(role=Role.FRIEND, address="192.0.2.9"))
+
+
+def test_the_details_typed_are_kept_on_back() -> None:
+    async def test(journey: Journey, front: Recorder, task: Any) -> None:
+        journey.answer(st.Answer(Step.WELCOME, Event.NEXT))
+        await settle()
+        journey.answer(st.Answer(Step.ROLE, Event.FRIEND))
+        await settle()
+        typed = Options(role=Role.FRIEND, address="192.0.2.99", reverse=True)
+        journey.answer(st.Answer(Step.DETAILS, Event.BACK, options=typed))
+        await settle()
+        journey.answer(st.Answer(Step.ROLE, Event.FRIEND))
+        await settle()
+        assert front.last.options.address == "192.0.2.99" and front.last.options.reverse
+
+    run(test)
+
+
+def test_the_role_is_chosen_never_skipped_by_a_key() -> None:
+    async def test(journey: Journey, front: Recorder, task: Any) -> None:
+        journey.answer(st.Answer(Step.WELCOME, Event.NEXT))
+        await settle()
+        journey.answer(st.Answer(Step.ROLE, Event.NEXT))
+        await settle()
+        assert journey.flow.step is Step.ROLE
+
+    run(test)
+
+
+def test_a_signal_while_the_try_closes_is_not_taken_for_back() -> None:
+    """Back pressed, then a signal while the try still closes what it opened: the close
+    runs to its end and the program stops (it does not go back to the details)."""
+    closed: list[str] = []
+
+    async def test(journey: Journey, front: Recorder, task: Any) -> None:
+        async def share(stack: Any) -> Any:
+            async def close() -> None:
+                closed.append("start")
+                await asyncio.sleep(0.2)
+                closed.append("end")
+
+            stack.push_async_callback(close)
+            await asyncio.sleep(10)
+
+        journey._share = share  # type: ignore[method-assign]
+        journey.answer(st.Answer(Step.WELCOME, Event.NEXT))
+        await settle()
+        journey.answer(st.Answer(Step.DETAILS, Event.NEXT))
+        await settle()
+        journey.answer(st.Answer(Step.WAIT, Event.BACK))
+        await asyncio.sleep(0.05)
+        journey.answer(st.Answer(Step.WAIT, Event.CANCEL))  # while closing: waits
+        journey.signalled()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert closed == ["start", "end"]
+
+    run(test, Options(role=Role.HELPER, port=0, bind="127.0.0.1"))

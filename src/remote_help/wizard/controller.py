@@ -103,12 +103,17 @@ class Journey:
     """One run of remote-help, from the welcome to the last screen."""
 
     def __init__(self, front: FrontEnd, given: Options,
-                 saved: settings.Settings | None = None) -> None:
+                 saved: settings.Settings | None = None, *,
+                 defaults: settings.Settings | None = None) -> None:
+        """``saved``: what the person decided before anything started (cli), else what
+        was saved; ``defaults``: what of it fills in the answers, if not all of it (line
+        mode shows no saved address: it uses none). What is saved at the end keeps the
+        rest of ``saved`` (a helper keeps the friend's answers of this computer)."""
         self.front = front
         self.given = given  # the command line's answers
-        # What the person decided before anything started (cli), else what was saved.
         self.saved = saved if saved is not None else settings.load()
-        self.options = merged(given, self.saved)
+        self.defaults = defaults if defaults is not None else self.saved
+        self.options = merged(given, self.defaults)
         self.flow = Flow(given.role)
         self.live = False  # a shared session has started
         self.outcome = Outcome(EXIT_FAILED, text(Say.WIZARD_CANCELLED), cancelled=True)
@@ -117,6 +122,8 @@ class Journey:
         self._question: asyncio.Future[Answer] | None = None
         self._attempt: asyncio.Task[Ending] | None = None
         self._stopped_by: Event | None = None  # Back or Cancel while on the network
+        self._unwinding = False  # the try is closing what it opened: not to be cut short
+        self._signalled = False  # a signal stops the program: never taken as Back
         self._crash: BaseException | None = None
 
     # -- what the front ends call -------------------------------------------------------
@@ -125,10 +132,13 @@ class Journey:
         """The person did something on ``answer.step``. Answers that mean nothing at the
         step the journey is at (a late key, a screen already replaced) are dropped."""
         event = answer.event
-        on_network = self.flow.step in _NETWORK_STEPS and self._attempt is not None
+        on_network = (self.flow.step in _NETWORK_STEPS and self._attempt is not None
+                      and not self._unwinding)
         if event in (Event.BACK, Event.CANCEL) and on_network:
-            if self.flow.can(event) and self._stopped_by is None:
-                self._stopped_by = event
+            if self.flow.can(event):
+                # Each press cancels again: asyncio may drop a cancel that meets a result
+                # (a caller paired in the same instant); the first press says what for.
+                self._stopped_by = self._stopped_by or event
                 self._attempt.cancel()  # type: ignore[union-attr]
             return
         if answer.step is not self.flow.step:
@@ -152,9 +162,20 @@ class Journey:
         if self._crash is not None:
             return
         self._crash = exc
-        if self._attempt is not None:
+        if self._attempt is not None and not self._unwinding:
             self._attempt.cancel()
         self._answers.put_nowait(None)
+
+    def signalled(self) -> None:
+        """A signal (a closed window, Ctrl+C in line mode) is about to stop the program:
+        the cancel that follows is never taken for the person's Back."""
+        self._signalled = True
+
+    def _honour_stop(self) -> None:
+        """A Back or Cancel whose cancel asyncio dropped (it met a result) is acted on at
+        the next step of the try."""
+        if self._stopped_by is not None:
+            raise asyncio.CancelledError
 
     # -- the steps ----------------------------------------------------------------------
 
@@ -190,10 +211,12 @@ class Journey:
         step = self.flow.step
         if answer.step is not step or not self.flow.can(event):
             return  # given on a step the journey has left since (it was queued)
+        if step is Step.ROLE and event is Event.NEXT:
+            return  # the role is chosen, not skipped by a key (the flow skips it itself)
         chosen = Role(event.value) if event in (Event.FRIEND, Event.HELPER) else None
         if step is Step.ROLE and chosen is not None and chosen != self.options.role:
-            self.options = self.options.for_role(chosen, self.given, self.saved)
-        if step is Step.DETAILS and event is Event.NEXT and answer.options is not None:
+            self.options = self.options.for_role(chosen, self.given, self.defaults)
+        if step is Step.DETAILS and answer.options is not None:  # kept on Back too
             self.options = replace(answer.options, role=self.options.role,
                                    role_given=self.options.role_given)
         if step is Step.FAILED and event is Event.RETRY:
@@ -214,14 +237,15 @@ class Journey:
         """Step 4 onwards: one try at connecting and sharing, until it ends, fails, or the
         person goes back or stops."""
         self._stopped_by = None
+        self._unwinding = False
         self.stopped_at_check = False
-        self._attempt = spawn(self._connect_and_share(), "attempt")
+        self._attempt = spawn(self._connect_and_share(), "attempt", expected=(Failure,))
         try:
             await self._attempt
         except asyncio.CancelledError:
             event, self._stopped_by = self._stopped_by, None
             self._raise_crash()
-            if event is None:
+            if event is None or self._signalled or _cancelled_from_outside():
                 raise  # stopped from outside (a signal)
             self.flow.fire(event)
             if event is Event.CANCEL:
@@ -242,8 +266,14 @@ class Journey:
             self.front.show(Failed(Step.FAILED, self.options, text=self.outcome.words))
 
     async def _connect_and_share(self) -> Ending:
-        async with contextlib.AsyncExitStack() as stack:
+        stack = contextlib.AsyncExitStack()
+        try:
             ending = await self._share(stack)
+        finally:
+            # Whatever ended the try, what it opened is closed to the end: a key or a
+            # signal meanwhile waits for it (a process left running, a port left open).
+            self._unwinding = True
+            await aio.to_the_end(stack.aclose())
         self.outcome = Outcome(EXIT_OK if ending.ok else EXIT_FAILED, self.outcome.words)
         return ending
 
@@ -266,10 +296,13 @@ class Journey:
             stack.push_async_callback(listener.close)
             pairing = await self._listen(stack, role, me, listener, checks)
             await listener.close()  # verified: nobody else may connect now
+            self._honour_stop()
         else:
             pairing = await self._connect(stack, role, opts.address or "",
                                           make_handshake(Side.CONNECTED))
+            self._honour_stop()
             await self._check(role, me, pairing, checks, forgiving=False)
+            self._honour_stop()
         server = _server_role(me, pairing.peer)
         assert server is not None
         log.debug("verified; %s runs sshd", server)
@@ -277,6 +310,7 @@ class Journey:
         self._show(SettingUp, Step.SETUP)
         tunnel = await self._open_tunnel(stack, role, server=server, me=me, pairing=pairing,
                                          session_dir=session_dir)
+        self._honour_stop()
         log.debug("secure channel open")
         connected = Connected(role, pairing.peer.role, pairing.peer.user, pairing.peer_address)
         ending = await self._session(role, connected, tunnel)
@@ -311,7 +345,7 @@ class Journey:
                            server: Role, me: Identity, pairing: Pairing,
                            session_dir: Path) -> Tunnel:
         """SSH over the connection the check ran on: the tunnel owns it from now on."""
-        conn = pairing.hand_over()
+        conn = pairing.sock  # handed over once the tunnel has it: closed by the stack else
         key = keys.KeyPair(session_dir / "key", me.public_key)
         try:
             if server == role:
@@ -326,6 +360,7 @@ class Journey:
                 raise Failure(str(exc) if not isinstance(exc, OSError) else
                               text(Say.WIZARD_SETUP_FAILED_BECAUSE, reason=exc)) from None
             raise Failure(text(Say.WIZARD_SETUP_FAILED_HERE)) from None
+        pairing.hand_over()
         stack.push_async_callback(tunnel.close)
         return tunnel
 
@@ -480,7 +515,10 @@ class Journey:
                 await pairing.abort(AbortReason.MISMATCH if role is Role.FRIEND
                                     else AbortReason.REFUSED)
                 raise Failure(text(Say.WIZARD_REFUSED, role))
-            await pairing.confirm()
+            try:
+                await pairing.confirm()
+            except (NetError, OSError) as exc:  # the other side went in that instant
+                raise self._peer_failure(role, exc) from None
             if not peer.done():
                 self._show(WaitingForPeer, Step.VERIFY)
             try:
@@ -524,6 +562,14 @@ class Journey:
         return Failure(text(Say.WIZARD_INTERRUPTED, role))
 
 
+
+
+def _cancelled_from_outside() -> bool:
+    """Whether the journey's own task is being cancelled (Python 3.11 and newer can tell;
+    on 3.10 cli's signal handler says so through ``Journey.signalled``)."""
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)
+    return bool(cancelling()) if callable(cancelling) else False
 
 
 def _own(stack: contextlib.AsyncExitStack, pairing: Pairing) -> None:
