@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from remote_help.proto import frames
 from remote_help.proto import session as sp
 from remote_help.proto.errors import ProtocolError
 from remote_help.proto.handshake import ABORT_REASONS, Identity, validate
@@ -69,6 +70,29 @@ def test_decoded_values_are_members() -> None:
     (bye,) = sp.Decoder().feed(sp.encode(sp.Bye(EndReason.SHELL_EXITED)))
     assert isinstance(bye, sp.Bye) and bye.reason is EndReason.SHELL_EXITED
     assert b'"role": "helper"' in hello  # the wire carries the string
+
+
+def test_the_handshake_writes_the_very_bytes_of_the_strings() -> None:
+    """The five words are made from the frames' bytes: a member must be written exactly as
+    its string, or two programs (or two Pythons) would read different words."""
+    for role in Role:
+        as_member = frames.encode({"t": "HELLO", "v": 2, "role": role, "commit": "00" * 32})
+        as_string = frames.encode({"t": "HELLO", "v": 2, "role": role.value,
+                                   "commit": "00" * 32})
+        assert as_member == as_string
+    for reason in AbortReason:
+        assert (frames.encode({"t": "ABORT", "reason": reason})
+                == frames.encode({"t": "ABORT", "reason": reason.value}))
+    for ending in BYE_REASONS:
+        assert sp.encode(sp.Bye(ending)) == sp.encode(sp.Bye(ending.value))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("local_only", ["lost", "setup-failed", "Lost", "friend-ended "])
+def test_the_other_side_cannot_end_with_a_reason_of_ours(local_only: str) -> None:
+    """"lost" and "setup-failed" are said by this computer about itself; the other side
+    sending them (or a near spelling) is a protocol error, not an ending."""
+    with pytest.raises(ProtocolError):
+        sp.Decoder().feed(sp.encode(sp.Bye(local_only)))  # type: ignore[arg-type]
 
 
 def test_bad_values_are_the_same_protocol_errors() -> None:
