@@ -11,7 +11,6 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
 
 from remote_help.plain.terminal import (
     FRIEND_END_KEYS,
@@ -29,7 +28,7 @@ from remote_help.sentences import Say, text
 from remote_help.wizard import status as st
 from remote_help.wizard.flow import Event, Step
 from remote_help.wizard.messages import span_text
-from remote_help.wizard.options import DEFAULT_PORT, valid_address
+from remote_help.wizard.options import DEFAULT_PORT, Options, valid_address
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +264,7 @@ class PlainFrontEnd:
                 return st.Answer(Step.ROLE, Event.HELPER)
             self.say(text(Say.PLAIN_ROLE_AGAIN))
 
-    async def _details_step(self, options: Any) -> st.Answer:
+    async def _details_step(self, options: Options) -> st.Answer:
         if options.role is Role.FRIEND and not await self._warn_friend():
             return st.Answer(Step.DETAILS, Event.CANCEL)
         if not options.listens and not options.address:

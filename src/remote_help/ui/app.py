@@ -53,7 +53,6 @@ class App:
 
     def __init__(self, options: Options, caps: Caps,
                  saved: Settings | None = None) -> None:
-        self.options = options
         self.caps = caps
         self.front = UrwidFrontEnd(self)
         # ``saved``: what the person decided before the full screen (cli).

@@ -132,14 +132,14 @@ class Journey:
         """The person did something on ``answer.step``. Answers that mean nothing at the
         step the journey is at (a late key, a screen already replaced) are dropped."""
         event = answer.event
-        on_network = (self.flow.step in _NETWORK_STEPS and self._attempt is not None
-                      and not self._unwinding)
-        if event in (Event.BACK, Event.CANCEL) and on_network:
+        attempt = None if self._unwinding else self._attempt
+        if event in (Event.BACK, Event.CANCEL) and attempt is not None and (
+                self.flow.step in _NETWORK_STEPS):
             if self.flow.can(event):
                 # Each press cancels again: asyncio may drop a cancel that meets a result
                 # (a caller paired in the same instant); the first press says what for.
                 self._stopped_by = self._stopped_by or event
-                self._attempt.cancel()  # type: ignore[union-attr]
+                attempt.cancel()
             return
         if answer.step is not self.flow.step:
             log.debug("answer for %s at %s dropped", answer.step, self.flow.step)
@@ -219,10 +219,6 @@ class Journey:
         if step is Step.DETAILS and answer.options is not None:  # kept on Back too
             self.options = replace(answer.options, role=self.options.role,
                                    role_given=self.options.role_given)
-        if step is Step.FAILED and event is Event.RETRY:
-            self.stopped_at_check = False
-        if step is Step.FAILED:
-            self.outcome = Outcome(EXIT_FAILED, self.outcome.words)
         if step in (Step.WELCOME, Step.ROLE, Step.DETAILS) and event is Event.CANCEL:
             self.outcome = Outcome(EXIT_FAILED, text(Say.WIZARD_CANCELLED), cancelled=True)
         self.flow.fire(event)
@@ -274,7 +270,6 @@ class Journey:
             # signal meanwhile waits for it (a process left running, a port left open).
             self._unwinding = True
             await aio.to_the_end(stack.aclose())
-        self.outcome = Outcome(EXIT_OK if ending.ok else EXIT_FAILED, self.outcome.words)
         return ending
 
     async def _share(self, stack: contextlib.AsyncExitStack) -> Ending:
