@@ -143,8 +143,6 @@ class Say(enum.Enum):
     UI_SHORT_ERASE = "ui.short.erase"
     UI_SHORT_CHECK = "ui.short.check"
     UI_SHORT_REVERSE = "ui.short.reverse"
-    UI_SHORT_SHARE_SCREEN = "ui.short.share-screen"
-    UI_SHORT_FIREWALL = "ui.short.firewall"
     UI_WELCOME_TITLE = "ui.welcome.title"
     UI_WELCOME = "ui.welcome"
     UI_WELCOME_WARNING = "ui.welcome.warning"
@@ -170,14 +168,25 @@ class Say(enum.Enum):
     UI_DETAILS_TYPE_ADDRESS = "ui.details.type-address"
     UI_DETAILS_ADDRESS = "ui.details.address"
     UI_DETAILS_REVERSE = "ui.details.reverse"
-    UI_DETAILS_SHARE = "ui.details.share"
-    UI_DETAILS_FIREWALL = "ui.details.firewall"
     UI_DETAILS_OTHER_ADDRESSES = "ui.details.other-addresses"
     UI_DETAILS_PORT = "ui.details.port"
     UI_DETAILS_NOT_AN_ADDRESS = "ui.details.not-an-address"
     UI_DETAILS_NUMBER_BEFORE_DOT = "ui.details.number-before-dot"
     UI_DETAILS_FOUR_NUMBERS = "ui.details.four-numbers"
     UI_DETAILS_AT_MOST_255 = "ui.details.at-most-255"
+    # issue 11: the address and the connection
+    UI_DETAILS_LETTERS_AFTER_COLON = "ui.details.letters-after-colon"
+    UI_DETAILS_LONG_FORM = "ui.details.long-form"
+    UI_DETAILS_INCOMPLETE_LONG = "ui.details.incomplete-long"
+    UI_DETAILS_PORT_NUMBER = "ui.details.port-number"
+    UI_ROLE_ENTER_AGAIN = "ui.role.enter-again"
+    UI_ROLE_LAST_ADDRESS = "ui.role.last-address"
+    KEY_SAME = "ui.key.same"
+    NET_NOTHING_WAITING = "net.nothing-waiting"
+    NET_NOTHING_WAITING_YET = "net.nothing-waiting-yet"
+    NET_NOT_CONNECTED = "net.not-connected"
+    NET_NOT_CONNECTED_YET = "net.not-connected-yet"
+    PLAIN_ROLE_PROMPT_AGAIN = "plain.role.prompt-again"
     UI_ENDED_TITLE = "ui.ended.title"
     UI_ENDED_PRESS = "ui.ended.press"
     UI_ENDED_TYPED = "ui.ended.typed"
@@ -234,8 +243,6 @@ class Say(enum.Enum):
     KEY_FRIEND = "ui.key.friend"
     KEY_HELPER = "ui.key.helper"
     KEY_REVERSE = "ui.key.reverse"
-    KEY_SHARE_SCREEN = "ui.key.share-screen"
-    KEY_FIREWALL = "ui.key.firewall"
     KEY_YES = "ui.key.yes"
     KEY_NO = "ui.key.no"
     KEY_DETAILS = "ui.key.details"
@@ -250,8 +257,6 @@ class Say(enum.Enum):
     # -- ui/ (the full-screen front end and app: waiting, setting up, the frame) ---------
     UI_STEP = "ui.step"
     UI_STOP_ANY_TIME = "ui.stop-any-time"
-    UI_UNAVAILABLE_NOT_YET = "ui.unavailable.not-yet"
-    UI_UNAVAILABLE_ROOT_ONLY = "ui.unavailable.root-only"
     UI_WAIT_LISTENING_TITLE = "ui.wait.listening-title"
     UI_WAIT_LISTENING = "ui.wait.listening"
     UI_WAIT_TYPES_ADDRESS = "ui.wait.types-address"
@@ -491,8 +496,6 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     Say.UI_SHORT_ERASE: "Erase",
     Say.UI_SHORT_CHECK: "Check",
     Say.UI_SHORT_REVERSE: "Reverse",
-    Say.UI_SHORT_SHARE_SCREEN: "Screen",
-    Say.UI_SHORT_FIREWALL: "Firewall",
     Say.UI_WELCOME_TITLE: "Welcome",
     Say.UI_WELCOME: {
         Role.HELPER: "You are about to help someone with their computer.\n"
@@ -548,19 +551,21 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     },
     Say.UI_DETAILS_TYPE_ADDRESS: {
         Role.HELPER: "Type your friend's address. Your friend reads it\n"
-                     "to you: numbers with dots between them, like 192.168.1.20.",
+                     "to you: numbers with dots between them, like 192.168.1.20.\n"
+                     "If there is a second number, type a space, then the number.",
         Role.FRIEND: "Type your helper's address. Your helper reads it\n"
-                     "to you: numbers with dots between them, like 192.168.1.20.",
+                     "to you: numbers with dots between them, like 192.168.1.20.\n"
+                     "If there is a second number, type a space, then the number.",
     },
     Say.UI_DETAILS_ADDRESS: "Address:",
-    Say.UI_DETAILS_REVERSE: {Role.HELPER: "Reverse: I connect to my friend instead",
-                             Role.FRIEND: "Reverse: my helper connects to me instead"},
-    Say.UI_DETAILS_SHARE: "Share my screen",
-    Say.UI_DETAILS_FIREWALL: "Open the firewall",
+    Say.UI_DETAILS_REVERSE: {
+        Role.HELPER: "I will connect to my friend (when my friend's computer waits for me)",
+        Role.FRIEND: "My helper will connect to me (use this if my helper asks for it)",
+    },
     Say.UI_DETAILS_OTHER_ADDRESSES: "If that one does not work, try: {addresses}",
     Say.UI_DETAILS_PORT: {
-        Role.FRIEND: "Also tell your helper this number: {port}.",
-        Role.HELPER: "This is not the usual port: your friend must add --port {port}.",
+        Role.FRIEND: "Then tell your helper this number: {port} ({spoken}).",
+        Role.HELPER: "Then tell your friend this number: {port} ({spoken}).",
     },
     Say.UI_DETAILS_NOT_AN_ADDRESS: "That is not an address.",
     Say.UI_DETAILS_NUMBER_BEFORE_DOT: "Type a number before each dot.",
@@ -568,6 +573,37 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
                                  "them.",
     Say.UI_DETAILS_AT_MOST_255: "Each number in the address is at most 255. Please check it "
                                 "again.",
+    # issue 11: the address and the connection
+    Say.UI_DETAILS_LETTERS_AFTER_COLON: "Type only numbers and dots. The letters a to f are "
+                                        "only in a long address, after a colon.",
+    Say.UI_DETAILS_LONG_FORM: "In this long address, B is a letter: to go back, press Escape.",
+    Say.UI_DETAILS_INCOMPLETE_LONG: "That address is not complete yet. Please check it "
+                                    "again.",
+    Say.UI_DETAILS_PORT_NUMBER: "After the address, type only the second number you were "
+                                "told (at most 65535).",
+    Say.UI_ROLE_ENTER_AGAIN: "Press {enter_key} to choose it again.",
+    Say.UI_ROLE_LAST_ADDRESS: "Last time on this computer: I need help, with my helper at "
+                              "{address}.",
+    Say.KEY_SAME: "The same as last time on this computer",
+    Say.NET_NOTHING_WAITING: {
+        Role.FRIEND: "Nothing was waiting at {host}. Check the address with your helper, "
+                     "and that your helper's screen says \"Waiting for your friend\".",
+        Role.HELPER: "Nothing was waiting at {host}. Check the address with your friend, "
+                     "and that your friend's screen says \"Waiting for your helper\".",
+    },
+    Say.NET_NOTHING_WAITING_YET: {
+        Role.FRIEND: "Nothing is waiting at {host}. Is your helper's screen saying "
+                     "\"Waiting for your friend\"? Did your helper choose \"I am helping "
+                     "someone\"? Trying again...",
+        Role.HELPER: "Nothing is waiting at {host}. Is your friend's screen saying "
+                     "\"Waiting for your helper\"? Did your friend choose \"I need help\" "
+                     "and \"My helper will connect to me\"? Trying again...",
+    },
+    Say.NET_NOT_CONNECTED: "This computer is not connected to a network.",
+    Say.NET_NOT_CONNECTED_YET: "This computer is not connected to a network. Connect it "
+                               "(a cable, or the wireless network); trying again...",
+    Say.PLAIN_ROLE_PROMPT_AGAIN: "Type 1 or 2, then press Enter (Enter alone: {number}, as "
+                                 "last time):",
     Say.UI_ENDED_TITLE: "Help has ended",
     Say.UI_ENDED_PRESS: "Press {close_key} to close remote-help.",
     Say.UI_ENDED_TYPED: "The last things your helper typed:",
@@ -637,9 +673,7 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     Say.KEY_BACK_CODE: "Go back (the letters you type are the code here)",
     Say.KEY_FRIEND: "I need help with my computer",
     Say.KEY_HELPER: "I am helping someone",
-    Say.KEY_REVERSE: "Reverse connection: the helper connects to the friend",
-    Say.KEY_SHARE_SCREEN: "Share the screen when there is a desktop",
-    Say.KEY_FIREWALL: "Let remote-help open the firewall for this session",
+    Say.KEY_REVERSE: "Change who connects: the helper's computer to the friend's",
     Say.KEY_YES: "Yes: my friend's screen said CORRECT",
     Say.KEY_NO: "No: it did not say CORRECT; stop",
     Say.KEY_DETAILS: "Show the technical details of both computers",
@@ -653,8 +687,6 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     # ui/ (the front end and the app)
     Say.UI_STEP: "Step {number} of 7: {title}",
     Say.UI_STOP_ANY_TIME: "To stop at any time, press Ctrl+Alt+C.",
-    Say.UI_UNAVAILABLE_NOT_YET: "not in this version",
-    Say.UI_UNAVAILABLE_ROOT_ONLY: "only the administrator (root) can change it",
     Say.UI_WAIT_LISTENING_TITLE: {Role.FRIEND: "Waiting for your helper",
                                   Role.HELPER: "Waiting for your friend"},
     Say.UI_WAIT_LISTENING: {Role.FRIEND: "Waiting for your helper to connect...",
@@ -816,10 +848,12 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
                      "192.168.1.20), then press Enter:",
     },
     Say.PLAIN_ADDRESS_AGAIN: {
-        Role.FRIEND: "That is not an address. It is four numbers with dots between them. Ask "
-                     "your helper to read it to you again.",
-        Role.HELPER: "That is not an address. It is four numbers with dots between them. Ask "
-                     "your friend to read it to you again.",
+        Role.FRIEND: "That is not an address. It is four numbers with dots between them "
+                     "(and maybe a space and a second number). Ask your helper to read it "
+                     "to you again.",
+        Role.HELPER: "That is not an address. It is four numbers with dots between them "
+                     "(and maybe a space and a second number). Ask your friend to read it "
+                     "to you again.",
     },
     Say.PLAIN_WAITING: {
         Role.FRIEND: "Waiting for your helper to connect. Press Ctrl+C to cancel.",
@@ -833,8 +867,8 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     },
     Say.PLAIN_OTHER_ADDRESSES: "If that one does not work, try: {addresses}",
     Say.PLAIN_NOT_USUAL_PORT: {
-        Role.FRIEND: "This is not the usual port: your helper must add --port {port}.",
-        Role.HELPER: "This is not the usual port: your friend must add --port {port}.",
+        Role.FRIEND: "Then tell your helper this number: {port} ({spoken}).",
+        Role.HELPER: "Then tell your friend this number: {port} ({spoken}).",
     },
     Say.PLAIN_CONNECTING: {
         Role.FRIEND: "Connecting to your helper's computer at {address}... Press Ctrl+C to "

@@ -15,7 +15,6 @@ from remote_help.ui.chrome import too_small
 from remote_help.ui.frontend import UrwidFrontEnd
 from remote_help.ui.palette import Caps
 from remote_help.ui.screens.details import Details as DetailsScreen
-from remote_help.ui.screens.details import Unavailable
 from remote_help.ui.screens.ending import Ended, Failed, Help
 from remote_help.ui.screens.role import Role
 from remote_help.ui.screens.verify import Result, VerifyFriend
@@ -48,8 +47,6 @@ def banned_in(text: str) -> list[str]:
 
 
 def friend_screens() -> list[object]:
-    unavailable = Unavailable("not in this version",
-                              "only the administrator (root) can change it")
     addresses = lambda: [("192.0.2.2", "one nine two, dot, zero, dot, two, dot, two")]  # noqa: E731
     endings = [Ending(reason, ok, "a technical detail") for reason, ok in (
         ("friend-ended", True), ("helper-ended", True), ("shell-exited", True),
@@ -65,9 +62,9 @@ def friend_screens() -> list[object]:
                   for barred in (False, True))]
     return [
         Welcome(None), Welcome("friend"), Role(),
-        DetailsScreen(Options(role="friend"), unavailable, addresses),
-        DetailsScreen(Options(role="friend", reverse=True, port=2299), unavailable,
-                      addresses),
+        DetailsScreen(Options(role="friend"), addresses),
+        DetailsScreen(Options(role="friend", reverse=True, port=2299), addresses),
+        Role("friend", "192.0.2.44"), Role("helper"),
         VerifyFriend(5, lambda typed: None), Result(True, DETAILS), Result(False, DETAILS),
         *(Ended(ending_text("friend", e)) for e in endings),
         *(Failed(text, stop=True) for text in failures),

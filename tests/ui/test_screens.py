@@ -115,7 +115,7 @@ def test_the_address_takes_digits_and_dots_and_refuses_the_rest(size: tuple[int,
         assert "Type only numbers and dots" in text
         assert "Address: 192.168.1_" in text
         text = joined(await stage.press("a"))
-        assert "must be pasted" in text
+        assert "The letters a to f are only in a long address, after a colon." in text
         text = joined(await stage.press(*"9999"))
         assert "at most 255" in text
         assert "Address: 192.168.199_" in text
@@ -142,22 +142,23 @@ def test_a_pasted_ipv6_address_is_taken_whole() -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_options_show_their_state_and_why_some_are_greyed(size: tuple[int, int]) -> None:
+def test_options_show_their_state_and_only_what_works(size: tuple[int, int]) -> None:
+    # Issue 11: options that do not work yet (screen sharing, the firewall) are not shown.
     async def test(stage: Stage) -> None:
         text = joined(await stage.press("c", "n"))
-        assert "R [ ] Reverse: my helper connects to me instead" in text
-        assert "S [ ] Share my screen: not in this version" in text
-        assert "W [ ] Open the firewall:" in text
+        assert ("R [ ] My helper will connect to me (use this if my helper asks for it)"
+                in text)
+        assert "not in this version" not in text
+        assert "Share" not in text and "firewall" not in text
         text = joined(await stage.press("r"))
-        assert "R [x] Reverse" in text
+        assert "R [x] My helper will connect to me" in text
         assert "Tell your helper this address" in text  # the friend now waits
         assert "Step 3 of 7: What your helper must know" in text
         text = joined(await stage.press("r"))
         assert "Address:" in text
-        text = joined(await stage.press("s"))
-        assert "not in this version" in text
-        text = joined(await stage.press("w"))
-        assert "firewall" not in text.split("Press Enter")[-1] or True
+        text = joined(await stage.press("s", "w"))  # no longer keys here: not address text
+        assert "Address: _" in text and "[x]" not in text
+        assert "Type only numbers and dots" in text
 
     staged(size, test)
 
@@ -186,8 +187,9 @@ def test_help_lists_the_keys_of_the_step_and_closes() -> None:
         await stage.press("c", "n")
         text = joined(await stage.press("f1"))
         assert "You can press:" in text
-        assert "R Reverse connection" in text
+        assert "R Change who connects: the helper's computer to the friend's" in text
         assert "Ctrl+Alt+C Stop at once" in text
+        assert "Share" not in text and "firewall" not in text
         text = joined(await stage.press("q"))
         assert "Address:" in text
         assert stage.app.flow.step is Step.DETAILS
@@ -323,7 +325,8 @@ def test_last_successful_answers_are_the_defaults(tmp_path: object) -> None:
 
     async def test(stage: Stage) -> None:
         text = joined(await stage.press("c"))
-        assert "Last time on this computer: I need help." in text
+        assert "Last time on this computer: I need help, with my helper at 192.0.2.44." in text
+        assert "Press Enter to choose it again." in text
         text = joined(await stage.press("n"))
         assert "Address: 192.0.2.44_" in text
         stage.app.journey.keep_answers()  # a connection worked: its answers are kept

@@ -112,3 +112,55 @@ def valid_address(text: str) -> bool:
     if scope or re.fullmatch(r"[\d.]+", text):
         return False  # a scope on a name, or something that looks like IPv4 but is not
     return bool(HOSTNAME.fullmatch(text))
+
+
+PORT_WORD = "port"  # what the helper reads aloud before a port, and the friend may type
+_WITH_PORT = re.compile(r"(?P<host>\S+?)\s*(?:\s|\bport\b)\s*(?P<port>\d{1,5})", re.IGNORECASE)
+_BRACKETED = re.compile(r"\[(?P<host>[^\[\]]+)\](?::(?P<port>\d{1,5}))?")
+
+
+def split_port(typed: str) -> tuple[str, int | None]:
+    """What a person typed for the other computer: its address and, if they gave one, the
+    port. '192.168.1.20 port 2300', '192.168.1.20 2300', '192.168.1.20:2300',
+    'fe80::1 port 2300', '[fe80::1]:2300' and a bare address are understood (the first is
+    what the helper reads aloud). Raises ValueError when it is not an address, or the port
+    is not one (1 to 65535)."""
+    text = typed.strip()
+    host, port = text, ""
+    if match := _BRACKETED.fullmatch(text):
+        host, port = match["host"], match["port"] or ""
+    elif match := _WITH_PORT.fullmatch(text):
+        host, port = match["host"], match["port"]
+    elif text.count(":") == 1:  # an IPv4 address or a name, then a port; IPv6 has more
+        host, _, port = text.partition(":")
+        if not port.isdigit():
+            raise ValueError(f"not an address: {typed!r}")
+    if not valid_address(host):
+        raise ValueError(f"not an address: {typed!r}")
+    if not port:
+        return host, None
+    number = int(port)
+    if not 1 <= number <= 65535 or len(port) > 5:
+        raise ValueError(f"not a port: {port!r}")
+    return host, number
+
+
+def with_port(address: str, port: int | None, default: int) -> str:
+    """The address as the helper reads it and the friend types it: '192.168.1.20', or
+    '192.168.1.20 port 2300' when the port is not the usual one (0: not known yet)."""
+    if port is None or port in (0, default):
+        return address
+    return f"{address} {PORT_WORD} {port}"
+
+
+def spoken_number(number: int) -> str:
+    """2300 -> 'two three zero zero': one word per digit, as on a bad phone line."""
+    return " ".join(_DIGITS[int(d)] for d in str(number))
+
+
+def spoken_with_port(address: str, port: int | None, default: int) -> str:
+    """How to say ``with_port``: the address's words, then 'port, two three zero zero'."""
+    said = spoken(address)
+    if port is None or port in (0, default):
+        return said
+    return f"{said}, {PORT_WORD}, {spoken_number(port)}"

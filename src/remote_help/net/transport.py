@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import errno
 import socket
 import time
@@ -93,19 +94,60 @@ def open_listener(port: int, bind: str | None) -> list[socket.socket]:
     raise NetError(text(Say.NET_CANNOT_LISTEN, port=port, reason=reason))
 
 
+class Why(enum.Enum):
+    """Why a try at connecting failed, as far as this computer can tell."""
+
+    REFUSED = "refused"  # the other computer answered: nothing waits at that port
+    NO_NETWORK = "no-network"  # this computer has no way there (no network, no route)
+    NO_ANSWER = "no-answer"  # silence (switched off, a firewall, a wrong address)
+
+
+class Unreached(NetError):
+    """Connecting failed until the time ran out; ``why`` says what the last try found."""
+
+    def __init__(self, words: str, why: Why) -> None:
+        super().__init__(words)
+        self.why = why
+
+
+NO_NETWORK = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN,
+                        errno.EADDRNOTAVAIL})
+RETRY_AFTER = (1.0, 2.0, 3.0)  # seconds between tries: soon at first, then calmer
+
+
+def why_failed(error: BaseException | None) -> Why:
+    """What one failed try means for the person."""
+    if isinstance(error, ConnectionRefusedError) or (
+            isinstance(error, OSError) and error.errno == errno.ECONNREFUSED):
+        return Why.REFUSED
+    if isinstance(error, OSError) and error.errno in NO_NETWORK:
+        return Why.NO_NETWORK
+    return Why.NO_ANSWER
+
+
 async def connect(
-    host: str, port: int, give_up_after: float, on_retry: Callable[[str], None]
+    host: str, port: int, give_up_after: float, on_retry: Callable[[Why], None]
 ) -> socket.socket:
-    """Connect, retrying while the other side is not listening yet."""
+    """Connect, retrying while the other side is not listening yet.
+
+    ``on_retry`` hears why a try failed, once for each change of reason, as soon as it is
+    known (a refusal comes back at once: the person reads it within a second or two).
+    Tries come 1, 2, then every 3 seconds: quick when the other person is about to be
+    ready, without keeping the computer busy for the whole minute."""
     loop = asyncio.get_running_loop()
     deadline = time.monotonic() + give_up_after
-    announced = False
+    told: Why | None = None
+    tries = 0
     while True:
         try:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror:
-            raise NetError(text(Say.NET_BAD_ADDRESS, host=host)) from None
-        error: OSError | None = None
+        except socket.gaierror as exc:
+            if exc.errno in (socket.EAI_AGAIN, getattr(socket, "EAI_NODATA", None)) and (
+                    time.monotonic() < deadline):
+                infos = []  # no name service reachable now: maybe no network yet
+            else:
+                raise NetError(text(Say.NET_BAD_ADDRESS, host=host)) from None
+        error: BaseException | None = None
         for family, kind, proto, _, address in infos:
             sock = socket.socket(family, kind, proto)
             tune(sock)
@@ -116,9 +158,15 @@ async def connect(
             except (OSError, TimeoutError) as exc:
                 sock.close()
                 error = exc if isinstance(exc, OSError) else OSError(errno.ETIMEDOUT, "timed out")
+        why = why_failed(error) if infos else Why.NO_NETWORK
         if time.monotonic() >= deadline:
-            raise NetError(text(Say.NET_UNREACHABLE, host=host)) from error
-        if not announced:
-            on_retry(text(Say.NET_NO_ANSWER_YET, host=host))
-            announced = True
-        await asyncio.sleep(1.0)
+            words = (text(Say.NET_NOT_CONNECTED) if why is Why.NO_NETWORK
+                     else text(Say.NET_UNREACHABLE, host=host))  # the journey words them
+            raise Unreached(words, why) from error
+        if why is not told:
+            on_retry(why)
+            told = why
+        pause = RETRY_AFTER[min(tries, len(RETRY_AFTER) - 1)]
+        tries += 1
+        await asyncio.sleep(max(0.0, min(pause, deadline - time.monotonic())))
+

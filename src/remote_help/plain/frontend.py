@@ -28,7 +28,14 @@ from remote_help.sentences import Say, text
 from remote_help.wizard import status as st
 from remote_help.wizard.flow import Event, Step
 from remote_help.wizard.messages import span_text
-from remote_help.wizard.options import DEFAULT_PORT, Options, valid_address
+from remote_help.wizard.options import (
+    DEFAULT_PORT,
+    Options,
+    split_port,
+    spoken_number,
+    spoken_with_port,
+    with_port,
+)
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +194,8 @@ class PlainFrontEnd:
             self._listening(status)
         elif isinstance(status, st.Connecting):
             self.say()
-            self.say(text(Say.PLAIN_CONNECTING, status.role, address=status.address))
+            self.say(text(Say.PLAIN_CONNECTING, status.role,
+                          address=with_port(status.address, status.port)))
         elif isinstance(status, st.News):
             self.say(status.text)
         elif isinstance(status, st.CodeReady):
@@ -248,16 +256,20 @@ class PlainFrontEnd:
         if status.step is Step.WELCOME:  # in line mode the friend's warning comes next
             self.answer(st.Answer(Step.WELCOME, Event.NEXT))
         elif status.step is Step.ROLE:
-            self._question(Step.ROLE, self._ask_role())
+            self._question(Step.ROLE, self._ask_role(status.last_role))
         elif status.step is Step.DETAILS:
             self._question(Step.DETAILS, self._details_step(status.options))
 
-    async def _ask_role(self) -> st.Answer:
+    async def _ask_role(self, last: str | None = None) -> st.Answer:
+        """Who the person is; Enter alone chooses what they chose last time."""
         self.say(text(Say.PLAIN_ROLE_QUESTION))
         self.say(f"  1  {text(Say.PLAIN_ROLE_FRIEND)}")
         self.say(f"  2  {text(Say.PLAIN_ROLE_HELPER)}")
+        remembered = {Role.FRIEND.value: "1", Role.HELPER.value: "2"}.get(str(last or ""))
+        prompt = (text(Say.PLAIN_ROLE_PROMPT_AGAIN, number=remembered) if remembered
+                  else text(Say.PLAIN_ROLE_PROMPT))
         while True:
-            answer = (await self.ask(text(Say.PLAIN_ROLE_PROMPT))).lower()
+            answer = (await self.ask(prompt)).lower() or (remembered or "")
             if answer in ("1", "friend", "help"):
                 return st.Answer(Step.ROLE, Event.FRIEND)
             if answer in ("2", "helper"):
@@ -268,8 +280,8 @@ class PlainFrontEnd:
         if options.role is Role.FRIEND and not await self._warn_friend():
             return st.Answer(Step.DETAILS, Event.CANCEL)
         if not options.listens and not options.address:
-            options = replace(options, address=await self._ask_address(
-                options.role or Role.FRIEND))
+            address, port = await self._ask_address(options.role or Role.FRIEND)
+            options = replace(options, address=address, port=port or options.port)
         return st.Answer(Step.DETAILS, Event.NEXT, options=options)
 
     async def _warn_friend(self) -> bool:
@@ -280,14 +292,16 @@ class PlainFrontEnd:
         self.say()
         return await self.yes_no(text(Say.PLAIN_WARN_CONTINUE))
 
-    async def _ask_address(self, role: Role) -> str:
-        """The other person's address, asked of the person with ``role``."""
+    async def _ask_address(self, role: Role) -> tuple[str, int | None]:
+        """The other person's address, asked of the person with ``role``, and the port
+        if they typed one ("192.168.1.20 port 2300")."""
         self.say()
         while True:
             typed = await self.ask(text(Say.PLAIN_ADDRESS_PROMPT, role))
-            if valid_address(typed):
-                return typed
-            self.say(text(Say.PLAIN_ADDRESS_AGAIN, role))
+            try:
+                return split_port(typed)
+            except ValueError:
+                self.say(text(Say.PLAIN_ADDRESS_AGAIN, role))
 
     # -- step 4 --------------------------------------------------------------------------
 
@@ -298,12 +312,17 @@ class PlainFrontEnd:
         self.say(text(Say.PLAIN_WAITS_AT_MOST, span=span_text(status.options.wait)))
         self.say(text(Say.PLAIN_TELL_ADDRESS, role))
         best, *others = status.spoken
-        self.say(f"    {best[0]}    ({best[1]})")
+        port = status.port
+        if role is Role.HELPER:  # the address and the port, read aloud alike
+            self.say(f"    {with_port(best[0], port)}    ({spoken_with_port(best[0], port)})")
+        else:
+            self.say(f"    {best[0]}    ({best[1]})")
+            if port not in (0, DEFAULT_PORT):
+                self.say(text(Say.PLAIN_NOT_USUAL_PORT, role, port=port,
+                              spoken=spoken_number(port)))
         if others:
             self.say(text(Say.PLAIN_OTHER_ADDRESSES,
                           addresses=", ".join(a for a, _ in others[:4])))
-        if status.port != DEFAULT_PORT:
-            self.say(text(Say.PLAIN_NOT_USUAL_PORT, role, port=status.port))
 
     # -- step 5 --------------------------------------------------------------------------
 

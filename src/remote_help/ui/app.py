@@ -22,7 +22,7 @@ from remote_help.ui.eventloop import QuietEventLoop
 from remote_help.ui.frontend import UrwidFrontEnd
 from remote_help.ui.keyboard import KeyboardScreen
 from remote_help.ui.palette import PALETTE, Caps
-from remote_help.ui.screens.details import Details, Unavailable
+from remote_help.ui.screens.details import Details
 from remote_help.ui.screens.ending import Help
 from remote_help.wizard.controller import Journey, Outcome
 from remote_help.wizard.flow import Event, Flow, Step
@@ -56,7 +56,7 @@ class App:
         self.caps = caps
         self.front = UrwidFrontEnd(self)
         # ``saved``: what the person decided before the full screen (cli).
-        self.journey = Journey(self.front, options, saved)
+        self.journey = Journey(self.front, options, saved, skips_answered=True)
         self.current: StepScreen = StepScreen()
         self._help: Help | None = None
         self._journey: asyncio.Task[Outcome] | None = None
@@ -185,12 +185,6 @@ class App:
     def answer(self, answer: Answer) -> None:
         self.journey.answer(answer)
 
-    def unavailable(self) -> Unavailable:
-        """Options this computer or this version cannot offer, and why."""
-        not_yet = text(Say.UI_UNAVAILABLE_NOT_YET)
-        firewall = text(Say.UI_UNAVAILABLE_ROOT_ONLY) if os.geteuid() != 0 else not_yet
-        return Unavailable(screen_sharing=not_yet, firewall=firewall)
-
     def addresses(self) -> list[tuple[str, str]]:
         return self.journey.addresses()
 
@@ -286,6 +280,11 @@ class App:
             self._help = Help(screen.context)
             self._present(self._help)
             return
+        if action == "same":  # Enter on the role step: last time's answers, if any
+            remembered = getattr(screen, "remembered", None)
+            if remembered is not None:
+                self._event(Event(remembered.value), remembered=True)
+            return
         if action is not None and action in ACTION_EVENTS:
             self._event(ACTION_EVENTS[action])
             return
@@ -295,14 +294,14 @@ class App:
         if screen.type(key):
             self._present(screen)
 
-    def _event(self, event: Event) -> None:
+    def _event(self, event: Event, *, remembered: bool = False) -> None:
         """The person chose on the step shown: the journey decides what it means."""
         step = self.front.step
         screen = self.current
         options = screen.options if isinstance(screen, Details) else None
         if step in CHOOSING and step is self.flow.step and self.flow.can(event):
             self._settling = True
-        self.journey.answer(Answer(step, event, options=options))
+        self.journey.answer(Answer(step, event, options=options, remembered=remembered))
 
 
 async def _cancel(task: asyncio.Task[Any] | None) -> None:

@@ -74,7 +74,6 @@ _SHORT = {
     "yes": Say.UI_SHORT_YES, "no": Say.UI_SHORT_NO, "details": Say.UI_SHORT_DETAILS,
     "retry": Say.UI_SHORT_RETRY, "close": Say.UI_SHORT_CLOSE, "erase": Say.UI_SHORT_ERASE,
     "check": Say.UI_SHORT_CHECK, "reverse": Say.UI_SHORT_REVERSE,
-    "share-screen": Say.UI_SHORT_SHARE_SCREEN, "firewall": Say.UI_SHORT_FIREWALL,
 }  # the key line's short words for each action (the help view has the long ones)
 
 

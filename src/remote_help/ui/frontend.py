@@ -7,7 +7,7 @@ from typing import Protocol
 from remote_help import roles
 from remote_help.sentences import Say, text
 from remote_help.ui.chrome import StepScreen
-from remote_help.ui.screens.details import Details, Unavailable, address_lines
+from remote_help.ui.screens.details import Details, address_lines
 from remote_help.ui.screens.ending import Ended, Failed
 from remote_help.ui.screens.role import Role
 from remote_help.ui.screens.verify import Result, VerifyFriend, VerifyHelper
@@ -17,6 +17,7 @@ from remote_help.ui.shared import SharedTerminal
 from remote_help.wizard import status as st
 from remote_help.wizard.flow import Step
 from remote_help.wizard.messages import span_text
+from remote_help.wizard.options import with_port
 
 
 class Stage(Protocol):
@@ -27,7 +28,6 @@ class Stage(Protocol):
     def redraw(self) -> None: ...
     def screen_size(self) -> tuple[int, int]: ...
     def answer(self, answer: st.Answer) -> None: ...
-    def unavailable(self) -> Unavailable: ...
     def addresses(self) -> list[tuple[str, str]]: ...
     @property
     def colors(self) -> int: ...
@@ -64,7 +64,8 @@ class UrwidFrontEnd:
         if isinstance(status, st.Connecting):
             role = status.role
             return self._wait(text(Say.UI_WAIT_CONNECTING_TITLE, role),
-                              [text(Say.UI_WAIT_CONNECTING, role, address=status.address),
+                              [text(Say.UI_WAIT_CONNECTING, role,
+                                   address=with_port(status.address, status.port)),
                                "", text(Say.UI_WAIT_MINUTE)])
         if isinstance(status, st.CodeReady):
             return self._verify(status)
@@ -97,8 +98,8 @@ class UrwidFrontEnd:
         if status.step is Step.WELCOME:
             return Welcome(status.options.role)
         if status.step is Step.ROLE:
-            return Role(status.last_role)
-        return Details(status.options, self.stage.unavailable(), self.stage.addresses)
+            return Role(status.last_role, status.options.address or "")
+        return Details(status.options, self.stage.addresses)
 
     # -- step 4 --------------------------------------------------------------------------
 

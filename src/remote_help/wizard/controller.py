@@ -38,7 +38,7 @@ from remote_help.tunnel import common, keys, launch, sshd
 from remote_help.tunnel.launch import Tunnel
 from remote_help.wizard.flow import Event, Flow, Refused, Step
 from remote_help.wizard.messages import ending_text, span_text
-from remote_help.wizard.options import Options, merged, to_save
+from remote_help.wizard.options import Options, merged, to_save, with_port
 from remote_help.wizard.status import (
     Answer,
     Asking,
@@ -104,17 +104,21 @@ class Journey:
 
     def __init__(self, front: FrontEnd, given: Options,
                  saved: settings.Settings | None = None, *,
-                 defaults: settings.Settings | None = None) -> None:
+                 defaults: settings.Settings | None = None,
+                 skips_answered: bool = False) -> None:
         """``saved``: what the person decided before anything started (cli), else what
         was saved; ``defaults``: what of it fills in the answers, if not all of it (line
         mode shows no saved address: it uses none). What is saved at the end keeps the
-        rest of ``saved`` (a helper keeps the friend's answers of this computer)."""
+        rest of ``saved`` (a helper keeps the friend's answers of this computer).
+        ``skips_answered``: the details step is skipped on the way forward when its
+        answers are known (the full screen; line mode asks its warning there)."""
         self.front = front
         self.given = given  # the command line's answers
         self.saved = saved if saved is not None else settings.load()
         self.defaults = defaults if defaults is not None else self.saved
         self.options = merged(given, self.defaults)
-        self.flow = Flow(given.role)
+        self.skips_answered = skips_answered
+        self.flow = Flow(given.role, details_given=skips_answered and self._answered(given))
         self.live = False  # a shared session has started
         self.outcome = Outcome(EXIT_FAILED, text(Say.WIZARD_CANCELLED), cancelled=True)
         self.stopped_at_check = False  # the friend's screen said STOP
@@ -216,6 +220,9 @@ class Journey:
         chosen = Role(event.value) if event in (Event.FRIEND, Event.HELPER) else None
         if step is Step.ROLE and chosen is not None and chosen != self.options.role:
             self.options = self.options.for_role(chosen, self.given, self.defaults)
+        if step is Step.ROLE and chosen is not None and self.skips_answered:
+            # Enter on the role step takes last time's answers: the address among them.
+            self.flow.details_given = answer.remembered and self._answered(self.options)
         if step is Step.DETAILS and answer.options is not None:  # kept on Back too
             self.options = replace(answer.options, role=self.options.role,
                                    role_given=self.options.role_given)
@@ -223,6 +230,12 @@ class Journey:
             self.outcome = Outcome(EXIT_FAILED, text(Say.WIZARD_CANCELLED), cancelled=True)
         self.flow.fire(event)
         self._publish_step()
+
+    @staticmethod
+    def _answered(options: Options) -> bool:
+        """Whether the details step has nothing left to ask: this computer connects, and
+        the other one's address is known."""
+        return options.role is not None and not options.listens and bool(options.address)
 
     def _fire(self, event: Event) -> None:
         """A service's report: moves the flow when it means something at this step."""
@@ -468,9 +481,16 @@ class Journey:
                        handshake: Handshake) -> Pairing:
         port = self.options.port
         self._show(Connecting, Step.WAIT, address=address, port=port)
+        where = with_port(address, port)  # as the person typed it and was told it
+
+        def retrying(why: transport.Why) -> None:
+            self._news(_retry_text(role, why, where))
+
         try:
             sock = await transport.connect(address, port, self.options.connect_timeout,
-                                           self._news)
+                                           retrying)
+        except transport.Unreached as exc:
+            raise Failure(_gave_up_text(role, exc, where)) from None
         except NetError as exc:
             raise Failure(str(exc)) from None
         pairing = Pairing(sock, handshake, address)
@@ -653,3 +673,20 @@ def _aborted_early_text(role: Role, reason: AbortReason) -> str:
     person (a helper calling a friend with no SSH server is told what to install)."""
     key = _ABORTED_EARLY.get(reason, Say.WIZARD_PEER_CANCELLED)
     return text(key, role)
+
+
+def _retry_text(role: Role, why: transport.Why, where: str) -> str:
+    """What the person reads while connecting keeps failing for this reason (the most
+    likely cause first: a refusal means nobody is waiting there)."""
+    if why is transport.Why.REFUSED:
+        return text(Say.NET_NOTHING_WAITING_YET, role, host=where)
+    if why is transport.Why.NO_NETWORK:
+        return text(Say.NET_NOT_CONNECTED_YET)
+    return text(Say.NET_NO_ANSWER_YET, host=where)
+
+
+def _gave_up_text(role: Role, exc: transport.Unreached, where: str) -> str:
+    """Why connecting failed in the end, in the words of the person's role."""
+    if exc.why is transport.Why.REFUSED:
+        return text(Say.NET_NOTHING_WAITING, role, host=where)
+    return str(exc)

@@ -82,20 +82,27 @@ TABLE: dict[tuple[Step, Event], Step] = {
 
 # A step that is skipped passes the event that reached it on, through its own row:
 # the role step, when the role came from the command line (Next goes on to the details,
-# Back from the details goes on to the welcome). The welcome is never skipped: it carries
-# the friend's warning, and nothing the other computer sends can pass it.
-SKIPPED: dict[Step, Callable[[Flow], bool]] = {
-    Step.ROLE: lambda flow: flow.role_given,
+# Back from the details goes on to the welcome); the details step, on the way forward
+# only, while its answers are known and the person has not seen it yet (the command line
+# gave the address, or the person accepted last time's answers with Enter): Back from the
+# waiting step shows it, so a wrong address can be put right. The welcome is never
+# skipped: it carries the friend's warning, and nothing the other computer sends can
+# pass it.
+FORWARD = (Event.NEXT, Event.HELPER, Event.FRIEND)
+SKIPPED: dict[Step, Callable[[Flow, Event], bool]] = {
+    Step.ROLE: lambda flow, event: flow.role_given,
+    Step.DETAILS: lambda flow, event: flow.details_given and event in FORWARD,
 }
 
 
 class Flow:
     """Where the person is in the journey, and who they are once they said."""
 
-    def __init__(self, role: Role | None = None) -> None:
+    def __init__(self, role: Role | None = None, *, details_given: bool = False) -> None:
         self.step = Step.WELCOME
         self.role = role
         self.role_given: bool = role is not None
+        self.details_given: bool = details_given  # the details step is answered: skipped forward
         self.warned = False  # the person has read the welcome and its warning
 
     def fire(self, event: Event) -> Step:
@@ -107,8 +114,14 @@ class Flow:
         if self.step is Step.ROLE and event in (Event.HELPER, Event.FRIEND):
             self.role = Role(event.value)
         step = TABLE[key]
-        while step in SKIPPED and SKIPPED[step](self) and (step, event) in TABLE:
-            step = TABLE[step, event]
+        passed = event
+        while step in SKIPPED and SKIPPED[step](self, passed):
+            passed = Event.NEXT if passed in FORWARD else passed  # a role is chosen once
+            if (step, passed) not in TABLE:
+                break
+            step = TABLE[step, passed]
+        if step is Step.DETAILS:
+            self.details_given = False  # seen: from now on it is a step like the others
         self.step = step
         return step
 

@@ -57,6 +57,27 @@ def valid_address(text: str) -> bool:
     return addresses.valid_address(text)
 
 
+def split_port(typed: str) -> tuple[str, int | None]:
+    """The address a person typed, and the port if they typed one ('192.168.1.20 port
+    2300'); ValueError when it is not an address."""
+    return addresses.split_port(typed)
+
+
+def with_port(address: str, port: int | None) -> str:
+    """'192.168.1.20', or '192.168.1.20 port 2300' when the port is not the usual one."""
+    return addresses.with_port(address, port, DEFAULT_PORT)
+
+
+def spoken_with_port(address: str, port: int | None) -> str:
+    """How the helper reads ``with_port`` aloud: digits as words, 'dot', 'port'."""
+    return addresses.spoken_with_port(address, port, DEFAULT_PORT)
+
+
+def spoken_number(number: int) -> str:
+    """2300 -> 'two three zero zero'."""
+    return addresses.spoken_number(number)
+
+
 def merged(given: Options, saved: settings.Settings) -> Options:
     """The command line's options with the saved settings filled in where it said nothing.
 

@@ -144,3 +144,4 @@ class Answer:
     event: Event | None = None
     options: Options | None = None
     value: bool | str | None = field(default=None)
+    remembered: bool = False  # the role step's Enter: last time's answers, all of them

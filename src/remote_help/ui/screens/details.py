@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import urwid
@@ -13,32 +13,37 @@ from remote_help.roles import Role
 from remote_help.sentences import Say, markup, text
 from remote_help.ui import keys
 from remote_help.ui.chrome import StepScreen
-from remote_help.wizard.options import DEFAULT_PORT, Options
+from remote_help.wizard.options import (
+    DEFAULT_PORT,
+    Options,
+    split_port,
+    spoken_number,
+    spoken_with_port,
+    with_port,
+)
 
-MAX_ADDRESS = 45
+MAX_ADDRESS = 60  # an IPv6 address with a zone and a port fits
 HEX = frozenset("abcdefABCDEF")
-
-
-@dataclass(frozen=True)
-class Unavailable:
-    """Options this computer or this version cannot offer, with the reason people read."""
-
-    screen_sharing: str
-    firewall: str
+ZONE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+PORT = " port "  # what the field shows between the address and the port
+PORT_WORD = PORT.strip()
 
 
 class Details(StepScreen):
     context = keys.DETAILS
 
-    def __init__(self, options: Options, unavailable: Unavailable,
+    def __init__(self, options: Options,
                  addresses: Callable[[], list[tuple[str, str]]]) -> None:
         """``options``: the answers so far; this step edits a copy (``self.options``)."""
         super().__init__()
         self.options = replace(options, address=options.address or "")
-        self.unavailable = unavailable
         self._find_addresses = addresses
         self._spoken: list[tuple[str, str]] | None = None  # looked up once, when first shown
-        self._port = options.port
+        self._port = options.port  # the command line's, unless the person types one
+        # The field as the person typed it: the address, then " port N" if they gave one.
+        self._text = with_port(self.options.address or "", options.port) if (
+            options.address) else ""
+        self._rest = ""  # the rest of the word "port" still to be passed over as typed
         self._pasting = False
         self.hint = ""
         self._pile = urwid.Pile([])
@@ -49,10 +54,6 @@ class Details(StepScreen):
     @property
     def _role(self) -> Role:
         return self.options.role or Role.FRIEND
-
-    @property
-    def _address(self) -> str:
-        return self.options.address or ""
 
     @property
     def title(self) -> str:  # type: ignore[override]
@@ -69,10 +70,6 @@ class Details(StepScreen):
         if action == "reverse":
             self.options = replace(self.options, reverse=not self.options.reverse)
             self.hint = ""
-        elif action in ("share-screen", "firewall"):
-            reason = (self.unavailable.screen_sharing if action == "share-screen"
-                      else self.unavailable.firewall)
-            self.hint = reason
         elif action == "continue" and not self.options.listens:
             return not self._address_ready()  # not ready: swallow (the hint says why)
         else:
@@ -81,8 +78,21 @@ class Details(StepScreen):
         return True
 
     def captures(self, key: str) -> bool:
-        return not self.options.listens and (
-            self._pasting or key in ("begin paste", "end paste"))
+        """Keys that are letters of the address here, though hotkeys elsewhere: B in a
+        long address (a to f), any letter after its %, the R of "port"."""
+        if self.options.listens:
+            return False
+        if self._pasting or key in ("begin paste", "end paste"):
+            return True
+        return len(key) == 1 and key != " " and self._takes_letter(key)
+
+    def _takes_letter(self, char: str) -> bool:
+        address, started, port = self._text.partition(PORT)
+        if started:
+            return not port and bool(self._rest) and char.lower() == self._rest[0]
+        if "%" in address:
+            return char in ZONE
+        return ":" in address and char in HEX
 
     def type(self, key: str) -> bool:
         if self.options.listens:
@@ -91,9 +101,9 @@ class Details(StepScreen):
             self._pasting = True
         elif key == "end paste":
             self._pasting = False
+            self._text = " ".join(self._text.split())[:MAX_ADDRESS]
         elif key == "backspace":
-            self.options = replace(self.options, address=self._address[:-1])
-            self.hint = ""
+            self._erase()
         elif len(key) == 1:
             self._typed(key)
         else:
@@ -101,34 +111,104 @@ class Details(StepScreen):
         self._draw()
         return True
 
+    def _erase(self) -> None:
+        self._rest = ""
+        self.hint = ""
+        if self._text.endswith(PORT):
+            self._text = self._text[: -len(PORT)]  # the port's start goes in one
+        else:
+            self._text = self._text[:-1]
+
     def _typed(self, char: str) -> None:
-        typed = self._address
-        if char.isspace() and self._pasting:
-            return  # pasted text often carries spaces or a line end
-        if not (char.isdigit() or char in ".:" or (self._pasting and char in HEX)):
+        if self._pasting:
+            if char.isprintable() and len(self._text) < MAX_ADDRESS:
+                self._text += char  # the whole is checked when Enter is pressed
+            return
+        address, started, port = self._text.partition(PORT)
+        if started:
+            self._typed_port(char, port)
+        elif char == " " or (char in "pP" and "%" not in address) or (
+                char == ":" and address.count(".") == 3):
+            self._start_port(address, char)
+        else:
+            self._typed_address(address, char)
+
+    def _typed_address(self, address: str, char: str) -> None:
+        zone = "%" in address
+        long_form = ":" in address  # an IPv6 address: its letters a to f are allowed
+        allowed = (char.isdigit() or char in ".:" or (long_form and char in HEX)
+                   or (long_form and char == "%" and not zone) or (zone and char in ZONE))
+        if not allowed:
             self.hint = text(Say.UI_DETAILS_ONLY_DIGITS, self.options.role)
             if char in HEX:
-                self.hint = text(Say.UI_DETAILS_PASTE_LETTERS)
+                self.hint = text(Say.UI_DETAILS_LETTERS_AFTER_COLON)
             return
-        candidate = typed + char
+        candidate = address + char
         problem = _problem(candidate)
         if problem or len(candidate) > MAX_ADDRESS:
             self.hint = problem or text(Say.UI_DETAILS_TOO_LONG)
             return
-        self.options = replace(self.options, address=candidate)
+        self._text = candidate
         self.hint = ""
 
-    def _address_ready(self) -> bool:
+    def _start_port(self, address: str, char: str) -> None:
+        """A space, a P or (after an IPv4 address) a colon: the port comes next."""
+        if not self._complete(address):
+            return
+        self._text = address + PORT
+        self._rest = PORT_WORD[1:] if char in "pP" else ""
+        self.hint = ""
+
+    def _typed_port(self, char: str, port: str) -> None:
+        if char.isdigit():
+            candidate = port + char
+            if int(candidate) > 65535 or candidate.startswith("0"):
+                self.hint = text(Say.UI_DETAILS_PORT_NUMBER)
+                return
+            self._text += char
+            self._rest = ""
+            self.hint = ""
+        elif not port and char == " ":
+            pass  # "port 2300": the space after the word
+        elif not port and self._rest and char.lower() == self._rest[0]:
+            self._rest = self._rest[1:]  # the letters of "port", typed in full
+        elif not port and char.lower() == PORT_WORD[0]:
+            self._rest = PORT_WORD[1:]
+        else:
+            self.hint = text(Say.UI_DETAILS_PORT_NUMBER)
+
+    def _complete(self, address: str) -> bool:
+        """Whether ``address`` is a whole address (else the hint says what is missing)."""
         try:
-            ipaddress.ip_address(self._address)
+            ipaddress.ip_address(address)
         except ValueError:
-            if not self._address:
+            if not address:
                 self.hint = text(Say.UI_DETAILS_TYPE_FIRST, self.options.role)
+            elif ":" in address:
+                self.hint = text(Say.UI_DETAILS_INCOMPLETE_LONG)
             else:
                 self.hint = text(Say.UI_DETAILS_INCOMPLETE)
-            self._draw()
             return False
         return True
+
+    def _address_ready(self) -> bool:
+        """Enter: the field holds an address (and maybe a port); they become the answer."""
+        address, started, port = self._text.partition(PORT)
+        if started and not port:
+            self.hint = text(Say.UI_DETAILS_PORT_NUMBER)
+        elif not started and not self._pasting and not self._complete(address):
+            pass
+        else:
+            try:
+                host, typed_port = split_port(self._text)
+            except ValueError:
+                self.hint = text(Say.UI_DETAILS_NOT_AN_ADDRESS)
+            else:
+                self.options = replace(self.options, address=host,
+                                       port=typed_port or self._port)
+                return True
+        self._draw()
+        return False
 
     # -- drawing -------------------------------------------------------------------
 
@@ -156,49 +236,44 @@ class Details(StepScreen):
         return [*rows, "", *address_lines(self._spoken, self._role, self._port)]
 
     def _address_entry(self) -> list[Any]:
-        typed = self._address
+        typed = self._text
         width = max(16, len(typed) + 1)
-        return [
+        rows: list[Any] = [
             text(Say.UI_DETAILS_TYPE_ADDRESS, self.options.role),
             "",
             ["   " + text(Say.UI_DETAILS_ADDRESS) + "  ",
              ("field", f" {typed}_".ljust(width + 2))],
         ]
+        address, started, _ = typed.partition(PORT)
+        if ":" in address and not started:
+            rows += ["", text(Say.UI_DETAILS_LONG_FORM)]
+        return rows
 
     def _options(self) -> list[Any]:
         reverse = text(Say.UI_DETAILS_REVERSE, self.options.role)
-        rows: list[Any] = [_option("R", self.options.reverse, reverse, "")]
-        if self.options.role is Role.FRIEND:
-            rows.append(_option("S", False, text(Say.UI_DETAILS_SHARE),
-                                self.unavailable.screen_sharing))
-        rows.append(_option("W", False, text(Say.UI_DETAILS_FIREWALL),
-                            self.unavailable.firewall))
-        return rows
+        return [_option("R", self.options.reverse, reverse)]
 
 
 def address_lines(spoken: list[tuple[str, str]], role: Role | str, port: int) -> list[Any]:
-    """This computer's best address, how to say it, the others, and the port if unusual."""
+    """This computer's best address with its port if unusual, as written and as said
+    aloud (the helper reads both to the friend), then the others."""
     best, *others = spoken
-    rows: list[Any] = [["      ", ("field", f" {best[0]} ")], f"      ({best[1]})"]
+    if Role(role) is Role.HELPER:
+        rows: list[Any] = [["      ", ("field", f" {with_port(best[0], port)} ")],
+                           f"      ({spoken_with_port(best[0], port)})"]
+    else:  # the friend tells the helper the number on its own, in words
+        rows = [["      ", ("field", f" {best[0]} ")], f"      ({best[1]})"]
+        if port not in (0, DEFAULT_PORT):
+            rows.append(text(Say.UI_DETAILS_PORT, role, port=port,
+                             spoken=spoken_number(port)))
     if others:
         rows += ["", text(Say.UI_DETAILS_OTHER_ADDRESSES,
                           addresses=", ".join(a for a, _ in others[:3]))]
-    note = port_note(role, port)
-    return [*rows, note] if note else rows
+    return rows
 
 
-def port_note(role: Role | str, port: int) -> str:
-    """What the other person must add for an unusual port ('' for 2222, or 0: not known
-    until waiting starts)."""
-    if port in (0, DEFAULT_PORT):
-        return ""
-    return text(Say.UI_DETAILS_PORT, role, port=port)
-
-
-def _option(key: str, on: bool, words: str, unavailable: str) -> list[Any]:
+def _option(key: str, on: bool, words: str) -> list[Any]:
     mark = "[x]" if on else "[ ]"
-    if unavailable:
-        return ["   ", ("greyed", f"{key}  {mark} {words}: {unavailable}")]
     return ["   ", ("key", key), f"  {mark} {words}"]
 
 
