@@ -92,7 +92,7 @@ class Details(StepScreen):
             return not port and bool(self._rest) and char.lower() == self._rest[0]
         if "%" in address:
             return char in ZONE
-        return ":" in address and char in HEX
+        return bool(address) and _long_form_possible(address) and char in HEX
 
     def type(self, key: str) -> bool:
         if self.options.listens:
@@ -135,7 +135,7 @@ class Details(StepScreen):
 
     def _typed_address(self, address: str, char: str) -> None:
         zone = "%" in address
-        long_form = ":" in address  # an IPv6 address: its letters a to f are allowed
+        long_form = _long_form_possible(address)  # its letters a to f are allowed
         allowed = (char.isdigit() or char in ".:" or (long_form and char in HEX)
                    or (long_form and char == "%" and not zone) or (zone and char in ZONE))
         if not allowed:
@@ -245,7 +245,8 @@ class Details(StepScreen):
              ("field", f" {typed}_".ljust(width + 2))],
         ]
         address, started, _ = typed.partition(PORT)
-        if ":" in address and not started:
+        if address and _long_form_possible(address) and not address.isdigit() and (
+                not started):
             rows += ["", text(Say.UI_DETAILS_LONG_FORM)]
         return rows
 
@@ -279,8 +280,8 @@ def _option(key: str, on: bool, words: str) -> list[Any]:
 
 def _problem(typed: str) -> str:
     """Why this cannot be the start of an address, or ''."""
-    if ":" in typed or not typed.replace(".", "").isdigit():  # a long address, being pasted
-        return "" if typed.count(":") <= 8 else text(Say.UI_DETAILS_NOT_AN_ADDRESS)
+    if ":" in typed or not typed.replace(".", "").isdigit():  # a long (IPv6) address
+        return "" if _long_form_so_far(typed) else text(Say.UI_DETAILS_NOT_AN_ADDRESS)
     parts = typed.split(".")
     if ".." in typed or typed.startswith("."):
         return text(Say.UI_DETAILS_NUMBER_BEFORE_DOT)
@@ -289,3 +290,20 @@ def _problem(typed: str) -> str:
     if any(len(p) > 3 or (p and int(p) > 255) for p in parts):
         return text(Say.UI_DETAILS_AT_MOST_255)
     return ""
+
+
+def _long_form_possible(address: str) -> bool:
+    """Whether the address typed so far may be the start of an IPv6 address (a colon, or
+    up to four characters and no dot yet: "fe80" before its colon)."""
+    return ":" in address or ("." not in address and len(address) < 4)
+
+
+def _long_form_so_far(typed: str) -> bool:
+    """Whether ``typed`` can still become an IPv6 address: at most eight groups of at most
+    four hex digits, one "::" at most (the last group may be IPv4 dotted, as ::ffff:1.2.3.4)."""
+    address = typed.partition("%")[0]
+    groups = address.split(":")
+    if address.count(":") > 8 or address.count("::") > 1 or ":::" in address:
+        return False
+    last = len(groups) - 1
+    return all(len(g) <= 4 or (i == last and "." in g) for i, g in enumerate(groups))
