@@ -161,7 +161,6 @@ class Say(enum.Enum):
     UI_DETAILS_TOO_LONG = "ui.details.too-long"
     UI_DETAILS_TYPE_FIRST = "ui.details.type-first"
     UI_DETAILS_INCOMPLETE = "ui.details.incomplete"
-    UI_DETAILS_OPTIONS = "ui.details.options"
     UI_DETAILS_START_WAITING = "ui.details.start-waiting"
     UI_DETAILS_WHEN_COMPLETE = "ui.details.when-complete"
     UI_DETAILS_TELL_ADDRESS = "ui.details.tell-address"
@@ -538,7 +537,6 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
                                 Role.FRIEND: "First type your helper's address."},
     Say.UI_DETAILS_INCOMPLETE: "That address is not complete yet. It has four numbers with "
                                "dots between them.",
-    Say.UI_DETAILS_OPTIONS: "Options (press a letter to change one):",
     Say.UI_DETAILS_START_WAITING: {
         Role.HELPER: "Press {enter_key} to start waiting for your friend.",
         Role.FRIEND: "Press {enter_key} to start waiting for your helper.",

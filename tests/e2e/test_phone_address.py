@@ -289,3 +289,54 @@ def test_no_option_that_does_not_work_yet_on_the_friends_screens(
         assert "Reverse" not in "".join(seen)  # worded for the person, not the network
         friend.send("q")
         friend.wait_for(r"EXITED 1")
+
+
+# -- the same in line mode ----------------------------------------------------------------
+
+@pytest.mark.root
+def test_line_mode_no_network_and_nothing_waiting(world: support.World) -> None:
+    with namespace(world) as ns:
+        friend = world.start(world.account(), "friend", "192.0.2.1", "--connect-timeout",
+                             "4", shell_wrapper=("ip", "netns", "exec", ns, sys.executable,
+                                                 "-m", "remote_help"))
+        friend.expect("Continue\\?")
+        friend.sendline("y")
+        started = time.monotonic()
+        friend.expect("This computer is not connected to a network.", timeout=3)
+        assert time.monotonic() - started < 3
+        assert friend.wait_exit() == 1
+        assert "Could not reach" not in friend.output
+    port = support.free_port()
+    world.ports.append(port)
+    friend = world.start(world.account(), "friend", "127.0.0.1", "--port", str(port),
+                         "--connect-timeout", "3")
+    friend.expect("Continue\\?")
+    friend.sendline("y")
+    friend.expect(f"Nothing is waiting at 127.0.0.1 port {port}", timeout=3)
+    assert friend.wait_exit() == 1
+
+
+@pytest.mark.root
+def test_line_mode_takes_a_port_and_enter_for_the_remembered_role(
+        world: support.World) -> None:
+    port = support.free_port()
+    world.ports.append(port)
+    friend_account = world.account()
+    save_friend_answers(friend_account, "192.0.2.44")  # line mode uses only the role
+    helper = world.start(world.account(), "helper", "--port", str(port), "--bind",
+                         "127.0.0.1")
+    helper.expect(f"127.0.0.1 port {port}")
+    friend = world.start(friend_account)
+    friend.expect(re.escape("(Enter alone: 1, as last time)"))
+    friend.sendline("")
+    friend.expect("Continue\\?")
+    friend.sendline("y")
+    friend.expect("Type your helper's address")
+    friend.sendline(f"127.0.0.1 port {port}")
+    assert helper.expect(support.CODE_LINE) is not None
+    friend.expect("Type the five letters")
+    friend.send("\x1b\x03")  # Ctrl+Alt+C: stop
+    assert friend.wait_exit() != 0
+    helper.expect("left before you answered")
+    helper.send("\x03")
+    assert helper.wait_exit() != 0

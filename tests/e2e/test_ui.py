@@ -61,8 +61,8 @@ def connect(tmux: Tmux, world: support.World, term: str, lang: str,
     friend.send("n")
     friend.wait_for("Address:")
     if friend_account is not None and friend_account.as_other_user:
-        # Not root: the firewall option is greyed, and says why.
-        friend.wait_for(r"Open the firewall: only the administrator \(root\) can change it")
+        # Issue 11: options that do not work yet (the firewall, screen sharing) are not shown.
+        assert "firewall" not in friend.screen()
     friend.type("127.0.0.1")
     friend.wait_for("Address: +127.0.0.1_")
     friend.send("Enter")

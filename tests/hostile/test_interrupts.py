@@ -99,7 +99,7 @@ def sweep_with_a_new_start(world: support.World, account: support.Account) -> No
     """A killed program leaves its session directory; its next start removes it."""
     dead = support.free_port()
     friend = start_friend(world, dead, account, "--connect-timeout", "1")
-    friend.expect("Could not reach 127.0.0.1")
+    friend.expect("Nothing was waiting at 127.0.0.1")  # issue 11: a refusal says so
     assert friend.wait_exit() != 0
 
 
@@ -427,7 +427,7 @@ def test_ctrl_c_while_waiting(world: support.World) -> None:
     helper.expect("Waiting for your friend")
     nobody = support.free_port()
     friend = start_friend(world, nobody)  # keeps trying: nobody listens there
-    friend.expect("No answer from 127.0.0.1 yet")
+    friend.expect("Nothing is waiting at 127.0.0.1")  # refused: said as such (issue 11)
     reverse_port = support.free_port()
     world.ports.append(reverse_port)
     waiting_friend = world.start(world.account(), "friend", "--reverse", "--port",
@@ -506,8 +506,8 @@ def test_nobody_listening_gives_up_after_the_connect_timeout(world: support.Worl
     friend.expect("Continue\\?")
     started = time.monotonic()
     friend.sendline("y")
-    friend.expect(re.escape("Could not reach 127.0.0.1. Check that the address is right and "
-                            "that the other person's remote-help is waiting."), timeout=10)
+    # Issue 11: nothing listening there (refused) is said as such, not blamed on the address.
+    friend.expect(re.escape(f"Nothing was waiting at 127.0.0.1 port {port}."), timeout=10)
     assert friend.wait_exit() != 0
     assert time.monotonic() - started < 6
     fakes.assert_no_crash(friend)

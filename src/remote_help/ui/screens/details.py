@@ -218,8 +218,7 @@ class Details(StepScreen):
             rows += self._my_addresses()
         else:
             rows += self._address_entry()
-        rows += ["", text(Say.UI_DETAILS_OPTIONS)]
-        rows += self._options()
+        rows += ["", *self._options()]  # one option, its key shown: no heading needed
         rows += ["", ("hint", self.hint) if self.hint else ""]
         enter = ("key", "Enter")
         if self.options.listens:
