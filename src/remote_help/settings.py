@@ -156,9 +156,18 @@ def valid(name: str, value: object) -> bool:
     """Whether ``value`` may be the field ``name`` of Settings."""
     if name == "role":
         return isinstance(value, str) and value in ROLES
-    if name == "address":
-        return isinstance(value, str) and valid_address(value)
+    if name == "address":  # the address, and its port when not the usual one
+        return isinstance(value, str) and _valid_address_and_port(value)
     return isinstance(value, bool)
+
+
+def _valid_address_and_port(value: str) -> bool:
+    """Exactly '192.168.1.20' or '192.168.1.20 port 2300' (as this program writes it)."""
+    address, port_given, port = value.partition(" port ")
+    if not port_given:
+        return valid_address(address)
+    return (valid_address(address) and port.isascii() and port.isdigit()
+            and not port.startswith("0") and int(port) <= 65535)
 
 
 def save(settings: Settings, path: Path | None = None) -> bool:

@@ -32,17 +32,17 @@ def details(stage: Stage) -> Options:
 def test_an_ipv6_address_can_be_typed_once_a_colon_is(size: tuple[int, int]) -> None:
     async def test(stage: Stage) -> None:
         await stage.press("c", "n")
-        text = joined(await stage.press(*"fe80:"))
-        assert "Address: fe80:_" in text
+        text = joined(await stage.press(*"fd00:"))
+        assert "Address: fd00:_" in text
         assert "B is a letter: to go back, press Escape." in text
         text = joined(await stage.press(*":abcd:b"))
-        assert "Address: fe80::abcd:b_" in text
+        assert "Address: fd00::abcd:b_" in text
         assert stage.app.flow.step is Step.DETAILS  # B was a letter, not Back
         text = joined(await stage.press(*":::"))
         assert "That is not an address." in text
-        assert "Address: fe80::abcd:b:_" in text
+        assert "Address: fd00::abcd:b:_" in text
         await stage.press("backspace", "enter")
-        assert stage.app.journey.options.address == "fe80::abcd:b"
+        assert stage.app.journey.options.address == "fd00::abcd:b"
 
     staged(size, test)
 

@@ -10,16 +10,24 @@ import ipaddress
 import itertools
 import socket
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
 
-from remote_help import aio
+from remote_help import aio, settings
 from remote_help.net import addresses, transport
 from remote_help.roles import Role
 from remote_help.wizard.flow import Event, Flow, Step
-from remote_help.wizard.options import DEFAULT_PORT, spoken_with_port, with_port
+from remote_help.wizard.options import (
+    DEFAULT_PORT,
+    Options,
+    merged,
+    spoken_with_port,
+    to_save,
+    with_port,
+)
 
 ports = hs.integers(min_value=1, max_value=65535)
 ipv4 = hs.ip_addresses(v=4).map(str)
@@ -176,3 +184,21 @@ def test_a_retry_after_a_failure_shows_the_details() -> None:
     flow.fire(Event.NEXT)
     flow.fire(Event.FAILED)
     assert flow.fire(Event.RETRY) is Step.DETAILS
+
+
+# -- the port among the remembered answers -------------------------------------------------
+
+def test_a_typed_port_is_remembered_with_the_address(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    used = Options(role=Role.FRIEND, address="192.168.1.20", port=2300)
+    assert settings.save(to_save(used, settings.Settings()), path)
+    saved = settings.load(path)
+    assert saved.address == "192.168.1.20 port 2300"  # the same fields as before
+    again = merged(Options(), saved)
+    assert (again.address, again.port) == ("192.168.1.20", 2300)
+    given_port = merged(Options(port=2301), saved)  # the command line's port wins
+    assert (given_port.address, given_port.port) == ("192.168.1.20", 2301)
+    helper = merged(Options(role=Role.HELPER), saved)  # a helper waits on its own port
+    assert (helper.address, helper.port) == ("", DEFAULT_PORT)
+    usual = to_save(Options(role=Role.FRIEND, address="192.168.1.20"), settings.Settings())
+    assert usual.address == "192.168.1.20"

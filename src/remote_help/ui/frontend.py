@@ -98,7 +98,9 @@ class UrwidFrontEnd:
         if status.step is Step.WELCOME:
             return Welcome(status.options.role)
         if status.step is Step.ROLE:
-            return Role(status.last_role, status.options.address or "")
+            options = status.options
+            return Role(status.last_role,
+                        with_port(options.address, options.port) if options.address else "")
         return Details(status.options, self.stage.addresses)
 
     # -- step 4 --------------------------------------------------------------------------

@@ -48,8 +48,8 @@ class Options:
     def for_role(self, role: Role, given: Options, saved: settings.Settings) -> Options:
         """The answers for ``role`` when the person picks it: the command line's, else the
         friend's last successful ones (``saved``); nothing of another role's draft."""
-        address, reverse = _defaults(role, given, saved)
-        return replace(self, role=role, address=address, reverse=reverse)
+        address, reverse, port = _defaults(role, given, saved)
+        return replace(self, role=role, address=address, reverse=reverse, port=port)
 
 
 def valid_address(text: str) -> bool:
@@ -86,22 +86,34 @@ def merged(given: Options, saved: settings.Settings) -> Options:
     (cli asks before anything changed outside this program, or a saved reverse, is used).
     """
     role = given.role or Role.FRIEND
-    address, reverse = _defaults(role, given, saved)
-    return replace(given, role=role, address=address, reverse=reverse,
+    address, reverse, port = _defaults(role, given, saved)
+    return replace(given, role=role, address=address, reverse=reverse, port=port,
                    role_given=given.role is not None)
 
 
-def _defaults(role: Role, given: Options, saved: settings.Settings) -> tuple[str, bool]:
-    """The address and reverse for ``role``: the command line's, else the saved ones."""
+def _defaults(role: Role, given: Options,
+              saved: settings.Settings) -> tuple[str, bool, int]:
+    """The address, reverse and port for ``role``: the command line's, else the saved ones
+    (the saved address carries its port when it was not the usual one:
+    '192.168.1.20 port 2300'; a port on the command line wins)."""
     friend = role is Role.FRIEND
     saved_reverse = friend and given.role is None and saved.reverse
-    return given.address or (saved.address if friend else ""), given.reverse or saved_reverse
+    reverse = given.reverse or saved_reverse
+    if given.address or not friend or not saved.address:
+        return given.address or "", reverse, given.port
+    try:
+        address, port = addresses.split_port(saved.address)
+    except ValueError:  # settings.load gives only valid ones; never a reason to stop
+        return "", reverse, given.port
+    if port is None or given.port != DEFAULT_PORT or reverse:
+        port = given.port
+    return address, reverse, port
 
 
 def to_save(options: Options, saved: settings.Settings) -> settings.Settings:
     """What becomes next time's defaults once a session went live: the friend's answers;
     a helper keeps the friend's answers of this computer as they were."""
     if options.role is Role.FRIEND:
-        return settings.Settings(role=Role.FRIEND, address=options.address or "",
-                                 reverse=options.reverse)
+        address = with_port(options.address, options.port) if options.address else ""
+        return settings.Settings(role=Role.FRIEND, address=address, reverse=options.reverse)
     return settings.Settings(role=Role.HELPER, address=saved.address, reverse=saved.reverse)
