@@ -178,6 +178,7 @@ class Say(enum.Enum):
     UI_DETAILS_LONG_FORM = "ui.details.long-form"
     UI_DETAILS_INCOMPLETE_LONG = "ui.details.incomplete-long"
     UI_DETAILS_PORT_NUMBER = "ui.details.port-number"
+    UI_DETAILS_NEEDS_ZONE = "ui.details.needs-zone"
     UI_ROLE_ENTER_AGAIN = "ui.role.enter-again"
     UI_ROLE_LAST_ADDRESS = "ui.role.last-address"
     KEY_SAME = "ui.key.same"
@@ -579,6 +580,8 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
                                     "again.",
     Say.UI_DETAILS_PORT_NUMBER: "After the address, type only the second number you were "
                                 "told (at most 65535).",
+    Say.UI_DETAILS_NEEDS_ZONE: "This address needs its last part too: a percent sign and a "
+                               "name, like fe80::1%eth0. Ask for all of it again.",
     Say.UI_ROLE_ENTER_AGAIN: "Press {enter_key} to choose it again.",
     Say.UI_ROLE_LAST_ADDRESS: "Last time on this computer: I need help, with my helper at "
                               "{address}.",

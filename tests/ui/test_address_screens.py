@@ -161,3 +161,20 @@ def test_a_helper_enter_chooses_helper_and_shows_what_to_tell() -> None:
         assert "Step 3 of 7: What your friend must know" in text
 
     staged(NORMAL, test)
+
+
+def test_a_link_local_address_needs_its_zone_and_a_pasted_form_is_understood() -> None:
+    async def test(stage: Stage) -> None:
+        await stage.press("c", "n")
+        text = joined(await stage.press(*"fe80::1", "enter"))
+        assert "This address needs its last part too" in text
+        assert stage.app.flow.step is Step.DETAILS
+        text = joined(await stage.press(*"%eth0"))
+        assert "Address: fe80::1%eth0_" in text
+        for _ in range(len("fe80::1%eth0")):
+            await stage.press("backspace")
+        await stage.press("begin paste", *"[fd00::7]:2300", "end paste")
+        assert stage.app.current.act("continue") is False  # ready: Enter goes on
+        assert (details(stage).address, details(stage).port) == ("fd00::7", 2300)
+
+    staged(NORMAL, test)

@@ -180,8 +180,14 @@ class Details(StepScreen):
     def _complete(self, address: str) -> bool:
         """Whether ``address`` is a whole address (else the hint says what is missing)."""
         try:
-            ipaddress.ip_address(address)
+            parsed = ipaddress.ip_address(address)
         except ValueError:
+            parsed = None
+        if parsed is not None and parsed.is_link_local and parsed.version == 6 and (
+                "%" not in address):
+            self.hint = text(Say.UI_DETAILS_NEEDS_ZONE)  # fe80:: reaches nothing without it
+            return False
+        if parsed is None:
             if not address:
                 self.hint = text(Say.UI_DETAILS_TYPE_FIRST, self.options.role)
             elif ":" in address:
@@ -196,17 +202,17 @@ class Details(StepScreen):
         address, started, port = self._text.partition(PORT)
         if started and not port:
             self.hint = text(Say.UI_DETAILS_PORT_NUMBER)
-        elif not started and not self._pasting and not self._complete(address):
-            pass
         else:
             try:
-                host, typed_port = split_port(self._text)
+                host, typed_port = split_port(self._text)  # a pasted "[fe80::1]:2300" too
             except ValueError:
-                self.hint = text(Say.UI_DETAILS_NOT_AN_ADDRESS)
+                if started or self._complete(address):
+                    self.hint = text(Say.UI_DETAILS_NOT_AN_ADDRESS)
             else:
-                self.options = replace(self.options, address=host,
-                                       port=typed_port or self._port)
-                return True
+                if self._complete(host):
+                    self.options = replace(self.options, address=host,
+                                           port=typed_port or self._port)
+                    return True
         self._draw()
         return False
 
