@@ -367,6 +367,7 @@ def test_a_paused_friend_neither_connects_nor_waits(world: support.World) -> Non
     fakes.assert_no_crash(friend, waiting)
 
 
+@pytest.mark.timed
 @pytest.mark.root
 def test_every_step_before_the_people_talk_has_a_deadline(world: support.World) -> None:
     """A peer that stalls (silent, or one byte at a time) is cut off at the step deadline
