@@ -220,6 +220,7 @@ class Say(enum.Enum):
     CHECK_TRIES_LEFT = "check.tries-left"
     CHECK_LAST_TRY = "check.last-try"
     CHECK_WHOLE_WORD = "check.whole-word"
+    CHECK_TOO_MANY = "check.too-many"
     CHECK_BACK_QUESTION = "check.back-question"
     CHECK_BACK_KEYS = "check.back-keys"
     CHECK_BACK_PROMPT = "check.back-prompt"
@@ -624,9 +625,10 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     # the check of the five words, forgiving (issue 11)
     Say.CHECK_NO_MATCH: "That does not match. Ask your helper to read the words again, "
                         "slowly.",
-    Say.CHECK_TRIES_LEFT: "You can type them {tries} more times.",
+    Say.CHECK_TRIES_LEFT: "You can try {tries} more times.",
     Say.CHECK_LAST_TRY: "This is the last try.",
     Say.CHECK_WHOLE_WORD: "Type only the FIRST letter of each word.",
+    Say.CHECK_TOO_MANY: "That is more than {words} words. Press Backspace to fix it.",
     Say.CHECK_BACK_QUESTION: {
         Role.FRIEND: "Go back? Your helper will need to read new words.",
         Role.HELPER: "Go back? You will need to read new words to your friend.",

@@ -172,7 +172,8 @@ class VerifyFriend(StepScreen):
         elif action == "check":
             if not self._complete():
                 missing = self._length - len(self.typed)
-                self.hint = text(Say.UI_VERIFY_MORE, missing=missing)
+                self.hint = (text(Say.UI_VERIFY_MORE, missing=missing) if missing > 0 else
+                             text(Say.CHECK_TOO_MANY, words=self._length))
             else:
                 self._check(self.keys)
                 return True
@@ -214,7 +215,8 @@ class VerifyFriend(StepScreen):
         """One more key, unless the boxes are full: a key that goes on with the word of
         the last box is kept even then (the friend may be typing the whole word)."""
         keys_after = self.keys + char
-        fits = len(sas.read_keys(keys_after).symbols) <= self._length
+        reading = sas.read_keys(keys_after)
+        fits = len(reading.symbols) <= self._length or reading.continues
         if fits and len(keys_after) <= self._length * KEYS_PER_BOX:
             self.keys = keys_after
             self.hint = self._whole_word_hint()
@@ -225,7 +227,7 @@ class VerifyFriend(StepScreen):
         if self.asking_back:
             self._walker[:] = [urwid.Text(r) for r in ["", *back_question(Role.FRIEND)]]
             return
-        typed = self.typed
+        typed = self.typed[:self._length]  # a word being typed may read as one more
         boxes: list[Any] = ["   "]
         for i in range(self._length):
             if i < len(typed):
