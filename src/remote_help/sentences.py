@@ -655,16 +655,16 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
                      "read.",
     },
     Say.CHECK_LEFT_CLOSED: {
-        Role.HELPER: "Your friend closed remote-help (the computer at {who} says so): forget "
-                     "those words, nothing was shared.",
-        Role.FRIEND: "Your helper closed remote-help (the computer at {who} says so): forget "
-                     "those words, nothing was shared.",
+        Role.HELPER: "The computer at {who} left before you answered: it says your friend "
+                     "closed remote-help. Forget those words, nothing was shared.",
+        Role.FRIEND: "The computer at {who} left before you answered: it says your helper "
+                     "closed remote-help. Forget those words, nothing was shared.",
     },
     Say.CHECK_LEFT_WENT_BACK: {
-        Role.HELPER: "Your friend went back to start again (the computer at {who} says so): "
-                     "forget those words, nothing was shared.",
-        Role.FRIEND: "Your helper went back to start again (the computer at {who} says so): "
-                     "forget those words, nothing was shared.",
+        Role.HELPER: "The computer at {who} left before you answered: it says your friend "
+                     "went back to start again. Forget those words, nothing was shared.",
+        Role.FRIEND: "The computer at {who} left before you answered: it says your helper "
+                     "went back to start again. Forget those words, nothing was shared.",
     },
     Say.UI_SHARED_SMALL: {
         Role.FRIEND: "Your helper is connected. Make this window bigger, or press {end} to "
