@@ -293,6 +293,23 @@ def test_a_helper_who_leaves_after_saying_yes_is_seen_at_once(world: support.Wor
 
 
 @pytest.mark.root
+def test_a_friend_who_leaves_after_the_helpers_yes_is_seen_at_once(
+        world: support.World) -> None:
+    """The helper answered first and waits for the friend's computer; the friend quits."""
+    with Tmux(width=80, height=24) as tmux:
+        both = Both(tmux, world)
+        both.helper.send("y")
+        both.helper.wait_for("Waiting for your friend")
+        both.friend.send("M-C-c")
+        told_at_once(both.helper, r"Your friend closed remote-help, says their\s+computer")
+        both.friend.wait_for("EXITED 1")
+        quits(both.helper)
+        assert checks(both.friend_account) == 0
+        assert checks(both.helper_account) == 1  # its person had answered: the friend's
+        # computer saying it closed exempts nothing
+
+
+@pytest.mark.root
 def test_a_friend_who_leaves_while_typing_is_seen_at_once(world: support.World) -> None:
     with Tmux(width=80, height=24) as tmux:
         both = Both(tmux, world)
