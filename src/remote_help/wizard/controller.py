@@ -539,7 +539,10 @@ class Journey:
             except Exception as exc:
                 raise self._peer_failure(role, exc) from None
         except asyncio.CancelledError:
-            stopped_here = True  # Back, Q, Ctrl+Alt+C, a signal: all from this computer
+            # Back, Q, Ctrl+Alt+C, a signal: this computer's own. A crash is counted: it
+            # is unexpected, and whatever caused it is not known to be from here.
+            stopped_here = self._crash is None and (
+                self._stopped_by is not None or self._signalled or _cancelled_from_outside())
             raise
         finally:
             tasks = [task for task in (person, peer, watch) if task is not None]
