@@ -85,6 +85,7 @@ class AbortReason(_Word):
     """Why a side stopped the handshake before the session (its ABORT message)."""
 
     CANCELLED = "cancelled"  # the person pressed cancel or closed the program
+    BACK = "back"  # the person went back to start again (reported, never believed)
     MISMATCH = "mismatch"  # the friend's typed code did not match: STOP
     REFUSED = "refused"  # the helper said the friend's screen did not say CORRECT
     BUSY = "busy"  # the listener is already checking a code with someone else

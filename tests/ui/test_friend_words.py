@@ -61,14 +61,17 @@ def friend_screens() -> list[object]:
                   for reason in controller._ABORTED_EARLY),
                 text(Say.WIZARD_TOO_MANY_LEFT, friend),
                 *(controller._left_early_text(roles.Role.FRIEND, "192.0.2.9", cause, barred)
-                  for cause in (PeerAborted("refused"), EOFError(), controller.NoServer())
+                  for cause in (PeerAborted("refused"), PeerAborted("cancelled"),
+                                PeerAborted("back"), EOFError(), controller.NoServer())
                   for barred in (False, True))]
     return [
         Welcome(None), Welcome("friend"), Role(),
         DetailsScreen(Options(role="friend"), unavailable, addresses),
         DetailsScreen(Options(role="friend", reverse=True, port=2299), unavailable,
                       addresses),
-        VerifyFriend(5, lambda typed: None), Result(True, DETAILS), Result(False, DETAILS),
+        VerifyFriend(5, lambda typed: None, lambda: None),
+        VerifyFriend(5, lambda typed: None, lambda: None, mismatches=2, tries_left=1),
+        Result(True, DETAILS), Result(False, DETAILS),
         *(Ended(ending_text("friend", e)) for e in endings),
         *(Failed(text, stop=True) for text in failures),
         Help("welcome"), Help("details"), Help("verify-friend"), Help("result"),
