@@ -32,6 +32,8 @@ HELPER_TOLD_BACK = r"it says your\s+friend\s+went\s+back\s+to\s+start\s+again"
 FRIEND_TOLD_CLOSED = r"Your helper closed remote-help, says their\s+computer\. Nothing was\s+shared"
 FRIEND_TOLD_BACK = r"Your helper went back to start again, says their\s+computer"
 STILL_WAITING = r"Still\s+waiting\s+for\s+your\s+friend\."
+pytestmark = pytest.mark.timed  # the other person is told within TOLD_WITHIN
+
 TOLD_WITHIN = 3.0  # seconds: "at once", on a loaded test machine
 
 

@@ -30,6 +30,8 @@ HELPER_TOLD = {
     "abort": "it says your friend closed remote-help",
     "abort-back": "it says your friend went back to start again",
 }
+pytestmark = pytest.mark.timed  # the other person is told within TOLD_WITHIN
+
 TOLD_WITHIN = 3.0
 
 
