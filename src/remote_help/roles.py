@@ -63,6 +63,7 @@ class EndReason(_Word):
     ERROR = "error"  # something went wrong (a BYE error, or a message out of place)
     LOST = "lost"  # the connection broke during the session
     SETUP_FAILED = "setup-failed"  # the session never started
+    CLOSED_EARLY = "closed-early"  # the connection closed before the session started
 
     @classmethod
     def ended_by(cls, role: Role) -> EndReason:

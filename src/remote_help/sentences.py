@@ -229,6 +229,7 @@ class Say(enum.Enum):
     CHECK_PEER_WENT_BACK = "check.peer-went-back"
     CHECK_LEFT_CLOSED = "check.left-closed"
     CHECK_LEFT_WENT_BACK = "check.left-went-back"
+    SETUP_PEER_LEFT = "setup.peer-left"
     UI_SHARED_SMALL = "ui.shared.small"
     UI_SHARED_CANNOT_DRAW = "ui.shared.cannot-draw"
     UI_SHARED_STATUS_TYPED = "ui.shared.status-typed"
@@ -665,6 +666,12 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
                      "went back to start again. Forget those words, nothing was shared.",
         Role.FRIEND: "The computer at {who} left before you answered: it says your helper "
                      "went back to start again. Forget those words, nothing was shared.",
+    },
+    Say.SETUP_PEER_LEFT: {
+        Role.HELPER: "The connection closed before the shared terminal started: your friend "
+                     "closed remote-help, or the network dropped. Nothing was shared.",
+        Role.FRIEND: "The connection closed before the shared terminal started: your helper "
+                     "closed remote-help, or the network dropped. Nothing was shared.",
     },
     Say.UI_SHARED_SMALL: {
         Role.FRIEND: "Your helper is connected. Make this window bigger, or press {end} to "

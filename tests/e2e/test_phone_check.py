@@ -406,3 +406,36 @@ def test_line_mode_a_helper_who_leaves_is_seen_at_once(world: support.World) -> 
     assert time.monotonic() - started < TOLD_WITHIN
     assert helper.wait_exit() != 0 and friend.wait_exit() != 0
     assert checks(helper.account) == 0
+
+
+# -- leaving while the secure connection is set up -------------------------------------------
+
+# The person left while SSH started (or in the same instant as the Y, before this side's
+# CONFIRM left; or, on a fast machine, just after the session began).
+HELPER_TOLD_SETUP = (r"(The connection closed before the shared terminal started: your friend"
+                     r"\s+closed\s+remote-help|Your friend closed remote-help"
+                     r"|Your friend ended the session)")
+FRIEND_TOLD_SETUP = (r"(The connection closed before the shared terminal started: your helper"
+                     r"\s+closed\s+remote-help|Your helper closed remote-help"
+                     r"|Your helper ended the session)")
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("leaver", ["friend", "helper"])
+def test_a_person_who_leaves_while_it_is_set_up_is_seen_at_once(world: support.World,
+                                                                leaver: str) -> None:
+    """Ctrl+Alt+C just after the helper's Y, while SSH starts: the other person reads
+    that the connection closed before the shared terminal started, not an SSH failure."""
+    with Tmux(width=80, height=24) as tmux:
+        both = Both(tmux, world)
+        both.correct()
+        both.helper.send("y")
+        stays, leaves, told = ((both.helper, both.friend, HELPER_TOLD_SETUP)
+                               if leaver == "friend" else
+                               (both.friend, both.helper, FRIEND_TOLD_SETUP))
+        leaves.send("M-C-c")
+        told_at_once(stays, told)
+        screen = stays.screen()
+        assert "could not be set up" not in screen
+        leaves.wait_for(r"EXITED [01]")
+        quits(stays, status=0 if "ended the session" in screen else 1)

@@ -53,7 +53,8 @@ def friend_screens() -> list[object]:
     addresses = lambda: [("192.0.2.2", "one nine two, dot, zero, dot, two, dot, two")]  # noqa: E731
     endings = [Ending(reason, ok, "a technical detail") for reason, ok in (
         ("friend-ended", True), ("helper-ended", True), ("shell-exited", True),
-        ("lost", False), ("setup-failed", False), ("error", False))]
+        ("lost", False), ("setup-failed", False), ("closed-early", False),
+        ("error", False))]
     friend = roles.Role.FRIEND
     failures = [text(Say.WIZARD_NO_SSHD, friend), text(Say.WIZARD_REFUSED, friend),
                 *(text(key, friend) for key in controller._PEER_ABORTED[friend].values()),

@@ -310,7 +310,8 @@ class Journey:
         log.debug("secure channel open")
         connected = Connected(role, pairing.peer.role, pairing.peer.user, pairing.peer_address)
         ending = await self._session(role, connected, tunnel)
-        if ending.reason is EndReason.SETUP_FAILED and role is Role.HELPER and not ending.detail:
+        if (ending.reason in (EndReason.SETUP_FAILED, EndReason.CLOSED_EARLY)
+                and role is Role.HELPER and not ending.detail):
             log_name = "sshd.log" if server == role else "ssh.log"
             detail = launch.meaningful_log_line(session_dir / log_name)
             ending = Ending(ending.reason, False, detail)
@@ -350,7 +351,10 @@ class Journey:
             else:
                 tunnel = await launch.dial(conn, session_dir, key, pairing.peer)
         except launch.TunnelError as exc:
-            raise Failure(_with_detail(role, str(exc), exc.detail)) from None
+            # The other person leaving now (Q, Ctrl+Alt+C, a closed window) closes the
+            # connection under SSH: say that, not only that SSH failed.
+            sentence = text(Say.SETUP_PEER_LEFT, role) if exc.peer_left else str(exc)
+            raise Failure(_with_detail(role, sentence, exc.detail)) from None
         except (sshd.SshdError, keys.ToolMissing, OSError) as exc:
             if role is Role.HELPER:
                 raise Failure(str(exc) if not isinstance(exc, OSError) else
