@@ -52,7 +52,7 @@ class Desktop:
     def env(self, **extra: str) -> dict[str, str]:
         return {"PATH": "/usr/local/bin:/usr/bin:/bin", "DISPLAY": self.display,
                 "HOME": str(self.base / "home"), "LANG": "C.UTF-8",
-                "XDG_DATA_DIRS": str(self.base / "share"),
+                "XDG_DATA_DIRS": f"{self.base / 'share'}:/usr/local/share:/usr/share",
                 "XDG_RUNTIME_DIR": str(self.base / "run"),
                 "XENVIRONMENT": str(self.base / "xterm-resources"), **extra}
 
@@ -62,7 +62,7 @@ class Desktop:
         return result.stdout
 
     def windows(self, name: str) -> list[str]:
-        return self.xdotool("search", "--onlyvisible", "--class", name, check=False).split()
+        return self.xdotool("search", "--onlyvisible", "--classname", name, check=False).split()
 
     def wait_for_window(self, name: str, timeout: float = 20) -> str:
         deadline = time.monotonic() + timeout
@@ -210,3 +210,45 @@ def test_gnome_terminal_fails_to_start_and_xterm_takes_over(desktop: Desktop) ->
     the_window_runs_remote_help_and_ctrl_alt_c_ends_it(desktop)
     said = output.read_text()
     assert "gnome-terminal did not start; trying the next terminal program." in said
+
+
+@contextlib.contextmanager
+def session_bus(desktop: Desktop) -> Iterator[str]:
+    """A private D-Bus session bus (gnome-terminal's server is started through it)."""
+    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+                           env=desktop.env(), stdout=subprocess.PIPE, text=True,
+                           stderr=subprocess.DEVNULL)
+    try:
+        assert bus.stdout is not None
+        address = bus.stdout.readline().strip()
+        assert address, "dbus-daemon did not start"
+        yield address
+    finally:
+        bus.terminate()
+        bus.wait(10)
+
+
+@pytest.mark.skipif(not all(shutil.which(t) for t in ("gnome-terminal", "dex", "dbus-daemon")),
+                    reason="needs gnome-terminal, dex and dbus-daemon (CI installs them)")
+def test_gnome_terminal_with_a_session_bus_opens_remote_help(desktop: Desktop) -> None:
+    """The client hands the command to its server and ends at once with status 0: the
+    launcher waits for the window's command to start, and opens no second window."""
+    os.symlink(shutil.which("gnome-terminal") or "", desktop.prefix / "bin" / "gnome-terminal")
+    with session_bus(desktop) as address:
+        status, output = launch(desktop, "dex", DBUS_SESSION_BUS_ADDRESS=address)
+        assert status == 0, output.read_text()
+        window = desktop.wait_for_window("gnome-terminal-server")
+        deadline = time.monotonic() + 20
+        while not remote_help_processes(desktop):
+            assert time.monotonic() < deadline, "remote-help is not running"
+            time.sleep(0.1)
+        assert not desktop.windows("xterm")
+        _, _, colours = screenshot_colours(desktop, window)
+        assert colours >= 2, "the window is blank"
+        time.sleep(1)  # the first screen drawn, its keys read
+        desktop.key(window, "ctrl+alt+c")
+        deadline = time.monotonic() + 5
+        while remote_help_processes(desktop):
+            assert time.monotonic() < deadline, "Ctrl+Alt+C did not end remote-help"
+            time.sleep(0.1)
+        assert "did not start" not in output.read_text()
