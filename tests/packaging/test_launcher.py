@@ -436,3 +436,14 @@ def test_the_menu_entry_is_valid_without_a_single_hint() -> None:
     result = subprocess.run(["desktop-file-validate", str(DEBIAN / "remote-help-share.desktop")],
                             capture_output=True, text=True, check=False)
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+def test_started_without_standard_input_it_still_opens_the_window(tmp_path: Path) -> None:
+    bin_dir, log = tmp_path / "usr" / "bin", tmp_path / "log"
+    write_program(bin_dir, "xterm", STARTS)
+    result = subprocess.run(
+        ["/bin/sh", "-c", 'exec "$0" friend <&-', str(installed(bin_dir))],
+        env=environment(str(bin_dir), log), capture_output=True, text=True, timeout=30,
+        check=False)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert [c[0] for c in calls(log)] == ["xterm"]
