@@ -447,3 +447,21 @@ def test_started_without_standard_input_it_still_opens_the_window(tmp_path: Path
         check=False)
     assert (result.returncode, result.stderr) == (0, "")
     assert [c[0] for c in calls(log)] == ["xterm"]
+
+
+def test_a_late_window_never_writes_through_what_is_in_its_old_folder(tmp_path: Path) -> None:
+    """The launcher gave up and removed its folder; someone put a link to a file there
+    named as the window's file: the window that opens late writes nothing through it."""
+    bin_dir, log = tmp_path / "usr" / "bin", tmp_path / "log"
+    write_program(bin_dir, "remote-help")
+    folder, victim = tmp_path / "folder", tmp_path / "a file of the user's"
+    folder.mkdir()
+    victim.write_text("kept\n")
+    (folder / "started").symlink_to(victim)
+    result = subprocess.run(
+        [str(installed(bin_dir)), "--in-terminal", str(folder), "friend"],
+        env=environment(str(bin_dir), log), stdin=subprocess.DEVNULL, capture_output=True,
+        text=True, timeout=10, check=False)
+    assert result.returncode == 0, result.stderr
+    assert victim.read_text() == "kept\n"
+    assert calls(log) == [["remote-help", "friend"]]
