@@ -185,14 +185,26 @@ def make_account(base: Path, name: str | None = None, user: str | None = None) -
 def throwaway_user(prefix: str = "rht") -> Iterator[str]:
     """A real non-root account with a home and bash, removed afterwards with all it ran."""
     name = f"{prefix}{secrets.token_hex(3)}"
-    subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", name], check=True)
+    _account_tool(["useradd", "--create-home", "--shell", "/bin/bash", name], check=True)
     try:
         yield name
     finally:
         subprocess.run(["pkill", "-KILL", "-u", name], check=False)
         time.sleep(0.2)
-        subprocess.run(["userdel", "--remove", "--force", name], check=False,
-                       stderr=subprocess.DEVNULL)
+        _account_tool(["userdel", "--remove", "--force", name], check=False)
+
+
+def _account_tool(command: list[str], *, check: bool) -> None:
+    """useradd or userdel, tried again while another test (a parallel worker) holds the
+    lock on /etc/passwd: they give up at once rather than wait for it."""
+    for _ in range(50):
+        result = subprocess.run(command, check=False, capture_output=True, text=True)
+        if result.returncode == 0 or "lock" not in result.stderr:
+            break
+        time.sleep(0.1)
+    if check and result.returncode != 0:
+        raise subprocess.CalledProcessError(result.returncode, command, result.stdout,
+                                            result.stderr)
 
 
 # -- the invariant check ----------------------------------------------------------------

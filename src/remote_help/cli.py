@@ -8,8 +8,10 @@ import contextlib
 import dataclasses
 import logging
 import os
+import shutil
 import signal
 import sys
+import textwrap
 import time
 import traceback
 from collections.abc import Callable
@@ -38,12 +40,24 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
+DESCRIPTION = (
+    "Let a trusted helper into your Linux computer, safely, over the phone. "
+    "The friend (who needs help) and the helper each run remote-help; they read a short "
+    "code to each other, then share one terminal that the friend sees and can end.")
+
+
+def help_description() -> str:
+    """The description wrapped to the terminal's width, as argparse wraps the options'
+    help (its width less two columns): the formatter keeps the examples' lines as written,
+    so it would print the description as one long line."""
+    width = max(shutil.get_terminal_size().columns - 2, 20)
+    return textwrap.fill(DESCRIPTION, width=width)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="remote-help",
-        description="Let a trusted helper into your Linux computer, safely, over the phone. "
-        "The friend (who needs help) and the helper each run remote-help; they read a short "
-        "code to each other, then share one terminal that the friend sees and can end.",
+        description=help_description(),
         epilog="examples:\n"
         "  remote-help                    ask everything\n"
         "  remote-help helper             wait for the friend to connect\n"

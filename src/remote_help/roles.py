@@ -63,6 +63,7 @@ class EndReason(_Word):
     ERROR = "error"  # something went wrong (a BYE error, or a message out of place)
     LOST = "lost"  # the connection broke during the session
     SETUP_FAILED = "setup-failed"  # the session never started
+    CLOSED_EARLY = "closed-early"  # the connection closed before the session started
 
     @classmethod
     def ended_by(cls, role: Role) -> EndReason:
@@ -85,6 +86,7 @@ class AbortReason(_Word):
     """Why a side stopped the handshake before the session (its ABORT message)."""
 
     CANCELLED = "cancelled"  # the person pressed cancel or closed the program
+    BACK = "back"  # the person went back to start again (reported, never believed)
     MISMATCH = "mismatch"  # the friend's typed code did not match: STOP
     REFUSED = "refused"  # the helper said the friend's screen did not say CORRECT
     BUSY = "busy"  # the listener is already checking a code with someone else

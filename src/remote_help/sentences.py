@@ -224,6 +224,21 @@ class Say(enum.Enum):
     UI_RESULT_NO_MATCH = "ui.result.no-match"
     UI_RESULT_LISTENING = "ui.result.listening"
     UI_RESULT_CALL_BACK = "ui.result.call-back"
+    # the check of the five words, forgiving (issue 11): full screen, line mode, journey
+    CHECK_NO_MATCH = "check.no-match"
+    CHECK_TRIES_LEFT = "check.tries-left"
+    CHECK_LAST_TRY = "check.last-try"
+    CHECK_WHOLE_WORD = "check.whole-word"
+    CHECK_TOO_MANY = "check.too-many"
+    CHECK_BACK_QUESTION = "check.back-question"
+    CHECK_BACK_KEYS = "check.back-keys"
+    CHECK_BACK_PROMPT = "check.back-prompt"
+    CHECK_PLAIN_BACK_HINT = "check.plain-back-hint"
+    CHECK_PEER_CLOSED = "check.peer-closed"
+    CHECK_PEER_WENT_BACK = "check.peer-went-back"
+    CHECK_LEFT_CLOSED = "check.left-closed"
+    CHECK_LEFT_WENT_BACK = "check.left-went-back"
+    SETUP_PEER_LEFT = "setup.peer-left"
     UI_SHARED_SMALL = "ui.shared.small"
     UI_SHARED_CANNOT_DRAW = "ui.shared.cannot-draw"
     UI_SHARED_STATUS_TYPED = "ui.shared.status-typed"
@@ -645,6 +660,56 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     Say.UI_RESULT_NO_MATCH: "The words did not match, so nothing was shared.",
     Say.UI_RESULT_LISTENING: "Someone may be listening in.",
     Say.UI_RESULT_CALL_BACK: "Hang up and call your helper back on a number you know.",
+    # the check of the five words, forgiving (issue 11)
+    Say.CHECK_NO_MATCH: "That does not match. Ask your helper to read the words again, "
+                        "slowly.",
+    Say.CHECK_TRIES_LEFT: "You can try {tries} more times.",
+    Say.CHECK_LAST_TRY: "This is the last try.",
+    Say.CHECK_WHOLE_WORD: "Type only the FIRST letter of each word.",
+    Say.CHECK_TOO_MANY: "That is more than {words} words. Press Backspace to fix it.",
+    Say.CHECK_BACK_QUESTION: {
+        Role.FRIEND: "Go back? Your helper will need to read new words.",
+        Role.HELPER: "Go back? You will need to read new words to your friend.",
+    },
+    Say.CHECK_BACK_KEYS: "{yes_key}  Yes, go back       {no_key}  No, stay here",
+    Say.CHECK_BACK_PROMPT: {
+        Role.FRIEND: "Go back? Your helper will need to read new words. [y/n]",
+        Role.HELPER: "Go back? You will need to read new words to your friend. [y/n]",
+    },
+    Say.CHECK_PLAIN_BACK_HINT: "(To go back and start again, type: back)",
+    Say.CHECK_PEER_CLOSED: {
+        Role.HELPER: "Your friend closed remote-help, says their computer. Nothing was shared. "
+                     "If your friend did not, someone may be interfering: call your friend "
+                     "back on a number you know.",
+        Role.FRIEND: "Your helper closed remote-help, says their computer. Nothing was shared. "
+                     "If your helper did not, someone may be interfering: hang up and call "
+                     "your helper back on a number you know.",
+    },
+    Say.CHECK_PEER_WENT_BACK: {
+        Role.HELPER: "Your friend went back to start again, says their computer. Nothing was "
+                     "shared. Start again together: new words will be read.",
+        Role.FRIEND: "Your helper went back to start again, says their computer. Nothing was "
+                     "shared. Start again when your helper tells you to: new words will be "
+                     "read.",
+    },
+    Say.CHECK_LEFT_CLOSED: {
+        Role.HELPER: "The computer at {who} left before you answered: it says your friend "
+                     "closed remote-help. Forget those words, nothing was shared.",
+        Role.FRIEND: "The computer at {who} left before you answered: it says your helper "
+                     "closed remote-help. Forget those words, nothing was shared.",
+    },
+    Say.CHECK_LEFT_WENT_BACK: {
+        Role.HELPER: "The computer at {who} left before you answered: it says your friend "
+                     "went back to start again. Forget those words, nothing was shared.",
+        Role.FRIEND: "The computer at {who} left before you answered: it says your helper "
+                     "went back to start again. Forget those words, nothing was shared.",
+    },
+    Say.SETUP_PEER_LEFT: {
+        Role.HELPER: "The connection closed before the shared terminal started: your friend "
+                     "closed remote-help, or the network dropped. Nothing was shared.",
+        Role.FRIEND: "The connection closed before the shared terminal started: your helper "
+                     "closed remote-help, or the network dropped. Nothing was shared.",
+    },
     Say.UI_SHARED_SMALL: {
         Role.FRIEND: "Your helper is connected. Make this window bigger, or press {end} to "
                      "end.",

@@ -137,6 +137,7 @@ def test_sigterm_during_a_session_ends_it_cleanly(world: support.World) -> None:
     assert helper_word not in friend.output and friend_word not in helper.output
 
 
+@pytest.mark.timed
 @pytest.mark.root
 def test_ctrl_alt_c_ends_the_session_during_an_output_flood(world: support.World) -> None:
     helper, friend = support.walk_to_session(world, world.account(), world.account())

@@ -161,6 +161,12 @@ def test_a_wrong_code_says_stop_and_shares_nothing(world: support.World) -> None
         words = helper.wait_for(CODE).group(1).split()
         wrong = "".join("B" if w[0] == "A" else "A" for w in words)
         friend.wait_for("Type the first letter of each word you hear.")
+        for tries in ("You can try 2 more times.", "This is the last try."):  # issue 11
+            friend.type(wrong)
+            friend.send("Enter")
+            friend.wait_for(tries)
+            friend.wait_for("That does not match. Ask your helper to read the words again")
+            assert "Your friend's screen said STOP" not in helper.screen()
         friend.type(wrong)
         friend.send("Enter")
         friend.wait_for("call your helper back on a number you know.")

@@ -197,6 +197,7 @@ XTERMS = {
 }
 
 
+@pytest.mark.timed
 @pytest.mark.parametrize(("lang", "xterm_args"), XTERMS.values(), ids=XTERMS.keys())
 @pytest.mark.parametrize("mode", ["line", "full-screen"])
 def test_ctrl_alt_c_in_xterm_ends_the_session(world: support.World, mode: str, lang: str,
@@ -223,6 +224,7 @@ def test_ctrl_alt_c_in_xterm_ends_the_session(world: support.World, mode: str, l
         assert helper.wait_exit() == 0
 
 
+@pytest.mark.timed
 @pytest.mark.parametrize(("lang", "xterm_args"), XTERMS.values(), ids=XTERMS.keys())
 @pytest.mark.parametrize("mode", ["line", "full-screen"])
 def test_ctrl_alt_c_in_xterm_stops_before_the_session(world: support.World, mode: str,

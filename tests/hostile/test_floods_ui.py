@@ -113,6 +113,7 @@ def close_helper(helper: Pane) -> None:
 
 
 
+@pytest.mark.timed
 @pytest.mark.root
 @pytest.mark.parametrize("tmux", [SIZE], indirect=True)
 @pytest.mark.parametrize("kind", FLOODS)
@@ -128,6 +129,7 @@ def test_ctrl_alt_c_ends_it_within_a_second_under_a_flood(
     close_helper(helper)
 
 
+@pytest.mark.timed
 @pytest.mark.root
 @pytest.mark.parametrize("tmux", [SIZE], indirect=True)
 @pytest.mark.parametrize("kind", ["clear-screen", "insert-line"])
@@ -151,6 +153,7 @@ def test_the_helpers_f10_ends_it_within_a_second_while_the_friend_floods(
                                               ("friend", signal.SIGHUP),
                                               ("helper", signal.SIGTERM),
                                               ("helper", signal.SIGHUP)])
+@pytest.mark.timed
 def test_a_signal_stops_it_within_a_second_under_a_flood(
         world: support.World, tmux: Tmux, side: str, signum: int) -> None:
     """The window closed (SIGHUP) or the system shuts down (SIGTERM) while the shell

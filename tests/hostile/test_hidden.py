@@ -171,6 +171,7 @@ def test_keys_faster_than_the_friends_terminal_can_draw(world: support.World, se
     assert seen(friend, "FAST-42\r\n")
 
 
+@pytest.mark.timed
 @pytest.mark.root
 @pytest.mark.parametrize(("server", "reverse"), ORIENTATIONS)
 def test_a_helper_that_stops_reading_never_freezes_the_friend(world: support.World, server: str,
@@ -264,6 +265,7 @@ def test_keys_sent_before_the_shell_starts_wait_for_it(world: support.World) -> 
     finish(helper, friend)
 
 
+@pytest.mark.timed
 @pytest.mark.root
 def test_a_storm_of_interrupt_keys_does_not_hold_up_the_end(world: support.World) -> None:
     """64 KiB of Ctrl+C in one message: each is written alone after reading the pty, a

@@ -76,6 +76,7 @@ def test_keys_the_shell_does_not_echo_are_on_the_friends_status_line(
     both_close(helper, friend)
 
 
+@pytest.mark.timed
 @pytest.mark.root
 def test_a_storm_of_interrupt_keys_does_not_hold_up_the_full_screen_end(
         world: support.World, tmux: Tmux) -> None:

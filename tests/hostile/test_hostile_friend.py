@@ -164,6 +164,7 @@ def test_sshd_logs_errors_only_and_takes_no_compression(tmp_path: Path) -> None:
     assert "LogLevel=ERROR" in argv
 
 
+@pytest.mark.timed
 @pytest.mark.root
 def test_the_friends_notice_never_reads_as_the_helpers_program(world: support.World) -> None:
     """Weakness 11: a NOTICE was printed as "[remote-help] Your friend ended the session"."""
@@ -179,6 +180,7 @@ def test_the_friends_notice_never_reads_as_the_helpers_program(world: support.Wo
     helper_ends_within_a_second(helper, friend, F10)
 
 
+@pytest.mark.timed
 @pytest.mark.root
 @pytest.mark.parametrize("flood", list(FLOODS))
 @pytest.mark.parametrize("key", [F10, CTRL_ALT_C], ids=["F10", "Ctrl+Alt+C"])
@@ -209,6 +211,7 @@ def test_a_friend_cannot_say_the_helper_ended_it(world: support.World) -> None:
     friend.child.close(force=True)
 
 
+@pytest.mark.timed
 @pytest.mark.root
 @pytest.mark.parametrize("key", [F10, CTRL_ALT_C], ids=["F10", "Ctrl+Alt+C"])
 def test_the_helper_ends_within_a_second_when_the_friend_stops_reading(
@@ -239,6 +242,7 @@ def test_a_friend_that_vanishes_is_a_lost_connection(world: support.World) -> No
         shutil.rmtree(left, ignore_errors=True)
 
 
+@pytest.mark.timed
 @pytest.mark.root
 @pytest.mark.parametrize("reverse", [False, True], ids=["direct", "reverse"])
 def test_forwarding_requests_do_not_fill_the_helpers_sshd_log(world: support.World,
@@ -266,6 +270,7 @@ def test_forwarding_requests_do_not_fill_the_helpers_sshd_log(world: support.Wor
     helper_ends_within_a_second(helper, friend, F10)
 
 
+@pytest.mark.timed
 @pytest.mark.root
 @pytest.mark.parametrize("reverse", [False, True], ids=["direct", "reverse"])
 def test_the_friends_error_output_does_not_fill_the_helpers_ssh_log(world: support.World,
@@ -293,6 +298,7 @@ def test_the_friends_error_output_does_not_fill_the_helpers_ssh_log(world: suppo
     helper_ends_within_a_second(helper, friend, F10)
 
 
+@pytest.mark.timed
 @pytest.mark.root
 @pytest.mark.parametrize("storm", ["resize-storm", "notice-storm"])
 def test_the_helpers_memory_stays_bounded_under_a_message_storm(world: support.World,

@@ -136,6 +136,7 @@ def test_the_friends_notice_is_not_on_the_helpers_warning_line(world: support.Wo
     helper_ends(world, helper, friend, "F10")
 
 
+@pytest.mark.timed
 @pytest.mark.root
 @pytest.mark.parametrize("tmux", [SIZE], indirect=True)
 @pytest.mark.parametrize("flood", list(UI_FLOODS))
@@ -152,6 +153,7 @@ def test_the_full_screen_helper_ends_within_a_second_under_any_flood(
     assert elapsed <= BOUND, f"{key} took {elapsed:.2f} s under the friend's {flood}"
 
 
+@pytest.mark.timed
 @pytest.mark.root
 @pytest.mark.parametrize("tmux", [SIZE], indirect=True)
 @pytest.mark.parametrize("storm", ["resizes", "notices", "resyncs"])

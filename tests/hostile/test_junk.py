@@ -411,6 +411,9 @@ def test_a_flood_from_one_address_does_not_lock_out_the_friend(world: support.Wo
         index = friend.child.expect(["Type the five letters", "busy with someone else"],
                                     timeout=8)
         assert index == 0, "the real friend was turned away"
+        for _ in range(2):  # issue 11: the same words may be typed three times
+            friend.sendline("zzzzz")
+            friend.expect("That does not match")
         friend.sendline("zzzzz")
         assert friend.wait_exit() != 0
         # The helper hears of the STOP from the caller, keeps waiting, and is stopped.
@@ -643,7 +646,7 @@ def test_the_full_screen_helper_waits_again_after_a_stranger_left(world: support
                     stranger.sock.sendall(fakes.frame({"t": "ABORT", "reason": "cancelled"}))
                     helper.wait_for("Step 4 of 7")
                     helper.wait_for(r"left before you answered")
-                    helper.wait_for(r"Still waiting for your friend\.")
+                    helper.wait_for(r"Still waiting\s+for your friend\.")  # may wrap
         helper.wait_for("Step 4 of 7")  # the second one dropped
         helper.send("q")
         helper.wait_for("EXITED 1")

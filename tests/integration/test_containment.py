@@ -171,6 +171,7 @@ def sudo_for(user: str, password: str) -> Iterator[None]:
 
 # -- the tests --------------------------------------------------------------------------------
 
+@pytest.mark.timed
 @pytest.mark.root
 @needs_cgroup2
 def test_nothing_survives_fork_chains_setsid_nohup_and_double_forks(
@@ -226,6 +227,7 @@ def _zombies_of(marker: str) -> int:
     return 0
 
 
+@pytest.mark.timed
 @pytest.mark.root
 @needs_cgroup2
 @pytest.mark.parametrize("flood", list(FLOODS))
@@ -285,6 +287,7 @@ def test_no_zombie_stays_during_a_minute_of_a_thousand_orphans(world: support.Wo
     assert reaped and int(reaped[-1].split("; ")[-1].split()[0]) >= 1000, reaped
 
 
+@pytest.mark.timed
 @pytest.mark.root
 @needs_cgroup2
 def test_root_programs_started_with_sudo_by_a_non_root_friend_are_ended(
@@ -322,6 +325,7 @@ def test_root_programs_started_with_sudo_by_a_non_root_friend_are_ended(
         assert [p.name for p in folder.iterdir() if p.is_dir()] == []  # removed at the end
 
 
+@pytest.mark.timed
 @pytest.mark.root
 def test_without_a_cgroup_the_tree_walk_ends_detached_programs_and_reaps(
         world: support.World) -> None:
@@ -508,6 +512,7 @@ def user_systemctl(account: support.Account, *args: str) -> str:
 @needs_cgroup2
 @pytest.mark.skipif(not SYSTEMD.exists() or not Path("/run/systemd").is_dir(),
                     reason="systemd is not installed")
+@pytest.mark.timed
 def test_a_user_scope_and_what_was_handed_to_the_user_manager_end(
         world: support.World) -> None:
     """Where the friend's systemd user manager runs, the shell lives in a scope of its own;

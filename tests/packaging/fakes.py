@@ -57,15 +57,15 @@ def environment(path: str, log: Path, **extra: str) -> dict[str, str]:
 
 
 def enter_once_waiting(argv: list[str], env: dict[str, str], log: Path,
-                       waiting: str) -> tuple[int, str, str]:
-    """Run a script that must wait for Enter at the end: once its fakes were called twice,
-    check it still waits (``waiting`` says why it must), press Enter; its status, stdout
-    and stderr."""
+                       waiting: str, calls: int = 2) -> tuple[int, str, str]:
+    """Run a script that must wait for Enter at the end: once its fakes were called
+    ``calls`` times, check it still waits (``waiting`` says why it must), press Enter; its
+    status, stdout and stderr."""
     process = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 10
-        while count_calls(log) < 2 and time.monotonic() < deadline:
+        while count_calls(log) < calls and time.monotonic() < deadline:
             time.sleep(0.02)
         time.sleep(0.3)
         assert process.poll() is None, waiting

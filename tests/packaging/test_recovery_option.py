@@ -100,11 +100,42 @@ def test_asked_test_it_prints_its_label(machine: Machine) -> None:
     assert machine.calls() == []
 
 
-def test_asked_test_mode_it_needs_no_writable_root(machine: Machine) -> None:
+def test_asked_test_mode_with_the_network_on_it_needs_no_writable_root(
+    machine: Machine,
+) -> None:
     """2: works with / read-only or read/write, so the menu neither remounts nor refuses."""
-    result = machine.run("test", "mode")
-    assert (result.returncode, result.stdout, result.stderr) == (2, "", "")
-    assert machine.calls() == []
+    machine.network_is_up()
+    for readonly in ("true", "false", None):
+        extra = {"READONLY": readonly} if readonly else {}
+        result = machine.run("test", "mode", **extra)
+        assert (result.returncode, result.stdout, result.stderr) == (2, "", ""), readonly
+    assert {c[0] for c in machine.calls()} == {"ip"}
+
+
+@pytest.mark.parametrize(("readonly", "answer"), [("true", 0), ("false", 2), (None, 2)])
+def test_asked_test_mode_with_the_network_off_it_needs_a_writable_root(
+    machine: Machine, readonly: str | None, answer: int,
+) -> None:
+    """Turning the network on writes (leases, NetworkManager's state, in /var): 0, so that
+    the menu remounts / read/write and mounts the rest, unless it did already (the menu
+    says READONLY=false) or / is writable (the fake root here is)."""
+    extra = {"READONLY": readonly} if readonly else {}
+    result = machine.run("test", "mode", **extra)
+    assert (result.returncode, result.stdout, result.stderr) == (answer, "", "")
+    assert {c[0] for c in machine.calls()} == {"ip"}
+
+
+def test_run_on_a_read_only_root_it_does_not_turn_the_network_on(machine: Machine) -> None:
+    """Started with the root read-only and the network off (not through the menu's
+    remount): the stock option is not run; it says how to turn the network on."""
+    machine.stock_network_option()
+    machine.systemd()
+    write_program(machine.bin, "systemctl")
+    result = machine.run(READONLY="true")
+    assert result.returncode == 0, result.stderr
+    assert [c[0] for c in machine.calls() if c[0] != "ip"] == ["remote-help"]
+    assert 'choose "Enable networking" first' in result.stdout
+    assert machine.started() == [["friend", "network=down", "TERM=linux"]]
 
 
 def test_the_menu_lists_it_as_the_menu_does(machine: Machine) -> None:

@@ -115,6 +115,7 @@ def turns(view: SharedTerminal) -> list[float]:
 @pytest.mark.parametrize("role", ["friend", "helper"])
 @pytest.mark.parametrize("name", ["clear screen", "reset (RIS)", "align (DECALN)",
                                   "insert lines", "scroll a region"])
+@pytest.mark.timed
 def test_each_turn_of_the_shared_view_is_short_under_a_costly_flood(
         loop: asyncio.AbstractEventLoop, role: str, name: str) -> None:
     """What waits is parsed between frames, for FEED_BUDGET at a time: before, a turn
@@ -167,6 +168,7 @@ def test_the_end_page_and_a_snapshot_are_not_held_up_by_a_flood(
     assert friend.text_lines()[0] == "after"
 
 
+@pytest.mark.timed
 def test_the_line_mode_copy_is_parsed_in_short_turns(
         loop: asyncio.AbstractEventLoop, monkeypatch: pytest.MonkeyPatch) -> None:
     """The friend's line-mode copy (for catching a helper up) was fed 256 KiB at once:

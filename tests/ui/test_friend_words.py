@@ -50,7 +50,8 @@ def friend_screens() -> list[object]:
     addresses = lambda: [("192.0.2.2", "one nine two, dot, zero, dot, two, dot, two")]  # noqa: E731
     endings = [Ending(reason, ok, "a technical detail") for reason, ok in (
         ("friend-ended", True), ("helper-ended", True), ("shell-exited", True),
-        ("lost", False), ("setup-failed", False), ("error", False))]
+        ("lost", False), ("setup-failed", False), ("closed-early", False),
+        ("error", False))]
     friend = roles.Role.FRIEND
     failures = [text(Say.WIZARD_NO_SSHD, friend), text(Say.WIZARD_REFUSED, friend),
                 *(text(key, friend) for key in controller._PEER_ABORTED[friend].values()),
@@ -58,14 +59,17 @@ def friend_screens() -> list[object]:
                   for reason in controller._ABORTED_EARLY),
                 text(Say.WIZARD_TOO_MANY_LEFT, friend),
                 *(controller._left_early_text(roles.Role.FRIEND, "192.0.2.9", cause, barred)
-                  for cause in (PeerAborted("refused"), EOFError(), controller.NoServer())
+                  for cause in (PeerAborted("refused"), PeerAborted("cancelled"),
+                                PeerAborted("back"), EOFError(), controller.NoServer())
                   for barred in (False, True))]
     return [
         Welcome(None), Welcome("friend"), Role(),
         DetailsScreen(Options(role="friend"), addresses),
         DetailsScreen(Options(role="friend", reverse=True, port=2299), addresses),
         Role("friend", "192.0.2.44"), Role("helper"),
-        VerifyFriend(5, lambda typed: None), Result(True, DETAILS), Result(False, DETAILS),
+        VerifyFriend(5, lambda typed: None, lambda: None),
+        VerifyFriend(5, lambda typed: None, lambda: None, mismatches=2, tries_left=1),
+        Result(True, DETAILS), Result(False, DETAILS),
         *(Ended(ending_text("friend", e)) for e in endings),
         *(Failed(text, stop=True) for text in failures),
         Help("welcome"), Help("details"), Help("verify-friend"), Help("result"),

@@ -216,7 +216,7 @@ def test_the_helper_reads_five_words_and_answers_y_or_n(size: tuple[int, int]) -
 
     async def test(stage: Stage) -> None:
         stage.app.flow.step = Step.VERIFY
-        stage.app.show(VerifyHelper("K7E2R", DETAILS, answers.append))
+        stage.app.show(VerifyHelper("K7E2R", DETAILS, answers.append, lambda: None))
         text = joined(stage.text())
         assert "Step 5 of 7" in text
         assert "KILO SEVEN ECHO TWO ROMEO" in text
@@ -240,7 +240,7 @@ def test_the_friend_fills_five_boxes(size: tuple[int, int]) -> None:
 
     async def test(stage: Stage) -> None:
         stage.app.flow.step = Step.VERIFY
-        stage.app.show(VerifyFriend(5, checked.append))
+        stage.app.show(VerifyFriend(5, checked.append, lambda: None))
         text = joined(stage.text())
         assert "Type the first letter of each word you hear." in text
         assert text.count("_") >= 5
@@ -310,7 +310,7 @@ def test_every_code_symbol_is_typable() -> None:
     checked: list[str] = []
 
     async def test(stage: Stage) -> None:
-        screen = VerifyFriend(len(sas.ALPHABET), checked.append)
+        screen = VerifyFriend(len(sas.ALPHABET), checked.append, lambda: None)
         stage.app.show(screen)
         await stage.press(*sas.ALPHABET.lower(), "enter")
         assert checked == [sas.ALPHABET]

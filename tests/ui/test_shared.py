@@ -59,6 +59,7 @@ def test_dangerous_sequences_stay_inside_and_are_never_answered(role: str) -> No
     run(body())
 
 
+@pytest.mark.timed
 def test_a_flood_pauses_the_shell_and_resumes_it_drawing_at_most_30_frames_a_second() -> None:
     async def body() -> None:
         redraws: list[int] = []

@@ -93,6 +93,7 @@ def test_the_translation_table_stays_small() -> None:
     assert len(width._SHOWN) <= width._KEPT
 
 
+@pytest.mark.timed
 def test_importing_it_is_cheap(tmp_path: Path) -> None:
     code = "import time; t = time.perf_counter(); import remote_help.term.width; " \
            "print(time.perf_counter() - t)"

@@ -1100,7 +1100,7 @@ def test_peer_abort_carries_the_reason(reason: str, pair_factory: PairFactory) -
 
 def test_abort_reasons_are_the_documented_ones() -> None:
     assert frozenset({"cancelled", "mismatch", "refused", "busy", "same-role", "no-sshd",
-                      "locked", "timeout", "error"}) == ABORT_REASONS  # fmt: skip
+                      "locked", "timeout", "error", "back"}) == ABORT_REASONS  # fmt: skip
 
 
 def test_l_busy_before_hello2(pair_factory: PairFactory) -> None:

@@ -49,7 +49,8 @@ def test_sides() -> None:
 
 def test_end_reasons() -> None:
     assert {r.value for r in EndReason} == {
-        "friend-ended", "helper-ended", "shell-exited", "error", "lost", "setup-failed"}
+        "friend-ended", "helper-ended", "shell-exited", "error", "lost", "setup-failed",
+        "closed-early"}
     assert EndReason.ended_by(Role.FRIEND) is EndReason.FRIEND_ENDED
     assert EndReason.ended_by(Role.HELPER) is EndReason.HELPER_ENDED
     assert {r for r in EndReason if r.normal} == {

@@ -9,6 +9,8 @@ import re
 import string
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from remote_help.proto import sas
 
@@ -360,3 +362,108 @@ def test_spell_reads_back_to_the_same_text() -> None:
         key = base64.b64encode(rng.randbytes(rng.randrange(1, 60))).decode()
         text = "SHA256:" + key
         assert "".join(back[part] for part in sas.spell(text).split(", ")) == text
+
+
+# -- read_keys: whole words and first letters on the five-box screen (issue 11) ---------
+
+CODES = st.text(alphabet=sas.ALPHABET, min_size=5, max_size=5)
+# The spellings people use for each symbol, aliases included.
+SPELLINGS = {symbol: [word] for symbol, word in sas.NATO.items()}
+for alias, symbol in {"ALPHA": "A", "JULIET": "J", "XRAY": "X", "WHISKY": "W"}.items():
+    SPELLINGS[symbol].append(alias)
+
+
+@st.composite
+def typed_for(draw: st.DrawFn, code: str, mode: str = "mixed") -> str:
+    """What a friend types on hearing ``code``: per word, its first letter or the whole
+    word (any accepted spelling), in any case, with no spaces (the boxes take none).
+    ``mode``: "letters" or "words" for every word alike, "mixed" for either per word."""
+    parts = []
+    for symbol in code:
+        whole = {"letters": False, "words": True}.get(mode) or (
+            mode == "mixed" and draw(st.booleans()))
+        part = draw(st.sampled_from(SPELLINGS[symbol])) if whole else symbol
+        parts.append(part.lower() if draw(st.booleans()) else part)
+    return "".join(parts)
+
+
+@settings(max_examples=400, deadline=None)
+@given(code=CODES, mode=st.sampled_from(["letters", "words"]), data=st.data())
+def test_first_letters_or_whole_words_are_correct(code: str, mode: str,
+                                                  data: st.DataObject) -> None:
+    """Both a friend typing first letters and one typing whole words end up CORRECT when
+    the words are right."""
+    typed = data.draw(typed_for(code, mode))
+    assert sas.matches(typed, code)
+
+
+@settings(max_examples=400, deadline=None)
+@given(code=CODES, data=st.data())
+def test_words_and_letters_mixed_are_correct_unless_ambiguous(code: str,
+                                                              data: st.DataObject) -> None:
+    """A friend who types some words whole and some by their first letter is CORRECT,
+    unless those keys read as another code just as well ("2PAPAPA2": 2 PAPA P A 2 or
+    2 P A PAPA 2) or as fewer words ("JULIET" then "T": JULIETT); then the screen says
+    they do not match, and the friend was already asked for first letters."""
+    typed = data.draw(typed_for(code))
+    reading = sas.read_keys(typed)
+    assert sas.matches(typed, code) or not reading.unique or len(reading.symbols) < len(code)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(other=CODES, mode=st.sampled_from(["letters", "words", "mixed"]), data=st.data())
+def test_a_wrong_code_is_never_accepted(other: str, mode: str, data: st.DataObject) -> None:
+    """However the words of a code are typed, no reading of them is another code: the
+    typed words of one code never match any other (every code at once)."""
+    typed = data.draw(typed_for(other, mode))
+    assert {reading for reading in sas.candidates(typed) if len(reading) == 5} <= {other}
+
+
+def test_ambiguous_mixed_keys_match_no_code() -> None:
+    assert not sas.read_keys("2PAPAPA2").unique
+    assert not sas.matches("2PAPAPA2", "2PPA2") and not sas.matches("2PAPAPA2", "2PAP2")
+
+
+@settings(max_examples=400, deadline=None)
+@given(code=CODES)
+def test_whole_words_fill_one_box_each(code: str) -> None:
+    assert sas.read_keys("".join(sas.words(code))).symbols == code
+    assert sas.read_keys("".join(sas.words(code)).lower()).symbols == code
+
+
+@settings(max_examples=200, deadline=None)
+@given(code=CODES)
+def test_whole_words_typed_are_recognised_key_by_key(code: str) -> None:
+    """Typing a word on past its first letter is seen (the friend reads 'Type only the
+    FIRST letter'), and the boxes never hold more than the words typed so far."""
+    keys = ""
+    for count, word in enumerate(sas.words(code), start=1):
+        for i, char in enumerate(word):
+            keys += char
+            reading = sas.read_keys(keys)
+            if i >= 1:
+                assert reading.continues, keys
+            assert len(reading.symbols) <= count + (1 if i < sas.WORD_IN_PROGRESS - 1 else 0)
+        assert sas.read_keys(keys).symbols == code[:count]
+
+
+def test_u_then_n_may_be_two_words_or_one() -> None:
+    """UNIFORM NOVEMBER typed as first letters, and UNIFORM typed whole, both read."""
+    assert sas.read_keys("un") == sas.Reading("UN", continues=True)
+    assert sas.read_keys("uni") == sas.Reading("U", continues=True)
+    assert sas.read_keys("uniform") == sas.Reading("U", continues=True)
+    assert sas.read_keys("uniformn") == sas.Reading("UN", continues=False)
+    assert sas.matches("unkxy", "UNKXY") and sas.matches("uniformnovemberkiloxrayyankee", "UNKXY")
+    assert not sas.matches("uniformnovemberkiloxrayyankee", "UNIFO")
+
+
+def test_first_letters_that_spell_a_word_still_match() -> None:
+    """E C H O typed as first letters reads as ECHO in the boxes, but is compared as the
+    letters too."""
+    assert sas.read_keys("echok").symbols == "EK"
+    assert sas.matches("echok", "ECHOK")
+
+
+def test_mixed_whole_words_and_first_letters_match() -> None:
+    assert sas.matches("kilo7e2r", CODE)
+    assert sas.matches("k7echo2romeo", CODE)

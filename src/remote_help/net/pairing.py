@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 STEP_DEADLINE = 10.0  # seconds for each machine-to-machine step
 HUMAN_DEADLINE = 15 * 60.0  # the people compare the code within this time
+LEAVING_DEADLINE = 2.0  # seconds for the rest of a frame once a peer that confirmed spoke
 MAX_PENDING = 8  # handshakes in progress at once on a listener
 MAX_PENDING_PER_ADDRESS = 2
 
@@ -62,6 +63,7 @@ class Pairing:
         self.peer_address = peer_address
         self._reader = frames.FrameReader(max_frames=FRAMES_PER_DIRECTION)
         self._handed_over = False
+        self.peer_spoke = False  # something came after the peer's CONFIRM (see peer_leaves)
 
     @property
     def frames_read(self) -> int:
@@ -102,6 +104,26 @@ class Pairing:
         raw, message = await self._read_frame(time.monotonic() + HUMAN_DEADLINE)
         self.handshake.receive(raw, message)
 
+    async def peer_leaves(self) -> None:
+        """After the peer's CONFIRM, until this side sends its own: wait for the peer to
+        leave. Never returns; raises PeerAborted (its ABORT), NetError (closed, broken) or
+        ProtocolError (anything else).
+
+        Nothing is read until the connection has something to read: cancelling this
+        while it waits consumes no byte. And whatever comes now is not SSH's: a peer may
+        start SSH only once it has read our CONFIRM, which is not sent while this runs
+        (the journey stops it first, and checks ``peer_spoke`` then)."""
+        await _readable(self.sock, self._spoke)
+        reader = frames.FrameReader(max_frames=1)  # the ABORT, past the handshake's three
+        while want := reader.wanted():
+            reader.feed(await transport.recv_exactly(self.sock, want,
+                                                     time.monotonic() + LEAVING_DEADLINE))
+        self.handshake.receive(*reader.take())  # an ABORT raises PeerAborted
+        raise ProtocolError(text(Say.PROTO_OUT_OF_ORDER))
+
+    def _spoke(self) -> None:
+        self.peer_spoke = True
+
     async def confirm(self) -> None:
         await transport.send_all(self.sock, self.handshake.confirm())
 
@@ -129,6 +151,25 @@ class Pairing:
         """The verified connection, for SSH: closing the pairing leaves it open."""
         self._handed_over = True
         return self.sock
+
+
+async def _readable(sock: socket.socket, then: Callable[[], None]) -> None:
+    """Until ``sock`` has something to read (or its end): ``then`` is called at once, in
+    the event loop's callback, before any other task runs."""
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def wake() -> None:
+        loop.remove_reader(sock)
+        then()
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(sock, wake)
+    try:
+        await ready
+    finally:
+        loop.remove_reader(sock)
 
 
 _STOPPED = {

@@ -203,7 +203,7 @@ class PlainFrontEnd:
             if status.role is Role.HELPER:
                 self._question(status.step, self._verify_helper(status.code, status.details))
             else:
-                self._question(status.step, self._verify_friend(status.code, status.details))
+                self._question(status.step, self._verify_friend(status))
         elif isinstance(status, st.Checked):
             self._checked(status.correct)
         elif isinstance(status, st.WaitingForPeer):
@@ -332,25 +332,41 @@ class PlainFrontEnd:
         self.say(text(Say.PLAIN_READ_WORDS, words=sas.spoken(code)))
         self.say(text(Say.PLAIN_FRIEND_TYPES))
         self._show_end_word(Role.HELPER)
+        self.say(text(Say.CHECK_PLAIN_BACK_HINT))
         while True:
             answer = (await self.ask(text(Say.PLAIN_DID_IT_SAY))).lower()
             if answer in ("y", "yes", "n", "no"):
                 return st.Answer(Step.VERIFY, value=answer.startswith("y"))
             if answer in ("d", "details"):
                 self._details(details)
+            elif answer == "back":
+                if await self.yes_no(text(Say.CHECK_BACK_PROMPT, Role.HELPER)):
+                    return st.Answer(Step.VERIFY, Event.BACK)
             else:
                 self.say(text(Say.PLAIN_Y_OR_N))
 
-    async def _verify_friend(self, code: str, details: st.Details) -> st.Answer:
+    async def _verify_friend(self, status: st.CodeReady) -> st.Answer:
         """The friend types the letters; their form is checked here, their meaning by the
-        journey."""
+        journey (which asks again, with the same words, after a mismatch)."""
+        code, details = status.code, status.details
+        assert details is not None
         self.say()
-        self.say(text(Say.PLAIN_WILL_READ))
-        self.say(text(Say.PLAIN_TYPE_FIRST))
+        if status.mismatches:
+            self.say(text(Say.CHECK_NO_MATCH))
+            self.say(text(Say.CHECK_LAST_TRY) if status.tries_left <= 1 else
+                     text(Say.CHECK_TRIES_LEFT, tries=status.tries_left))
+        else:
+            self.say(text(Say.PLAIN_WILL_READ))
+            self.say(text(Say.PLAIN_TYPE_FIRST))
+            self.say(text(Say.CHECK_PLAIN_BACK_HINT))
         while True:
             typed = await self.ask(text(Say.PLAIN_TYPE_FIVE))
             if typed.lower() in ("d", "details"):
                 self._details(details)
+                continue
+            if typed.lower() == "back":
+                if await self.yes_no(text(Say.CHECK_BACK_PROMPT, Role.FRIEND)):
+                    return st.Answer(Step.VERIFY, Event.BACK)
                 continue
             readings = sas.candidates(typed)
             if not readings:

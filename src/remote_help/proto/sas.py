@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from dataclasses import dataclass
 
 CODE_BITS = 25
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -84,7 +85,70 @@ def candidates(text: str) -> set[str]:
     joined = _split_words(letters)
     if joined is not None:
         found.add(joined)
+    if all(char in ALPHABET for char in letters):
+        mixed = read_keys(letters)  # whole words and first letters mixed
+        if mixed.unique:
+            found.add(mixed.symbols)
     return found
+
+
+# A run of keys that starts a NATO word and is at least this long is read as that word
+# being typed ("UNI": UNIFORM); two letters ("UN") may be two first letters.
+WORD_IN_PROGRESS = 3
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the keys typed on the five-box screen stand for.
+
+    ``symbols``: one per box; ``continues``: the last key went on with a NATO word after
+    its first letter ("U" then "N"), so the friend may be typing whole words;
+    ``unique``: no other reading has as few boxes ("2PAPAPA2" may be PAPA P A or P A
+    PAPA: such keys are compared only in their other readings)."""
+
+    symbols: str
+    continues: bool
+    unique: bool = True
+
+
+def read_keys(keys: str) -> Reading:
+    """Read keys typed one by one (letters and digits, no spaces) as code symbols.
+
+    Whole words ("UNIFORM") and first letters ("U") may be mixed: the reading with the
+    fewest boxes wins, a whole word being one box, and a word being typed (at least
+    WORD_IN_PROGRESS of its letters, at the end) one box too. First letters that happen
+    to spell a word are read as that word here; ``candidates`` keeps the letters' own
+    reading as well, so they still match. Keys outside the code's alphabet are dropped.
+
+    A reading of another code's words is never this code: when the fewest boxes are as
+    many as the code's words, the friend's own segmentation is among the readings with
+    the fewest, so a unique one is it.
+    """
+    run = "".join(char for char in keys.upper() if char in ALPHABET)
+    size = len(run)
+    # best[i]: the fewest pieces for run[i:], and (at most two of) the readings with as few.
+    best: list[tuple[int, frozenset[str]]] = [(0, frozenset({""}))] * (size + 1)
+    for i in range(size - 1, -1, -1):
+        options = [(best[i + 1][0] + 1, {run[i] + rest for rest in best[i + 1][1]})]
+        for name in _NAMES_LONGEST_FIRST:
+            if run.startswith(name, i):
+                count, rests = best[i + len(name)]
+                options.append((count + 1, {_WORDS[name] + rest for rest in rests}))
+            elif size - i >= WORD_IN_PROGRESS and name.startswith(run[i:]):
+                options.append((1, {_WORDS[name]}))
+        fewest = min(count for count, _ in options)
+        tied: set[str] = set().union(*(found for count, found in options if count == fewest))
+        best[i] = (fewest, frozenset(sorted(tied)[:2]))
+    first, *others = sorted(best[0][1])
+    return Reading(first, _continues(run), unique=not others)
+
+
+def _continues(run: str) -> bool:
+    """Whether the last key went on with a NATO word after its first letter: the keys end
+    with the first two or more letters of a word ("UN", "UNIFORM")."""
+    longest = max(map(len, _NAMES_LONGEST_FIRST))
+    return any(name.startswith(run[start:]) for name in _NAMES_LONGEST_FIRST
+               for start in range(max(0, len(run) - longest), len(run) - 1))
 
 
 def _split_words(run: str) -> str | None:

@@ -126,8 +126,8 @@ class _Session:
         return 2.0
 
     def _on_closed(self, error: str | None) -> None:
-        if self.peer is None:
-            self._finish(Ending(EndReason.SETUP_FAILED, False, error or ""))
+        if self.peer is None:  # the other person may have left while SSH started
+            self._finish(Ending(EndReason.CLOSED_EARLY, False, error or ""))
         else:
             self._finish(Ending(EndReason.LOST, False, error or ""))
 

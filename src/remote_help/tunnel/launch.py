@@ -31,9 +31,10 @@ class TunnelError(Exception):
     ``str()`` is a plain sentence for anyone; ``detail`` is for technical people only.
     """
 
-    def __init__(self, sentence: str, detail: str = "") -> None:
+    def __init__(self, sentence: str, detail: str = "", *, peer_left: bool = False) -> None:
         super().__init__(sentence)
         self.detail = detail
+        self.peer_left = peer_left  # the log says the other computer closed or cut it
 
 
 @dataclass
@@ -82,8 +83,9 @@ async def _accept_own(listener: socket.socket, what: str, procs: list[asyncio.su
     if accept not in done:
         for _ in range(3):  # what ssh wrote last reaches its log (tunnel/ssh.py LogSink)
             await asyncio.sleep(0)
-        raise TunnelError(text(Say.TUNNEL_NOT_SET_UP),
-                          f"{what}: {meaningful_log_line(log)}")
+        meaning = log_meaning(log)
+        raise TunnelError(text(Say.TUNNEL_NOT_SET_UP), f"{what}: {text(meaning)}",
+                          peer_left=meaning in (Say.TUNNEL_LOG_CLOSED, Say.TUNNEL_LOG_CUT))
     conn, _ = accept.result()
     creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     _, uid, _ = struct.unpack("3i", creds)
@@ -126,12 +128,17 @@ def log_tail(log: Path, size: int = LOG_TAIL) -> str:
 
 def meaningful_log_line(log: Path) -> str:
     """What sshd's or ssh's log says went wrong, in our words (its last telling line)."""
+    return text(log_meaning(log))
+
+
+def log_meaning(log: Path) -> Say:
+    """Which of our sentences says what sshd's or ssh's log tells went wrong."""
     lines = [line.strip().lower() for line in log_tail(log).splitlines()]
     for line in reversed([line for line in lines if line and not line.startswith("debug")]):
         for words, meaning in _MEANINGS:
             if words in line:
-                return text(meaning)
-    return text(Say.TUNNEL_NO_REASON)
+                return meaning
+    return Say.TUNNEL_NO_REASON
 
 
 async def serve(conn: socket.socket, session_dir: Path, me: keys.KeyPair, peer: Identity,

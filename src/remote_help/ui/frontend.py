@@ -15,7 +15,7 @@ from remote_help.ui.screens.wait import Setup, Wait
 from remote_help.ui.screens.welcome import Welcome
 from remote_help.ui.shared import SharedTerminal
 from remote_help.wizard import status as st
-from remote_help.wizard.flow import Step
+from remote_help.wizard.flow import Event, Step
 from remote_help.wizard.messages import span_text
 from remote_help.wizard.options import with_port
 
@@ -134,10 +134,14 @@ class UrwidFrontEnd:
         def reply(value: bool | str) -> None:
             self.stage.answer(st.Answer(Step.VERIFY, value=value))
 
+        def back() -> None:  # asked first, on the screen: new words will be read
+            self.stage.answer(st.Answer(Step.VERIFY, Event.BACK))
+
         self._result = None
         if status.role is roles.Role.HELPER:
-            return VerifyHelper(status.code, status.details, reply)
-        return VerifyFriend(len(status.code), reply)
+            return VerifyHelper(status.code, status.details, reply, back)
+        return VerifyFriend(len(status.code), reply, back, mismatches=status.mismatches,
+                            tries_left=status.tries_left)
 
     # -- step 7 --------------------------------------------------------------------------
 

@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+TRIES = 3  # typings of the same words before the friend's screen says STOP
 
 
 class Failure(Exception):
@@ -322,7 +323,8 @@ class Journey:
         log.debug("secure channel open")
         connected = Connected(role, pairing.peer.role, pairing.peer.user, pairing.peer_address)
         ending = await self._session(role, connected, tunnel)
-        if ending.reason is EndReason.SETUP_FAILED and role is Role.HELPER and not ending.detail:
+        if (ending.reason in (EndReason.SETUP_FAILED, EndReason.CLOSED_EARLY)
+                and role is Role.HELPER and not ending.detail):
             log_name = "sshd.log" if server == role else "ssh.log"
             detail = launch.meaningful_log_line(session_dir / log_name)
             ending = Ending(ending.reason, False, detail)
@@ -362,7 +364,10 @@ class Journey:
             else:
                 tunnel = await launch.dial(conn, session_dir, key, pairing.peer)
         except launch.TunnelError as exc:
-            raise Failure(_with_detail(role, str(exc), exc.detail)) from None
+            # The other person leaving now (Q, Ctrl+Alt+C, a closed window) closes the
+            # connection under SSH: say that, not only that SSH failed.
+            sentence = text(Say.SETUP_PEER_LEFT, role) if exc.peer_left else str(exc)
+            raise Failure(_with_detail(role, sentence, exc.detail)) from None
         except (sshd.SshdError, keys.ToolMissing, OSError) as exc:
             if role is Role.HELPER:
                 raise Failure(str(exc) if not isinstance(exc, OSError) else
@@ -510,22 +515,39 @@ class Journey:
                       checks: lockout.CheckLog, *, forgiving: bool) -> None:
         """The people compare the code; SSH may start only when both confirmed.
 
-        Every check that does not end verified is recorded: a man in the middle who sees
-        the codes differ can drop the connection, or forge a refusal, so that people retry.
-        Only on a listening side (``forgiving``), a check the caller broke off before this
-        side's person answered raises LeftEarly instead: the caller may be any stranger,
-        and the listener counts those per source (docs/decisions.md).
+        A check that does not end verified is recorded for the lockout when nobody at this
+        computer stopped it: a man in the middle who sees the codes differ can drop the
+        connection, or forge a refusal, so that people retry. The STOP of the check (the
+        friend's third mismatch, the helper's No) counts too: it is his sign. A Back, Q,
+        Ctrl+Alt+C or a signal here (a closed window) does not count: the person chose it,
+        and each new try needs both people to read and type new words. What the peer says
+        (its ABORT's reason) never exempts anything. Only on a listening side
+        (``forgiving``), a check the caller broke off before this side's person answered
+        raises LeftEarly instead: the caller may be any stranger, and the listener counts
+        those per source (docs/decisions.md).
         """
         person = asyncio.ensure_future(self._ask_person(role, pairing.code, details))  # noqa: TID251
         peer = asyncio.ensure_future(pairing.peer_outcome())  # noqa: TID251
+        watch: asyncio.Future[None] | None = None
         left_early = False
+        stopped_here = False  # this computer's person (or a signal) stopped the check
         try:
             await asyncio.wait([person, peer], return_when=asyncio.FIRST_COMPLETED)
-            if peer.done() and (failed := peer.exception()) is not None:
+            if peer.done() and peer.exception() is None and not person.done():
+                # The peer confirmed and our person has not answered: keep watching the
+                # connection, so that a peer who leaves now is seen now.
+                watch = asyncio.ensure_future(pairing.peer_leaves())  # noqa: TID251
+                await asyncio.wait([person, watch], return_when=asyncio.FIRST_COMPLETED)
+                if pairing.peer_spoke and not watch.done():
+                    await asyncio.wait([watch])  # the rest of its frame, a short deadline
+            failed = _failure_of(peer) or _failure_of(watch)
+            if failed is not None:
                 if forgiving and not person.done():
                     left_early = True
                     raise LeftEarly(failed)
                 raise self._peer_failure(role, failed)
+            if watch is not None:
+                watch.cancel()  # nothing was read: what comes after our CONFIRM is SSH's
             if not await person:
                 await pairing.abort(AbortReason.MISMATCH if role is Role.FRIEND
                                     else AbortReason.REFUSED)
@@ -540,24 +562,44 @@ class Journey:
                 await peer
             except Exception as exc:
                 raise self._peer_failure(role, exc) from None
+        except asyncio.CancelledError:
+            # Back, Q, Ctrl+Alt+C, a signal: this computer's own. A crash is counted: it
+            # is unexpected, and whatever caused it is not known to be from here.
+            stopped_here = self._crash is None and (
+                self._stopped_by is not None or self._signalled or _cancelled_from_outside())
+            raise
         finally:
-            for task in (person, peer):
+            tasks = [task for task in (person, peer, watch) if task is not None]
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(person, peer, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
             if not pairing.handshake.verified:
-                if not left_early:
+                if not left_early and not stopped_here:
                     checks.record_interrupted()
-                await pairing.abort("cancelled")  # tells the peer, unless already stopped
+                # Tells the peer, unless already stopped; Back is said as such.
+                await pairing.abort(AbortReason.BACK if self._stopped_by is Event.BACK
+                                    else AbortReason.CANCELLED)
 
     async def _ask_person(self, role: Role, code: str, details: Details) -> bool:
         """The helper says whether the friend's screen said CORRECT; the friend types the
-        first letters of the words, and the journey compares them here."""
+        first letters of the words, and the journey compares them here.
+
+        A mismatch lets the friend type the same words again, up to TRIES times: the code
+        is fixed for this connection (both sides were bound before it existed), so typing
+        it again gives a man in the middle no new chance; only a new connection would, and
+        that needs the people to start again. The typed letters never leave this computer.
+        """
         self._fire(Event.PAIRED)
-        answer = await self._ask(CodeReady(Step.VERIFY, self.options, code=code,
-                                           details=details))
-        if role is Role.HELPER:
-            return answer.value is True
-        correct = sas.matches(str(answer.value or ""), code)
+        for mismatches in range(TRIES):
+            answer = await self._ask(CodeReady(Step.VERIFY, self.options, code=code,
+                                               details=details, mismatches=mismatches,
+                                               tries_left=TRIES - mismatches))
+            if role is Role.HELPER:
+                return answer.value is True
+            correct = sas.matches(str(answer.value or ""), code)
+            if correct or mismatches + 1 == TRIES:
+                break
+            log.info("the typed words did not match (%d of %d)", mismatches + 1, TRIES)
         self.stopped_at_check = not correct
         self.front.show(Checked(Step.VERIFY, self.options, correct=correct, details=details))
         return correct
@@ -577,6 +619,13 @@ class Journey:
         return Failure(text(Say.WIZARD_INTERRUPTED, role))
 
 
+
+
+def _failure_of(task: asyncio.Future[None] | None) -> BaseException | None:
+    """What a finished task of the peer's side raised (None: not finished, or fine)."""
+    if task is None or not task.done() or task.cancelled():
+        return None
+    return task.exception()
 
 
 def _cancelled_from_outside() -> bool:
@@ -630,6 +679,10 @@ def _left_early_text(role: Role, who: str, cause: BaseException, barred: bool) -
         said = text(Say.WIZARD_LEFT_NO_SERVER, role, who=who)
     elif _says_stop(cause):
         said = text(Say.WIZARD_LEFT_SAID_STOP, role, who=who)
+    elif isinstance(cause, PeerAborted) and cause.reason is AbortReason.CANCELLED:
+        said = text(Say.CHECK_LEFT_CLOSED, role, who=who)  # reported, not believed
+    elif isinstance(cause, PeerAborted) and cause.reason is AbortReason.BACK:
+        said = text(Say.CHECK_LEFT_WENT_BACK, role, who=who)
     else:
         said = text(Say.WIZARD_LEFT_EARLY, who=who)
     sentences = [said]
@@ -654,15 +707,20 @@ def _with_detail(role: Role, sentence: str, detail: str) -> str:
 # What the peer's ABORT means to each person during the check (other reasons: interrupted).
 _PEER_ABORTED: dict[Role, dict[AbortReason, Say]] = {
     Role.HELPER: {AbortReason.MISMATCH: Say.WIZARD_PEER_SAID_STOP,
-                  AbortReason.NO_SSHD: Say.WIZARD_NO_SSHD},
+                  AbortReason.NO_SSHD: Say.WIZARD_NO_SSHD,
+                  AbortReason.CANCELLED: Say.CHECK_PEER_CLOSED,
+                  AbortReason.BACK: Say.CHECK_PEER_WENT_BACK},
     Role.FRIEND: {AbortReason.REFUSED: Say.WIZARD_PEER_REFUSED,
-                  AbortReason.NO_SSHD: Say.WIZARD_NO_SSHD},
+                  AbortReason.NO_SSHD: Say.WIZARD_NO_SSHD,
+                  AbortReason.CANCELLED: Say.CHECK_PEER_CLOSED,
+                  AbortReason.BACK: Say.CHECK_PEER_WENT_BACK},
 }
 # What the listening side's ABORT means to the caller, before the check started.
 _ABORTED_EARLY: dict[AbortReason, Say] = {
     AbortReason.BUSY: Say.WIZARD_PEER_BUSY,
     AbortReason.SAME_ROLE: Say.WIZARD_PEER_SAME_ROLE,
     AbortReason.CANCELLED: Say.WIZARD_PEER_CANCELLED,
+    AbortReason.BACK: Say.WIZARD_PEER_CANCELLED,
     AbortReason.NO_SSHD: Say.WIZARD_NO_SSHD,
     AbortReason.LOCKED: Say.WIZARD_PEER_LOCKED,
 }

@@ -34,6 +34,8 @@ def ending_text(role: Role | str, ending: Ending) -> str:
         key = Say.WIZARD_END_LOST
     elif ending.reason == EndReason.SETUP_FAILED:
         key = Say.WIZARD_END_SETUP_FAILED
+    elif ending.reason == EndReason.CLOSED_EARLY:
+        key = Say.SETUP_PEER_LEFT
     else:
         key = Say.WIZARD_END_PROBLEM
     sentence = text(key, role)

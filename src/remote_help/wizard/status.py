@@ -91,6 +91,8 @@ class CodeReady(Status):
 
     code: str = ""
     details: Details | None = None
+    mismatches: int = 0  # the friend's typed words did not match this many times
+    tries_left: int = 1  # typings of these words the friend has left, this one included
 
 
 @dataclass(frozen=True)

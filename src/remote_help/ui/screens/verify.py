@@ -8,6 +8,7 @@ from typing import Any
 import urwid
 
 from remote_help.proto import sas
+from remote_help.roles import Role
 from remote_help.sentences import Say, markup, text
 from remote_help.ui import keys
 from remote_help.ui.banner import banner
@@ -51,14 +52,22 @@ class _WithDetails(StepScreen):
             left=1, right=1) if self._showing else self._main)
 
 
+def back_question(role: Role) -> list[Any]:
+    """Asked before Back on the check: going back means new words to read."""
+    return [("title", text(Say.CHECK_BACK_QUESTION, role)), "",
+            ["   ", *markup(Say.CHECK_BACK_KEYS, yes_key=("key", "Y"), no_key=("key", "N"))]]
+
+
 class VerifyHelper(_WithDetails):
     context = keys.VERIFY_HELPER
 
     def __init__(self, code: str, details: Details,
-                 answer: Callable[[bool], None]) -> None:
+                 answer: Callable[[bool], None], back: Callable[[], None]) -> None:
         super().__init__(details)
         self.title = text(Say.UI_CHECK_TITLE)
         self._answer = answer
+        self._back = back
+        self.asking_back = False
         words: list[Any] = []
         for word in sas.words(code):
             words += [("code", f" {word} "), "  "]
@@ -77,10 +86,18 @@ class VerifyHelper(_WithDetails):
         self.widget = self._main
 
     def hints(self) -> list[str]:
+        if self.asking_back:
+            return ["quit"]
         return ["yes", "no", "details", "back", "quit"]
 
     def act(self, action: str) -> bool:
-        if action in ("yes", "no"):
+        if self.asking_back:
+            return self._answer_back(action)
+        if action == "back":
+            self.asking_back = True
+            self._showing = False
+            self.widget = page(back_question(Role.HELPER))
+        elif action in ("yes", "no"):
             self._answer(action == "yes")
         elif action == "details":
             self._toggle_details()
@@ -88,52 +105,105 @@ class VerifyHelper(_WithDetails):
             return False
         return True
 
+    def _answer_back(self, action: str) -> bool:
+        """Y goes back; N (or B again) stays; Q and Ctrl+Alt+C are the app's."""
+        if action == "yes":
+            self._back()
+        elif action in ("no", "back"):
+            self.asking_back = False
+            self.widget = self._main
+        else:
+            return False
+        return True
+
+
+# Keys kept per box at most: the longest NATO word, so whole words fit too.
+KEYS_PER_BOX = max(map(len, sas.NATO.values()))
+
 
 class VerifyFriend(StepScreen):
-    """Five boxes, one per word; filled as the friend types; checked on Enter."""
+    """Five boxes, one per word; filled as the friend types; checked on Enter.
+
+    The keys are kept as typed and read by ``sas.read_keys``: a friend who types whole
+    words ("uniform") fills one box per word, and is told to type only first letters; the
+    journey compares what was typed, every reading of it."""
 
     context = keys.VERIFY_FRIEND
 
-    def __init__(self, length: int, check: Callable[[str], None]) -> None:
+    def __init__(self, length: int, check: Callable[[str], None],
+                 back: Callable[[], None], *, mismatches: int = 0,
+                 tries_left: int = 1) -> None:
         super().__init__()
         self.title = text(Say.UI_CHECK_TITLE)
         self._length = length
         self._check = check
-        self.typed = ""
+        self._back = back
+        self.keys = ""  # every key typed, in order
         self.hint = ""
+        self.asking_back = False
+        self._again: list[str] = []  # after a mismatch: why the boxes are empty again
+        if mismatches:
+            self._again = [text(Say.CHECK_NO_MATCH),
+                           text(Say.CHECK_LAST_TRY) if tries_left <= 1 else
+                           text(Say.CHECK_TRIES_LEFT, tries=tries_left)]
         self._walker = urwid.SimpleFocusListWalker([])
         self.widget = urwid.Padding(urwid.ListBox(self._walker), left=2, right=2)
         self._draw()
 
+    @property
+    def typed(self) -> str:
+        """The boxes' letters: one symbol per word, as read from the keys."""
+        return sas.read_keys(self.keys).symbols
+
     def hints(self) -> list[str]:
-        return ["check", "erase", "back"]
+        return [] if self.asking_back else ["check", "erase", "back"]
 
     def act(self, action: str) -> bool:
-        if action == "erase":
-            self.typed = self.typed[:-1]
-            self.hint = ""
+        if self.asking_back:
+            if action == "back":  # Escape again: stay
+                self.asking_back = False
+            elif action != "check":
+                return False
+        elif action == "back":
+            self.asking_back = True
+        elif action == "erase":
+            self.keys = self.keys[:-1]
+            self.hint = self._whole_word_hint()
         elif action == "check":
-            if len(self.typed) < self._length:
+            if not self._complete():
                 missing = self._length - len(self.typed)
-                self.hint = text(Say.UI_VERIFY_MORE, missing=missing)
+                self.hint = (text(Say.UI_VERIFY_MORE, missing=missing) if missing > 0 else
+                             text(Say.CHECK_TOO_MANY, words=self._length))
             else:
-                self._check(self.typed)
+                self._check(self.keys)
                 return True
         else:
             return False
         self._draw()
         return True
 
+    def _complete(self) -> bool:
+        """Whether some reading of the keys has one symbol per word (first letters that
+        spell a word by chance are read as the word in the boxes, as letters here)."""
+        return any(len(reading) == self._length for reading in sas.candidates(self.keys))
+
+    def _whole_word_hint(self) -> str:
+        return text(Say.CHECK_WHOLE_WORD) if sas.read_keys(self.keys).continues else ""
+
     def type(self, key: str) -> bool:
         if len(key) != 1:
             return False
         char = key.upper()
+        if self.asking_back:
+            if char in "YN":
+                self.asking_back = False
+                if char == "Y":
+                    self._back()
+                    return True
+            self._draw()
+            return True
         if char in TYPABLE:
-            if len(self.typed) < self._length:
-                self.typed += char
-                self.hint = ""
-            else:
-                self.hint = text(Say.UI_VERIFY_ALL_FILLED)
+            self._add(char)
         elif char.isdigit():
             self.hint = text(Say.UI_VERIFY_DIGITS)
         elif not char.isspace():
@@ -141,14 +211,32 @@ class VerifyFriend(StepScreen):
         self._draw()
         return True
 
+    def _add(self, char: str) -> None:
+        """One more key, unless the boxes are full: a key that goes on with the word of
+        the last box is kept even then (the friend may be typing the whole word)."""
+        keys_after = self.keys + char
+        reading = sas.read_keys(keys_after)
+        fits = len(reading.symbols) <= self._length or reading.continues
+        if fits and len(keys_after) <= self._length * KEYS_PER_BOX:
+            self.keys = keys_after
+            self.hint = self._whole_word_hint()
+        else:
+            self.hint = text(Say.UI_VERIFY_ALL_FILLED)
+
     def _draw(self) -> None:
+        if self.asking_back:
+            self._walker[:] = [urwid.Text(r) for r in ["", *back_question(Role.FRIEND)]]
+            return
+        typed = self.typed[:self._length]  # a word being typed may read as one more
         boxes: list[Any] = ["   "]
         for i in range(self._length):
-            if i < len(self.typed):
-                boxes += [("box", f" {self.typed[i]} "), "  "]
+            if i < len(typed):
+                boxes += [("box", f" {typed[i]} "), "  "]
             else:
                 boxes += [("box-empty", " _ "), "  "]
+        again: list[Any] = [("hint", line) for line in self._again]
         rows: list[Any] = [
+            *again, *([""] if again else []),
             text(Say.UI_VERIFY_HOW),
             "",
             boxes,
