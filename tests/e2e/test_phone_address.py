@@ -159,6 +159,7 @@ def test_a_port_is_typed_after_the_address(world: support.World) -> None:
         stop_both(helper, friend)
 
 
+@pytest.mark.timed
 @pytest.mark.root
 def test_nothing_waiting_is_said_within_seconds_then_the_friend_connects(
         world: support.World) -> None:
@@ -296,6 +297,7 @@ def test_no_option_that_does_not_work_yet_on_the_friends_screens(
 
 # -- the same in line mode ----------------------------------------------------------------
 
+@pytest.mark.timed
 @pytest.mark.root
 def test_line_mode_no_network_and_nothing_waiting(world: support.World) -> None:
     with namespace(world) as ns:
