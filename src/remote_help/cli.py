@@ -193,7 +193,10 @@ def _full_screen_caps() -> Caps | None:
         reason = text(Say.CLI_NO_URWID)
     else:
         return caps
-    sys.stdout.write(text(Say.CLI_NO_FULL_SCREEN, reason=reason) + "\n\n")
+    from remote_help.plain.terminal import columns, fit  # noqa: PLC0415
+
+    why = fit(text(Say.CLI_NO_FULL_SCREEN, reason=reason), columns())
+    sys.stdout.write("\n".join(why) + "\n\n")
     sys.stdout.flush()
     return None
 

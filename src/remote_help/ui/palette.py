@@ -59,14 +59,13 @@ def detect() -> Caps:
         raise NoFullScreen(text(Say.UI_NO_FULL_NOT_A_TERMINAL))
     term = os.environ.get("TERM", "")
     if not term or term in ("dumb", "unknown"):
-        raise NoFullScreen(text(Say.UI_NO_FULL_TERM_CANNOT,
-                                term=term or text(Say.UI_NO_FULL_TERM_NOT_SET)))
+        raise NoFullScreen(text(Say.UI_NO_FULL_TERM_CANNOT))
     try:
         curses.setupterm(term, sys.stdout.fileno())
     except curses.error:
         raise NoFullScreen(text(Say.UI_NO_FULL_TERM_UNKNOWN, term=term)) from None
     if not curses.tigetstr("cup"):
-        raise NoFullScreen(text(Say.UI_NO_FULL_NO_CURSOR, term=term))
+        raise NoFullScreen(text(Say.UI_NO_FULL_NO_CURSOR))
     colors = 1
     with contextlib.suppress(curses.error):
         colors = curses.tigetnum("colors")
