@@ -585,7 +585,7 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     Say.UI_TECH_FINGERPRINT: "fingerprint {fingerprint}",
     Say.UI_TECH_SPELLED: "spelled: {spelled}",
     Say.UI_TECH_WHEN_HELP_ENDS: "When help ends:",
-    Say.UI_TECH_PRESS: "Press {details_key} again to go back.",
+    Say.UI_TECH_PRESS: "Press {details_key} to close. The arrow keys scroll.",
     Say.UI_VERIFY_READ: "Read these five words to your friend, slowly:",
     Say.UI_VERIFY_FRIEND_TYPES: "Your friend types the first letter of each word.\n"
                                 "Their screen then says CORRECT or STOP.",

@@ -63,7 +63,10 @@ class SharedTerminal(StepScreen):
         self._redraw = redraw
         self._utf8 = utf8
         cols, rows = size
-        self._size = (cols, max(1, rows - 1))  # the status line takes one row
+        # The friend's side: the shell's grid, the window less the status line. The
+        # helper's: the whole window, compared with the friend's window or grid (a friend
+        # in line mode has no status line: equal windows must not ask for a bigger one).
+        self._size = (cols, max(1, rows - 1)) if role is Role.FRIEND else (cols, rows)
         self.send: Callable[[bytes], None] = lambda data: None
         self.end: Callable[[], None] = lambda: None
         self.resized: Callable[[], None] = lambda: None
@@ -215,8 +218,8 @@ class SharedTerminal(StepScreen):
                                                  cols + 2), "top"), self.view, cols, rows)
 
     def _drawn_at(self, cols: int, rows: int) -> None:
-        if self.role is Role.HELPER:
-            rows += 1 if self._warning else 0  # the warning line is not the window's
+        if self.role is Role.HELPER:  # the whole window (see __init__)
+            rows += 2 if self._warning else 1
         if (cols, rows) != self._size and cols > 0 and rows > 0:
             self._size = (cols, rows)
             asyncio.get_running_loop().call_soon(self._follow_size)
