@@ -222,6 +222,10 @@ class Say(enum.Enum):
     UI_SHARED_CONNECTING = "ui.shared.connecting"
     UI_SHARED_USER_AT = "ui.shared.user-at"
     UI_SHARED_NAMED = "ui.shared.named"
+    # -- issue 11, "Every screen readable everywhere" (look) ---------------------------
+    UI_SHARED_STARTING = "ui.shared.starting"
+    UI_SHARED_STARTING_WHERE = "ui.shared.starting-where"
+    WINDOW_TITLE = "window.title"
     UI_TERMVIEW_CANNOT_DRAW = "ui.termview.cannot-draw"
 
     # -- ui/keys.py (the hotkeys: the help view and the README) ----------------------
@@ -626,6 +630,16 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     Say.UI_SHARED_CONNECTING: "Connecting...",
     Say.UI_SHARED_USER_AT: "{user} at {address}",
     Say.UI_SHARED_NAMED: "{name} ({who})",
+    # issue 11, "Every screen readable everywhere" (look)
+    Say.UI_SHARED_STARTING: "Starting the secure connection",  # then dots that move
+    Say.UI_SHARED_STARTING_WHERE: {
+        Role.FRIEND: "Your helper will see this computer's terminal here in a moment.",
+        Role.HELPER: "Your friend's terminal will show here in a moment.",
+    },
+    Say.WINDOW_TITLE: {  # the terminal window's title while remote-help runs
+        Role.FRIEND: "remote-help: getting help",
+        Role.HELPER: "remote-help: helping a friend",
+    },
     Say.UI_TERMVIEW_CANNOT_DRAW: "The shared screen cannot be drawn here. Help is ending.",
     # ui/keys.py
     Say.KEY_STOP: "Stop at once; nothing more is shared",
