@@ -193,11 +193,7 @@ def _full_screen_caps() -> Caps | None:
         reason = text(Say.CLI_NO_URWID)
     else:
         return caps
-    from remote_help.plain.terminal import columns, fit  # noqa: PLC0415
-
-    why = fit(text(Say.CLI_NO_FULL_SCREEN, reason=reason), columns())
-    sys.stdout.write("\n".join(why) + "\n\n")
-    sys.stdout.flush()
+    _say(text(Say.CLI_NO_FULL_SCREEN, reason=reason) + "\n")
     return None
 
 
@@ -229,7 +225,10 @@ async def _run_app(app: App) -> int:
 
 
 def _say(text: str) -> None:
-    sys.stdout.write(text + "\n")
+    """A line, broken between words at the terminal's width (never by the terminal)."""
+    from remote_help.plain.terminal import columns, fit  # noqa: PLC0415
+
+    sys.stdout.write("\n".join(fit(text, columns())) + "\n")
     sys.stdout.flush()
 
 

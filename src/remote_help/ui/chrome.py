@@ -133,6 +133,12 @@ class Top(urwid.WidgetWrap):  # type: ignore[misc]
             self._header.set_text(header)
         return super().render(size, focus)
 
+    def selectable(self) -> bool:
+        """Always: urwid gives keys only to a selectable top widget, and every key goes to
+        ``on_key`` whatever is shown (a screen of plain text, the session's "Starting..."
+        line: Ctrl+Alt+C must work there too)."""
+        return True
+
     def keypress(self, size: tuple[int, int], key: str) -> str | None:
         self._on_key(key)
         return None

@@ -115,12 +115,17 @@ class SharedTerminal(StepScreen):
         return len(self._pending) >= PENDING_LIMIT
 
     def show(self, data: bytes) -> None:
-        if data and not self._started:
+        self._pending += data
+        self._schedule()
+
+    def _shell_shows(self) -> None:
+        """The progress line gives way once the shell's output shows something (its first
+        bytes are often modes only, and an empty screen is what it is there to avoid)."""
+        screen = self.screen
+        if screen.cursor != (0, 0) or any(line.strip() for line in screen.text_lines()):
             self._started = True
             self._stop_progress()
             self._layout()
-        self._pending += data
-        self._schedule()
 
     def _progress_text(self) -> None:
         dots = "." * (self._progress_step % 3 + 1)
@@ -321,6 +326,8 @@ class SharedTerminal(StepScreen):
         self._last_frame = time.monotonic()
         if self.screen.generation != self._generation:
             self._generation = self.screen.generation
+            if not self._started:
+                self._shell_shows()
             self.view._invalidate()
             self._redraw()
         if self._pending or self.screen.behind:
