@@ -688,7 +688,7 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     Say.UI_SETUP: "Setting up the shared terminal...",
     # Why full screen is not possible, in plain words (no "terminal type"): the line the
     # person reads first. The name of an unknown kind is kept for a helper to look up.
-    Say.UI_NO_FULL_NOT_A_TERMINAL: "this is not a terminal window",
+    Say.UI_NO_FULL_NOT_A_TERMINAL: "this is not a terminal",
     Say.UI_NO_FULL_TERM_CANNOT: "this terminal is too simple for it",
     Say.UI_NO_FULL_TERM_UNKNOWN: "this computer does not know this kind of terminal, "
                                  "{term!r}",
