@@ -34,8 +34,9 @@ from tests.hostile import fakes
 INTERRUPTED = "The check was interrupted. If this happens again, someone may be interfering: "
 HELPER_INTERRUPTED = INTERRUPTED + "call your friend back on a number you know."
 FRIEND_INTERRUPTED = INTERRUPTED + "hang up and call your helper back on a number you know."
-PAUSED = r"For your safety, checking is paused until (\d\d:\d\d): the last three checks were " \
-         r"interrupted\. If that was not you, someone may be interfering\."
+PAUSED = (support.said("For your safety, checking is paused until") + r"\s+(\d\d:\d\d):\s+"
+          + support.said("the last three checks were interrupted. If that was not you, "
+                         "someone may be interfering."))
 CANCELLED = "Cancelled. Nothing was shared."
 DID_NOT_WORK = "The connection did not work: "
 EOF_SENTENCE = r"(The other computer closed the connection|The connection was broken)\."
