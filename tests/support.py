@@ -410,3 +410,11 @@ def friend_ends_session(helper: Program, friend: Program) -> None:
 ANSWER_42 = "[^0-9*(]42\r\n"  # the answer, not the typed command
 ENDED_BY_FRIEND = "Help has ended: you ended it"
 FRIEND_ENDED_SEEN_BY_HELPER = "Your friend ended the session"
+
+
+def said(sentence: str) -> str:
+    """A regular expression for ``sentence`` as line mode prints it: broken between words at
+    the terminal's width (issue 11), so any space may have become a line break. A trailing
+    space stays a space or a line break too."""
+    pattern = r"\s+".join(re.escape(word) for word in sentence.split())
+    return pattern + (r"\s+" if sentence.endswith(" ") else "")

@@ -207,8 +207,7 @@ def _full_screen_caps() -> Caps | None:
         reason = text(Say.CLI_NO_URWID)
     else:
         return caps
-    sys.stdout.write(text(Say.CLI_NO_FULL_SCREEN, reason=reason) + "\n\n")
-    sys.stdout.flush()
+    _say(text(Say.CLI_NO_FULL_SCREEN, reason=reason) + "\n")
     return None
 
 
@@ -240,7 +239,10 @@ async def _run_app(app: App) -> int:
 
 
 def _say(text: str) -> None:
-    sys.stdout.write(text + "\n")
+    """A line, broken between words at the terminal's width (never by the terminal)."""
+    from remote_help.plain.terminal import columns, fit  # noqa: PLC0415
+
+    sys.stdout.write("\n".join(fit(text, columns())) + "\n")
     sys.stdout.flush()
 
 

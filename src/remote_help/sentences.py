@@ -246,6 +246,10 @@ class Say(enum.Enum):
     UI_SHARED_CONNECTING = "ui.shared.connecting"
     UI_SHARED_USER_AT = "ui.shared.user-at"
     UI_SHARED_NAMED = "ui.shared.named"
+    # -- issue 11, "Every screen readable everywhere" (look) ---------------------------
+    UI_SHARED_STARTING = "ui.shared.starting"
+    UI_SHARED_STARTING_WHERE = "ui.shared.starting-where"
+    WINDOW_TITLE = "window.title"
     UI_TERMVIEW_CANNOT_DRAW = "ui.termview.cannot-draw"
 
     # -- ui/keys.py (the hotkeys: the help view and the README) ----------------------
@@ -285,7 +289,6 @@ class Say(enum.Enum):
     UI_SETUP = "ui.setup"
     UI_NO_FULL_NOT_A_TERMINAL = "ui.no-full.not-a-terminal"
     UI_NO_FULL_TERM_CANNOT = "ui.no-full.term-cannot"
-    UI_NO_FULL_TERM_NOT_SET = "ui.no-full.term-not-set"
     UI_NO_FULL_TERM_UNKNOWN = "ui.no-full.term-unknown"
     UI_NO_FULL_NO_CURSOR = "ui.no-full.no-cursor"
 
@@ -638,7 +641,7 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     Say.UI_TECH_FINGERPRINT: "fingerprint {fingerprint}",
     Say.UI_TECH_SPELLED: "spelled: {spelled}",
     Say.UI_TECH_WHEN_HELP_ENDS: "When help ends:",
-    Say.UI_TECH_PRESS: "Press {details_key} again to go back.",
+    Say.UI_TECH_PRESS: "Press {details_key} to close. The arrow keys scroll.",
     Say.UI_VERIFY_READ: "Read these five words to your friend, slowly:",
     Say.UI_VERIFY_FRIEND_TYPES: "Your friend types the first letter of each word.\n"
                                 "Their screen then says CORRECT or STOP.",
@@ -729,6 +732,16 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     Say.UI_SHARED_CONNECTING: "Connecting...",
     Say.UI_SHARED_USER_AT: "{user} at {address}",
     Say.UI_SHARED_NAMED: "{name} ({who})",
+    # issue 11, "Every screen readable everywhere" (look)
+    Say.UI_SHARED_STARTING: "Starting the secure connection",  # then dots that move
+    Say.UI_SHARED_STARTING_WHERE: {
+        Role.FRIEND: "Your helper will see this computer's terminal here in a moment.",
+        Role.HELPER: "Your friend's terminal will show here in a moment.",
+    },
+    Say.WINDOW_TITLE: {  # the terminal window's title while remote-help runs
+        Role.FRIEND: "remote-help: getting help",
+        Role.HELPER: "remote-help: helping a friend",
+    },
     Say.UI_TERMVIEW_CANNOT_DRAW: "The shared screen cannot be drawn here. Help is ending.",
     # ui/keys.py
     Say.KEY_STOP: "Stop at once; nothing more is shared",
@@ -771,11 +784,13 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     Say.UI_WAIT_PEER: "Waiting for your friend's computer...",
     Say.UI_SETUP_TITLE: "Setting up",
     Say.UI_SETUP: "Setting up the shared terminal...",
-    Say.UI_NO_FULL_NOT_A_TERMINAL: "this is not an interactive terminal",
-    Say.UI_NO_FULL_TERM_CANNOT: "the terminal type ({term}) cannot show it",
-    Say.UI_NO_FULL_TERM_NOT_SET: "not set",
-    Say.UI_NO_FULL_TERM_UNKNOWN: "the terminal type {term!r} is unknown on this computer",
-    Say.UI_NO_FULL_NO_CURSOR: "the terminal type {term!r} cannot move the cursor",
+    # Why full screen is not possible, in plain words (no "terminal type"): the line the
+    # person reads first. The name of an unknown kind is kept for a helper to look up.
+    Say.UI_NO_FULL_NOT_A_TERMINAL: "this is not a terminal",
+    Say.UI_NO_FULL_TERM_CANNOT: "this terminal is too simple for it",
+    Say.UI_NO_FULL_TERM_UNKNOWN: "this computer does not know this kind of terminal, "
+                                 "{term!r}",
+    Say.UI_NO_FULL_NO_CURSOR: "this terminal cannot move its cursor",
     # wizard/
     Say.WIZARD_CANCELLED: "Cancelled. Nothing was shared.",
     Say.WIZARD_STOPPED: "Stopped. Nothing was shared.",
@@ -968,21 +983,20 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     Say.PLAIN_DETAILS_OTHER: "The other computer ({user} at {address}):",
     Say.PLAIN_DETAILS_KEY: "key {key}",
     Say.PLAIN_DETAILS_WHEN_ENDS: "When help ends: {how}",
-    Say.PLAIN_END_WORD: {
+    Say.PLAIN_END_WORD: {  # each paragraph one line: broken at the terminal's width
         Role.HELPER: "Not part of the code, and for you only (never read it out):\n"
                      "Your end word for this session is:\n"
                      "    {word}\n"
-                     "remote-help never sends it to your friend's computer. When the session\n"
-                     "really ends, remote-help shows this word again. An ending without it is\n"
-                     "fake: it comes from your friend's computer, and what you type still goes\n"
-                     "there. The word never changes, and remote-help never asks you for a\n"
+                     "remote-help never sends it to your friend's computer. When the session "
+                     "really ends, remote-help shows this word again. An ending without it is "
+                     "fake: it comes from your friend's computer, and what you type still goes "
+                     "there. The word never changes, and remote-help never asks you for a "
                      "password.",
         Role.FRIEND: "Now something for you only. Do not read it out, not even to your helper.\n"
                      "Your end word for this session is:\n"
                      "    {word}\n"
                      "When help really ends, this screen shows the word again. If it says help "
-                     "has\n"
-                     "ended but the word is missing, help has not ended: press Ctrl+Alt+C.",
+                     "has ended but the word is missing, help has not ended: press Ctrl+Alt+C.",
     },
     Say.PLAIN_SIGN_OFF: 'End word: "{word}". This is really the end of the session.',
     Say.PLAIN_GREETING: {

@@ -10,16 +10,20 @@ from tests import support
 
 
 @pytest.mark.parametrize(("term", "reason"), [
-    ("dumb", "the terminal type (dumb) cannot show it"),
-    ("no-such-terminal-here", "the terminal type 'no-such-terminal-here' is unknown on this "
-                              "computer"),
+    ("dumb", "this terminal is too simple for it"),
+    ("no-such-terminal-here", "this computer does not know this kind of terminal, "
+                              "'no-such-terminal-here'"),
 ])
 def test_unusable_terminal_falls_back_to_plain(world: support.World, term: str,
                                                reason: str) -> None:
-    program = world.start(world.account(), "friend", plain=False,
+    program = world.start(world.account(), "friend", plain=False, cols=60,
                           extra_env={"TERM": term})
-    program.expect(re.escape(f"remote-help: full screen is not possible ({reason}), so the "
-                             "questions come one line at a time."))
+    words = (f"remote-help: full screen is not possible ({reason}), so the questions come "
+             "one line at a time.")
+    # Broken between words at the terminal's width (60 here), never in the middle of one.
+    program.expect(r"\s+".join(re.escape(word) for word in words.split()))
+    lines = program.output.replace("\r", "").split("\n")
+    assert all(len(line) <= 60 for line in lines), lines
     program.expect("Continue\\?")
     program.sendline("n")
     program.expect("Cancelled. Nothing was shared.")

@@ -34,8 +34,9 @@ from tests.hostile import fakes
 INTERRUPTED = "The check was interrupted. If this happens again, someone may be interfering: "
 HELPER_INTERRUPTED = INTERRUPTED + "call your friend back on a number you know."
 FRIEND_INTERRUPTED = INTERRUPTED + "hang up and call your helper back on a number you know."
-PAUSED = r"For your safety, checking is paused until (\d\d:\d\d): the last three checks were " \
-         r"interrupted\. If that was not you, someone may be interfering\."
+PAUSED = (support.said("For your safety, checking is paused until") + r"\s+(\d\d:\d\d):\s+"
+          + support.said("the last three checks were interrupted. If that was not you, "
+                         "someone may be interfering."))
 CANCELLED = "Cancelled. Nothing was shared."
 DID_NOT_WORK = "The connection did not work: "
 EOF_SENTENCE = r"(The other computer closed the connection|The connection was broken)\."
@@ -58,11 +59,11 @@ def interruptions(account: support.Account) -> int:
 def keeps_waiting(program: support.Program, other: str, said: str = LEFT_EARLY) -> None:
     """A caller left before this person answered: said so, not counted, still waiting;
     then the person stops waiting (Ctrl+C)."""
-    program.expect(re.escape(said))
-    program.expect(re.escape(STILL_WAITING.format(other)))
+    program.expect(support.said(said))
+    program.expect(support.said(STILL_WAITING.format(other)))
     assert program.child.isalive()
     program.send("\x03")
-    program.expect(re.escape(CANCELLED))
+    program.expect(support.said(CANCELLED))
     assert program.wait_exit() != 0
 
 
@@ -147,8 +148,8 @@ def test_killed_friends_do_not_pause_the_waiting_helper(world: support.World) ->
         friend.expect("Type the five letters")
         friend.child.kill(signal.SIGKILL)
         assert friend.wait_exit() == 128 + signal.SIGKILL
-        helper.expect(re.escape(LEFT_EARLY))
-        helper.expect(re.escape(STILL_WAITING.format("friend")))
+        helper.expect(support.said(LEFT_EARLY))
+        helper.expect(support.said(STILL_WAITING.format("friend")))
         assert helper.child.isalive()
     # The real friend still gets through: the third try is checked.
     friend = start_friend(world, port)
@@ -173,14 +174,14 @@ def test_killed_helper_is_an_interrupted_check_for_the_friend(world: support.Wor
     helper, friend, _words = to_the_code(world, helper_account)
     helper.child.kill(signal.SIGKILL)
     assert helper.wait_exit() == 128 + signal.SIGKILL
-    friend.expect(re.escape(FRIEND_INTERRUPTED))
+    friend.expect(support.said(FRIEND_INTERRUPTED))
     assert friend.wait_exit() != 0
     fakes.assert_no_crash(friend)
     # The killed helper's next start cleans up after it.
     again, _port = start_helper(world, helper_account)
     again.expect("Waiting for your friend")
     again.send("\x03")
-    again.expect(re.escape(CANCELLED))
+    again.expect(support.said(CANCELLED))
     assert again.wait_exit() != 0
 
 
@@ -214,7 +215,7 @@ def test_drops_at_each_step_against_the_waiting_helper(world: support.World) -> 
             fakes.reset(caller.sock)
         else:
             caller.sock.shutdown(socket.SHUT_WR)
-        helper.expect(re.escape(CLOSED) + EOF_SENTENCE, timeout=5)
+        helper.expect(support.said(CLOSED) + EOF_SENTENCE, timeout=5)
         if fault == "half-close":
             assert fakes.closed_by_peer(caller.sock, 3)
             caller.close()
@@ -270,9 +271,9 @@ def test_drop_at_each_step_against_the_connecting_side(world: support.World, ste
     finally:
         fake.close()
     if step != "REVEAL2":  # the program does not know a code yet: nothing was checked
-        program.expect(re.escape(DID_NOT_WORK) + EOF_SENTENCE)
+        program.expect(support.said(DID_NOT_WORK) + EOF_SENTENCE)
     else:  # the program already knows a code: the check was interrupted
-        program.expect(re.escape(FRIEND_INTERRUPTED if role == "friend"
+        program.expect(support.said(FRIEND_INTERRUPTED if role == "friend"
                                  else HELPER_INTERRUPTED))
     assert program.wait_exit() != 0
     fakes.assert_no_crash(program)
@@ -300,7 +301,7 @@ def test_the_friend_is_told_why_the_other_side_stopped_early(world: support.Worl
         _raw, hello = fakes.read_frame(sock)
         assert hello["t"] == "HELLO"
         sock.sendall(fakes.frame({"t": "ABORT", "reason": reason}))
-        friend.expect(re.escape(EARLY_ABORTS[reason]))
+        friend.expect(support.said(EARLY_ABORTS[reason]))
         assert fakes.closed_by_peer(sock, 3)
         sock.close()
     finally:
@@ -330,7 +331,7 @@ def test_drops_against_the_waiting_friend_in_reverse_mode(world: support.World) 
             friend.expect("Type the five letters")
         caller.close()
         if not reveal:
-            friend.expect(re.escape(CLOSED) + EOF_SENTENCE, timeout=5)
+            friend.expect(support.said(CLOSED) + EOF_SENTENCE, timeout=5)
             assert friend.child.isalive()
     # Left before the friend answered: a stranger could do that, so it is not counted.
     keeps_waiting(friend, "helper")
@@ -401,11 +402,11 @@ def test_every_step_before_the_people_talk_has_a_deadline(world: support.World) 
     dripper = threading.Thread(target=drip, daemon=True)
     dripper.start()
     try:
-        friend.expect(re.escape(DID_NOT_WORK + "The other computer took too long to answer."),
+        friend.expect(support.said(DID_NOT_WORK + "The other computer took too long to answer."),
                       timeout=20)
         assert friend.wait_exit() != 0
         for _ in range(2):
-            helper.expect(re.escape(CLOSED + "The other computer took too long to answer."),
+            helper.expect(support.said(CLOSED + "The other computer took too long to answer."),
                           timeout=20)
         assert fakes.closed_by_peer(silent, 5)
         assert fakes.closed_by_peer(trickle.sock, 5)
@@ -418,7 +419,7 @@ def test_every_step_before_the_people_talk_has_a_deadline(world: support.World) 
         for sock in (stalled, silent, trickle.sock):
             sock.close()
     helper.send("\x03")
-    helper.expect(re.escape(CANCELLED))
+    helper.expect(support.said(CANCELLED))
     assert helper.wait_exit() != 0
     fakes.assert_no_crash(helper, friend)
 
@@ -442,7 +443,7 @@ def test_ctrl_c_while_waiting(world: support.World) -> None:
     for program in (helper, friend, waiting_friend):
         program.send("\x03")
     for program in (helper, friend, waiting_friend):
-        program.expect(re.escape(CANCELLED))
+        program.expect(support.said(CANCELLED))
         assert program.wait_exit() != 0
     fakes.assert_no_crash(helper, friend, waiting_friend)
 
@@ -454,7 +455,7 @@ def test_terminated_while_waiting(world: support.World, signum: int) -> None:
     helper, port = start_helper(world)
     helper.expect("Waiting for your friend")
     os.kill(helper.child.pid, signum)
-    helper.expect(re.escape(CANCELLED))
+    helper.expect(support.said(CANCELLED))
     assert helper.wait_exit() != 0
     assert fakes.refused(port)
     fakes.assert_no_crash(helper)
@@ -467,8 +468,8 @@ def test_ctrl_c_at_the_question_interrupts_the_check_on_both_sides(
     helper's own stop does not count on the helper's computer, the friend's does."""
     helper, friend, _words = to_the_code(world)
     helper.send("\x03")
-    helper.expect(re.escape(CANCELLED))
-    friend.expect(re.escape(FRIEND_TOLD_CLOSED))
+    helper.expect(support.said(CANCELLED))
+    friend.expect(support.said(FRIEND_TOLD_CLOSED))
     assert helper.wait_exit() != 0
     assert friend.wait_exit() != 0
     assert interruptions(helper.account) == 0
@@ -480,7 +481,7 @@ def test_ctrl_c_at_the_question_interrupts_the_check_on_both_sides(
 def test_ctrl_c_while_the_friend_types_interrupts_the_check(world: support.World) -> None:
     helper, friend, _words = to_the_code(world)
     friend.send("\x03")
-    friend.expect(re.escape(CANCELLED))
+    friend.expect(support.said(CANCELLED))
     assert friend.wait_exit() != 0
     # Issue 11: the friend's own stop is not counted there; the helper's person had not
     # answered yet (the caller may be anyone): counted per source only.
@@ -497,11 +498,11 @@ def test_wrong_code_says_stop_on_both_sides(world: support.World) -> None:
     wrong = ("B" if letters[0] != "B" else "C") + letters[1:]  # one word misheard
     for _ in range(2):  # issue 11: the same words may be typed again, three times in all
         friend.sendline(wrong)
-        friend.expect(re.escape(NO_MATCH))
+        friend.expect(support.said(NO_MATCH))
         assert helper.child.isalive() and "STOP" not in friend.output
     friend.sendline(wrong)
     friend.expect("STOP")
-    friend.expect(re.escape(FRIEND_STOP))
+    friend.expect(support.said(FRIEND_STOP))
     assert friend.wait_exit() != 0
     # The helper is told, keeps waiting (the caller's word only), and stops: that counts.
     keeps_waiting(helper, "friend", HELPER_TOLD_STOP)
@@ -520,7 +521,7 @@ def test_nobody_listening_gives_up_after_the_connect_timeout(world: support.Worl
     started = time.monotonic()
     friend.sendline("y")
     # Issue 11: nothing listening there (refused) is said as such, not blamed on the address.
-    friend.expect(re.escape(f"Nothing was waiting at 127.0.0.1 port {port}."), timeout=10)
+    friend.expect(support.said(f"Nothing was waiting at 127.0.0.1 port {port}."), timeout=10)
     assert friend.wait_exit() != 0
     assert time.monotonic() - started < 6
     fakes.assert_no_crash(friend)
@@ -711,7 +712,7 @@ def test_a_corrupt_check_log_does_not_stop_the_program(world: support.World) -> 
     helper, _port = start_helper(world, account)
     helper.expect("Waiting for your friend")
     helper.send("\x03")
-    helper.expect(re.escape(CANCELLED))
+    helper.expect(support.said(CANCELLED))
     assert helper.wait_exit() != 0
     fakes.assert_no_crash(helper)
 

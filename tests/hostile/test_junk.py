@@ -35,7 +35,7 @@ BAD_USERS = ["-oProxyCommand=x", "$(id)", "a;touch pwned", "\x1b]0;x\x07", "\u20
 
 
 def closed_line(sentence: str) -> str:
-    return CLOSED + re.escape(sentence)
+    return CLOSED + support.said(sentence)
 
 
 def log_env(world: support.World, name: str) -> tuple[Path, dict[str, str]]:
@@ -69,7 +69,7 @@ def start_helper(world: support.World, **kwargs: object) -> tuple[support.Progra
 
 def cancel(program: support.Program) -> None:
     program.send("\x03")
-    program.expect(re.escape(CANCELLED))
+    program.expect(support.said(CANCELLED))
     assert program.wait_exit() != 0
 
 
@@ -383,7 +383,7 @@ def test_bad_user_name_in_reveal2_to_a_connecting_friend(world: support.World,
             assert reveal["t"] == "REVEAL"
             sock.sendall(fakes.frame({"t": "REVEAL2", "pk": pk, "user": user,
                                       "has_sshd": True, "nonce": nonce.hex()}))
-            friend.expect(re.escape("The connection did not work: " + BAD_USER))
+            friend.expect(support.said("The connection did not work: " + BAD_USER))
             assert fakes.closed_by_peer(sock, 3)
             assert friend.wait_exit() != 0
     finally:
@@ -418,7 +418,7 @@ def test_a_flood_from_one_address_does_not_lock_out_the_friend(world: support.Wo
         assert friend.wait_exit() != 0
         # The helper hears of the STOP from the caller, keeps waiting, and is stopped.
         helper.expect("Your friend's screen said STOP")
-        helper.expect(re.escape(STILL_WAITING))
+        helper.expect(support.said(STILL_WAITING))
         cancel(helper)
     finally:
         for sock in flood:
@@ -510,7 +510,7 @@ def test_a_hundred_junk_handshakes_then_the_real_friend_at_the_first_try(
         if status == "shown":
             helper.expect(support.CODE_LINE)
             helper.expect(LEFT_EARLY)
-            helper.expect(re.escape(STILL_WAITING))
+            helper.expect(support.said(STILL_WAITING))
         assert helper.child.isalive(), f"junk {i} ({kind}) made the helper stop waiting"
     junk_seconds = time.monotonic() - started
     shown = outcomes.get("shown", 0)
@@ -612,7 +612,7 @@ def test_the_helper_names_nobody_before_the_words_are_shown(world: support.World
         helper.expect(TURNED_AWAY)
     # The honest-looking caller left before the helper answered: back to waiting.
     helper.expect(LEFT_EARLY)
-    helper.expect(re.escape(STILL_WAITING))
+    helper.expect(support.said(STILL_WAITING))
     assert interruptions(helper.account) == 0
     cancel(helper)
     fakes.assert_no_crash(helper)
@@ -669,8 +669,8 @@ def test_many_strangers_end_the_wait_without_locking(world: support.World) -> No
         assert junk_handshake(port, source, "abort") == "shown"
         helper.expect(support.CODE_LINE)
         if i < len(sources) - 1:
-            helper.expect(re.escape(STILL_WAITING))
-    helper.expect(re.escape("Several computers connected and left before you answered, so "
+            helper.expect(support.said(STILL_WAITING))
+    helper.expect(support.said("Several computers connected and left before you answered, so "
                             "this computer stopped waiting."))
     assert helper.wait_exit() != 0
     assert fakes.refused(port)

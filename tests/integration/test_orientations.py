@@ -66,7 +66,7 @@ def test_neither_side_has_sshd(world: support.World) -> None:
     f.expect("Your helper's computer is missing a program")
     assert f.wait_exit() != 0
     # Any caller can claim to have no server: the helper is told why and keeps waiting.
-    h.expect("Still waiting for your friend")
+    h.expect(support.said("Still waiting for your friend"))  # lines broken between words
     h.child.sendintr()
     assert h.wait_exit() != 0
     assert "Read these words" not in h.output  # no code is read when nothing could follow

@@ -72,8 +72,9 @@ def test_no_terminal_and_no_input(tmp_path: support.Path) -> None:
                             env=env, timeout=30, check=False)
     assert result.returncode == 1
     # Not a terminal: full screen says so in one line and falls back to questions.
-    assert result.stdout.startswith("remote-help: full screen is not possible (this is not "
-                                    "an interactive terminal)")
+    assert " ".join(result.stdout.split()).startswith(
+        "remote-help: full screen is not possible (this is not a terminal), so the questions "
+        "come one line at a time.")
     assert "Cancelled. Nothing was shared." in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
 

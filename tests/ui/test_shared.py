@@ -98,6 +98,8 @@ def test_the_friend_status_line_always_says_how_to_end() -> None:
 def test_the_helper_is_warned_when_its_window_is_smaller() -> None:
     async def body() -> None:
         view = make("helper", [], [])
+        view.show(b"$ ")  # the shell printed: the grid shows (a progress line until then)
+        await asyncio.sleep(0.1)
         view.grid(100, 40)
         view.notice("Make your window bigger: your friend's screen is 100x40, yours 80x24.")
         rows = [r.decode() for r in view.widget.render((80, 25), focus=True).text]

@@ -18,7 +18,10 @@ from remote_help.plain.terminal import (
     EndKeys,
     PlainView,
     RawMode,
+    columns,
     end_key_ends_line,
+    fit,
+    fit_prompt,
 )
 from remote_help.proto import sas
 from remote_help.proto.channels import Inputs, Kind
@@ -87,11 +90,11 @@ def end_word() -> str:
     return f"{first} {secrets.choice([w for w in END_WORDS if w != first])}"
 
 
-def end_word_lines(role: Role, word: str) -> list[str]:
+def end_word_lines(role: Role, word: str, cols: int = 80) -> list[str]:
     """Shown while the code is checked, when the person looks at this screen for seconds
     and nothing from the other computer can be on it (once the session runs, the other
-    side can write over any line still on the screen)."""
-    return text(Say.PLAIN_END_WORD, role, word=word).split("\n")
+    side can write over any line still on the screen); ``cols``: the terminal's width."""
+    return fit(text(Say.PLAIN_END_WORD, role, word=word), cols)
 
 
 def sign_off_line(word: str) -> str:
@@ -164,13 +167,16 @@ class PlainFrontEnd:
         self._end_word: str | None = None  # chosen when the session is set up
         self._signed_off = False
         self._asking: asyncio.Task[None] | None = None
+        self._warned = False  # the friend's warning was read and agreed to
 
     def say(self, text: str = "") -> None:
-        sys.stdout.write(text + "\n")
+        """Lines broken between words at the terminal's width (asked each time: the
+        window may have changed)."""
+        sys.stdout.write("\n".join(fit(text, columns())) + "\n")
         sys.stdout.flush()
 
     async def ask(self, prompt: str) -> str:
-        sys.stdout.write(prompt + " ")
+        sys.stdout.write(fit_prompt(prompt, columns()) + " ")
         sys.stdout.flush()
         return await self.input.readline()
 
@@ -253,8 +259,11 @@ class PlainFrontEnd:
     # -- steps 1-3: the role, the warning, the address -----------------------------------
 
     def _asking_step(self, status: st.Asking) -> None:
-        if status.step is Step.WELCOME:  # in line mode the friend's warning comes next
-            self.answer(st.Answer(Step.WELCOME, Event.NEXT))
+        if status.step is Step.WELCOME:
+            if status.options.role is Role.HELPER:
+                self.answer(st.Answer(Step.WELCOME, Event.NEXT))
+            else:  # the friend's warning first, before any other question
+                self._question(Step.WELCOME, self._welcome())
         elif status.step is Step.ROLE:
             self._question(Step.ROLE, self._ask_role(status.last_role))
         elif status.step is Step.DETAILS:
@@ -276,8 +285,15 @@ class PlainFrontEnd:
                 return st.Answer(Step.ROLE, Event.HELPER)
             self.say(text(Say.PLAIN_ROLE_AGAIN))
 
+    async def _welcome(self) -> st.Answer:
+        """Whoever may be the friend reads the warning before anything else (as on the
+        full screen's first step)."""
+        if not await self._warn_friend():
+            return st.Answer(Step.WELCOME, Event.CANCEL)
+        return st.Answer(Step.WELCOME, Event.NEXT)
+
     async def _details_step(self, options: Options) -> st.Answer:
-        if options.role is Role.FRIEND and not await self._warn_friend():
+        if options.role is Role.FRIEND and not self._warned and not await self._warn_friend():
             return st.Answer(Step.DETAILS, Event.CANCEL)
         if not options.listens and not options.address:
             address, port = await self._ask_address(options.role or Role.FRIEND)
@@ -290,7 +306,8 @@ class PlainFrontEnd:
         self.say()
         self.say(text(Say.PLAIN_WARN_ONLY_IF))
         self.say()
-        return await self.yes_no(text(Say.PLAIN_WARN_CONTINUE))
+        self._warned = await self.yes_no(text(Say.PLAIN_WARN_CONTINUE))
+        return self._warned
 
     async def _ask_address(self, role: Role) -> tuple[str, int | None]:
         """The other person's address, asked of the person with ``role``, and the port
@@ -419,7 +436,7 @@ class PlainFrontEnd:
             keep_memory_private()
             self._end_word = end_word()
         self.say()
-        for line in end_word_lines(role, self._end_word):
+        for line in end_word_lines(role, self._end_word, columns()):
             self.say(line)
 
     # -- step 7 --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import contextlib
 import os
 import select
 import termios
+import textwrap
 import time
 import tty
 from collections.abc import Callable, Iterator
@@ -57,6 +58,40 @@ def modes_left(sanitizer: Sanitizer) -> bytes:
         left = b"\x1b[?%dl" % sanitizer.alternate
         left += b"" if sanitizer.alternate == 1049 else TO_LAST_ROW
     return left + (ORIGIN_RESET if sanitizer.origin_set else b"")
+
+
+DEFAULT_COLUMNS = 80  # when the terminal does not say how wide it is (serial consoles: 0)
+
+
+def columns(fd: int = 1) -> int:
+    """How many characters a line of this terminal holds."""
+    try:
+        cols = os.get_terminal_size(fd).columns
+    except OSError:
+        cols = 0
+    return min(cols, 1000) if cols > 0 else DEFAULT_COLUMNS
+
+
+def fit(words: str, cols: int) -> list[str]:
+    """``words`` as lines of at most ``cols`` characters, broken between words (a line's
+    own line breaks and indentation kept): a terminal breaks a long line wherever its
+    edge falls, in the middle of a word ("pr" / "ess"). Only what is longer than a whole
+    line (a key, a long address) is cut."""
+    lines: list[str] = []
+    for line in words.split("\n"):
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        lines += textwrap.wrap(line, max(cols, len(indent) + 8), subsequent_indent=indent,
+                               break_on_hyphens=False, drop_whitespace=True) or [""]
+    return lines
+
+
+def fit_prompt(prompt: str, cols: int, room: int = 16) -> str:
+    """A question, fitted to the width, leaving ``room`` on its last line for the answer
+    typed after it (else the terminal breaks the answer onto a line of its own)."""
+    lines = fit(prompt, cols)
+    if len(lines[-1]) + room > cols > 2 * room:
+        lines[-1:] = fit(lines[-1], cols - room)
+    return "\n".join(lines)
 
 
 class EndKeys(term_keys.EndKeys):
@@ -137,7 +172,12 @@ class PlainView:
         return len(self._backlog) >= BACKLOG_LIMIT or self._copy_behind()
 
     def connected(self, peer: Hello) -> None:
-        self._say("\r\n".join(self._greeting(peer)) + "\r\n\r\n")
+        self._say("\r\n".join(self._fitted(self._greeting(peer))) + "\r\n\r\n")
+
+    def _fitted(self, lines: list[str]) -> list[str]:
+        """Our own lines, broken between words at this terminal's width."""
+        cols = columns(self.fd)
+        return [part for line in lines for part in fit(line, cols)]
 
     def grid(self, cols: int, rows: int) -> None:
         """Plain mode shows the bytes as they come; the size warning says the rest."""
@@ -225,7 +265,8 @@ class PlainView:
         if self._typed:
             # In the terminal's own colours, whatever colours the shell left set.
             typed = text(Say.PLAIN_HELPER_TYPED, typed=self._typed)
-            self._say(f"\x1b[0m\r\n[remote-help] {typed}\r\n")
+            lines = self._fitted([f"[remote-help] {typed}"])
+            self._say("\x1b[0m\r\n" + "\r\n".join(lines) + "\r\n")
             self._typed = ""
 
     def size(self) -> tuple[int, int]:
@@ -243,7 +284,7 @@ class PlainView:
         return size
 
     def notice(self, words: str) -> None:
-        self._say(f"\r\n[remote-help] {words}\r\n")
+        self._say("\r\n" + "\r\n".join(self._fitted([f"[remote-help] {words}"])) + "\r\n")
 
     def _say(self, text: str) -> None:
         """Our own words (which may carry the peer's name), in the terminal's encoding."""

@@ -43,6 +43,11 @@ BRACKETED_PASTE_OFF = b"\x1b[?2004l"
 AUTOWRAP_OFF = b"\x1b[?7l"
 AUTOWRAP_ON = b"\x1b[?7h"
 REWRITE_EVERY = 1.0  # seconds: during a session the whole screen is written again
+# The window's title names remote-help and the person's part in it: xterm's title stack
+# keeps the title it had (CSI 22;0 t pushes it, CSI 23;0 t puts it back at the end), and
+# OSC 2 sets ours. Not on the Linux console, which has no title and would print them.
+TITLE_SAVE = b"\x1b[22;0t"
+TITLE_RESTORE = b"\x1b[23;0t"
 # Steps whose screens wait for the person's choice: keys typed after a choice, until the
 # next screen is shown, belong to that next screen.
 CHOOSING = (Step.WELCOME, Step.ROLE, Step.DETAILS, Step.FAILED, Step.ENDED)
@@ -71,6 +76,8 @@ class App:
         self._typed_ahead: list[str] = []
         self._rewrite: asyncio.TimerHandle | None = None
         self._rewritten = 0.0
+        self._titled = os.environ.get("TERM", "") != "linux"
+        self._title = ""
 
     # -- the stage the screens and the front end use ------------------------------------
 
@@ -88,6 +95,7 @@ class App:
         return self.caps.utf8
 
     def show(self, screen: StepScreen) -> None:
+        self._set_title()
         self.current = screen
         self._help = None
         self._present(screen)
@@ -96,6 +104,20 @@ class App:
             typed, self._typed_ahead = self._typed_ahead, []
             for key in typed:
                 self._on_key(key)
+
+    def _set_title(self) -> None:
+        """The window's title: remote-help, and once the role is known, the person's part."""
+        if not self._titled or self.main is None:
+            return
+        options = self.journey.options
+        chosen = options.role_given or self.flow.step not in (Step.WELCOME, Step.ROLE)
+        role = options.role if chosen else None  # (a remembered role is not chosen yet)
+        title = text(Say.WINDOW_TITLE, role) if role is not None else "remote-help"
+        if title != self._title:
+            self._title = title
+            data = title.encode(terminal_encoding(), errors="replace")
+            with contextlib.suppress(OSError):
+                os.write(1, b"\x1b]2;" + data + b"\x07")
 
     def _present(self, screen: StepScreen) -> None:
         session = screen.context in (keys.SESSION_FRIEND, keys.SESSION_HELPER)
@@ -214,7 +236,8 @@ class App:
         screen.tty_signal_keys("undefined", "undefined", "undefined", "undefined",
                                "undefined")
         with contextlib.suppress(OSError):
-            os.write(1, BRACKETED_PASTE_ON + AUTOWRAP_OFF)
+            os.write(1, BRACKETED_PASTE_ON + AUTOWRAP_OFF + (TITLE_SAVE if self._titled else b""))
+        self._set_title()
         task = asyncio.current_task()
         previous = loop.get_exception_handler()
 
@@ -242,7 +265,8 @@ class App:
                 self._rewrite.cancel()
                 self._rewrite = None
             with contextlib.suppress(OSError):
-                os.write(1, BRACKETED_PASTE_OFF + AUTOWRAP_ON)
+                os.write(1, BRACKETED_PASTE_OFF + AUTOWRAP_ON
+                         + (TITLE_RESTORE if self._titled else b""))
             with contextlib.suppress(Exception):
                 self.main.stop()
             self.main = None

@@ -83,7 +83,10 @@ class Top(urwid.WidgetWrap):  # type: ignore[misc]
 
     def __init__(self, on_key: Callable[[str], None]) -> None:
         self._on_key = on_key
-        self._header = urwid.Text("", wrap="clip")
+        # Never cut: the program's name goes first when the title does not fit beside it
+        # (the window title names it too), and a title longer than the line wraps.
+        self._header = urwid.Text("", wrap="space")
+        self._headers = (" remote-help", " remote-help")  # with the name, without it
         self._keys = urwid.Text("", wrap="clip")
         self._stop = urwid.Text("", wrap="clip")
         self._body: urwid.Widget = urwid.SolidFill(" ")
@@ -102,7 +105,9 @@ class Top(urwid.WidgetWrap):  # type: ignore[misc]
              stop: str, *, chrome: bool = True) -> None:
         """``chrome=False``: the body draws its own status lines (the shared terminal), and
         says itself what shows in a window too small for it."""
-        self._header.set_text(f" remote-help   {header}" if header else " remote-help")
+        self._headers = ((f" remote-help   {header}", f" {header}") if header
+                         else (" remote-help", " remote-help"))
+        self._header.set_text(self._headers[0])
         self._keys.set_text(key_markup or " ")
         self._stop.set_text(f" {stop}")
         self._frame.body = body
@@ -121,7 +126,17 @@ class Top(urwid.WidgetWrap):  # type: ignore[misc]
             else:
                 canvas.pad_trim_top_bottom(0, rows - canvas.rows())
             return canvas
+        full, short = self._headers
+        header = full if urwid.util.calc_width(full, 0, len(full)) <= cols else short
+        if self._header.text != header:
+            self._header.set_text(header)
         return super().render(size, focus)
+
+    def selectable(self) -> bool:
+        """Always: urwid gives keys only to a selectable top widget, and every key goes to
+        ``on_key`` whatever is shown (a screen of plain text, the session's "Starting..."
+        line: Ctrl+Alt+C must work there too)."""
+        return True
 
     def keypress(self, size: tuple[int, int], key: str) -> str | None:
         self._on_key(key)

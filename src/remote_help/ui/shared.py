@@ -4,6 +4,7 @@ connected and how to end it. Implements the session's ``View``."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -34,6 +35,7 @@ TYPED_SHOWN = 10.0  # seconds the helper's last keys stay on the friend's status
 TYPED_KEPT = 4000  # characters of the helper's keys kept for the "Help has ended" page
 LAST_ROWS = 6  # rows of the shared terminal shown on the "Help has ended" page
 LAST_TYPED = 4  # lines the helper typed, shown there too
+PROGRESS_STEP = 0.3  # seconds between two moves of the "Starting..." dots
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +65,10 @@ class SharedTerminal(StepScreen):
         self._redraw = redraw
         self._utf8 = utf8
         cols, rows = size
-        self._size = (cols, max(1, rows - 1))  # the status line takes one row
+        # The friend's side: the shell's grid, the window less the status line. The
+        # helper's: the whole window, compared with the friend's window or grid (a friend
+        # in line mode has no status line: equal windows must not ask for a bigger one).
+        self._size = (cols, max(1, rows - 1)) if role is Role.FRIEND else (cols, rows)
         self.send: Callable[[bytes], None] = lambda data: None
         self.end: Callable[[], None] = lambda: None
         self.resized: Callable[[], None] = lambda: None
@@ -89,6 +94,13 @@ class SharedTerminal(StepScreen):
         self._last_frame = 0.0
         self._generation = -1
         self.on_drained: Callable[[], None] = lambda: None
+        # Until the shell's first output, a line that moves says that SSH is starting (it
+        # takes seconds, and an empty screen looks broken).
+        self._started = False
+        self._progress = urwid.Text("", align="center")
+        self._progress_step = 0
+        self._progress_timer: asyncio.TimerHandle | None = None
+        self._progress_text()
         self._status_text()
 
     # -- View (the session calls these) --------------------------------------------
@@ -105,6 +117,35 @@ class SharedTerminal(StepScreen):
     def show(self, data: bytes) -> None:
         self._pending += data
         self._schedule()
+
+    def _shell_shows(self) -> None:
+        """The progress line gives way once the shell's output shows something (its first
+        bytes are often modes only, and an empty screen is what it is there to avoid)."""
+        screen = self.screen
+        if screen.cursor != (0, 0) or any(line.strip() for line in screen.text_lines()):
+            self._started = True
+            self._stop_progress()
+            self._layout()
+
+    def _progress_text(self) -> None:
+        dots = "." * (self._progress_step % 3 + 1)
+        self._progress.set_text([text(Say.UI_SHARED_STARTING) + f"{dots:<3}", "\n\n",
+                                 text(Say.UI_SHARED_STARTING_WHERE, self.role)])
+
+    def _progress_tick(self) -> None:
+        self._progress_timer = None
+        if self._started:
+            return
+        self._progress_step += 1
+        self._progress_text()
+        self._redraw()
+        self._progress_timer = asyncio.get_running_loop().call_later(PROGRESS_STEP,
+                                                                     self._progress_tick)
+
+    def _stop_progress(self) -> None:
+        if self._progress_timer is not None:
+            self._progress_timer.cancel()
+            self._progress_timer = None
 
     def size(self) -> tuple[int, int]:
         return self._size
@@ -200,6 +241,12 @@ class SharedTerminal(StepScreen):
 
     def _layout(self) -> None:
         body: urwid.Widget = self._framed() if self.role is Role.HELPER else self.view
+        if not self._started:
+            body = urwid.Filler(urwid.Padding(self._progress, left=1, right=1))
+            if self._progress_timer is None:
+                with contextlib.suppress(RuntimeError):  # no loop: drawn once, still
+                    self._progress_timer = asyncio.get_running_loop().call_later(
+                        PROGRESS_STEP, self._progress_tick)
         rows: list[Any] = [("pack", urwid.AttrMap(self._status, "status"))]
         if self._warning:
             rows.append(("pack", urwid.AttrMap(self._warn, "status-warn")))
@@ -215,8 +262,8 @@ class SharedTerminal(StepScreen):
                                                  cols + 2), "top"), self.view, cols, rows)
 
     def _drawn_at(self, cols: int, rows: int) -> None:
-        if self.role is Role.HELPER:
-            rows += 1 if self._warning else 0  # the warning line is not the window's
+        if self.role is Role.HELPER:  # the whole window (see __init__)
+            rows += 2 if self._warning else 1
         if (cols, rows) != self._size and cols > 0 and rows > 0:
             self._size = (cols, rows)
             asyncio.get_running_loop().call_soon(self._follow_size)
@@ -279,6 +326,8 @@ class SharedTerminal(StepScreen):
         self._last_frame = time.monotonic()
         if self.screen.generation != self._generation:
             self._generation = self.screen.generation
+            if not self._started:
+                self._shell_shows()
             self.view._invalidate()
             self._redraw()
         if self._pending or self.screen.behind:
@@ -327,6 +376,8 @@ class SharedTerminal(StepScreen):
     def close(self) -> None:
         """The session is over: keep its last words for the end page, stop drawing."""
         self.final_words = self.last_words()
+        self._started = True
+        self._stop_progress()
         for timer in (self._tick, self._typed_timer):
             if timer is not None:
                 timer.cancel()

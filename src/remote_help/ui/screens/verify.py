@@ -36,20 +36,69 @@ def details_lines(details: Details) -> list[Any]:
     return rows
 
 
+SCROLL_KEYS = ("up", "down", "page up", "page down", "home", "end")
+
+
+class DetailsView(urwid.WidgetWrap):  # type: ignore[misc]
+    """The Details view: taller than a small window, so it scrolls (the arrow keys, Page
+    Up and Page Down, Home and End), under a line that never scrolls away and says how to
+    close it. No mouse: turning the mouse on would take the terminal's own selection
+    (copying the fingerprint) away."""
+
+    def __init__(self, details: Details) -> None:
+        self._list = urwid.ListBox(urwid.SimpleFocusListWalker(
+            [urwid.Text(row) for row in details_lines(details)]))
+        close = urwid.Text(markup(Say.UI_TECH_PRESS, details_key=("key", "D")))
+        self._size: tuple[int, int] | None = None
+        super().__init__(urwid.Frame(urwid.Padding(self._list, left=1, right=1),
+                                     footer=urwid.Padding(close, left=1, right=1)))
+
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+        self._size = size
+        return super().render(size, focus)
+
+    def scroll(self, key: str) -> bool:
+        """Move the view for one of SCROLL_KEYS; False for any other key."""
+        if key not in SCROLL_KEYS:
+            return False
+        if self._size is None:
+            return True  # not drawn yet: nothing to scroll
+        cols, rows = self._size
+        body = (max(cols - 2, 1), max(rows - self._footer_rows(cols), 1))
+        last = len(self._list.body) - 1
+        if key == "home":
+            self._list.set_focus(0, coming_from="below")
+            self._list.set_focus_valign("top")
+        elif key == "end":
+            self._list.set_focus(last, coming_from="above")
+            self._list.set_focus_valign("bottom")
+        else:
+            self._list.keypress(body, key)
+        self._invalidate()
+        return True
+
+    def _footer_rows(self, cols: int) -> int:
+        footer = self._w.footer
+        return int(footer.rows((cols,)))
+
+
 class _WithDetails(StepScreen):
     def __init__(self, details: Details) -> None:
         super().__init__()
         self._details = details
         self._showing = False
         self._main: urwid.Widget = urwid.SolidFill(" ")
+        self._view: DetailsView | None = None
 
     def _toggle_details(self) -> None:
         self._showing = not self._showing
-        self.widget = (urwid.Padding(urwid.ListBox(urwid.SimpleFocusListWalker(
-            [urwid.Text(r) for r in [*details_lines(self._details),
-                                     markup(Say.UI_TECH_PRESS,
-                                            details_key=("key", "D"))]])),
-            left=1, right=1) if self._showing else self._main)
+        if self._showing:
+            self._view = DetailsView(self._details)  # from the top each time
+        self.widget = self._view if self._showing and self._view else self._main
+
+    def type(self, key: str) -> bool:
+        """The Details view scrolls; elsewhere a key that is no hotkey does nothing."""
+        return self._showing and self._view is not None and self._view.scroll(key)
 
 
 def back_question(role: Role) -> list[Any]:
