@@ -229,6 +229,7 @@ class Say(enum.Enum):
     CHECK_TRIES_LEFT = "check.tries-left"
     CHECK_LAST_TRY = "check.last-try"
     CHECK_WHOLE_WORD = "check.whole-word"
+    CHECK_WHOLE_WORD_MAYBE = "check.whole-word-maybe"
     CHECK_TOO_MANY = "check.too-many"
     CHECK_BACK_QUESTION = "check.back-question"
     CHECK_BACK_KEYS = "check.back-keys"
@@ -644,10 +645,12 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     Say.UI_TECH_PRESS: "Press {details_key} to close. The arrow keys scroll.",
     Say.UI_VERIFY_READ: "Read these five words to your friend, slowly:",
     Say.UI_VERIFY_FRIEND_TYPES: "Your friend types the first letter of each word.\n"
-                                "Their screen then says CORRECT or STOP.",
+                                "Their screen then says CORRECT or STOP.\n"
+                                "If it says \"That does not match\", read the words "
+                                "again, slowly.",
     Say.UI_VERIFY_QUESTION: "Did your friend's screen say CORRECT?",
     Say.UI_VERIFY_YES: "Yes, it said CORRECT",
-    Say.UI_VERIFY_NO: "No",
+    Say.UI_VERIFY_NO: "No, it said STOP",
     Say.UI_VERIFY_MORE: "{missing} more to type: one letter for each word your helper reads.",
     Say.UI_VERIFY_ALL_FILLED: "All five are filled in. Press Enter, or Backspace to fix one.",
     Say.UI_VERIFY_DIGITS: "The numbers in the words are only 2 to 7. Listen again.",
@@ -669,6 +672,7 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     Say.CHECK_TRIES_LEFT: "You can try {tries} more times.",
     Say.CHECK_LAST_TRY: "This is the last try.",
     Say.CHECK_WHOLE_WORD: "Type only the FIRST letter of each word.",
+    Say.CHECK_WHOLE_WORD_MAYBE: "Type only the FIRST letter of each word. If you did, go on.",
     Say.CHECK_TOO_MANY: "That is more than {words} words. Press Backspace to fix it.",
     Say.CHECK_BACK_QUESTION: {
         Role.FRIEND: "Go back? Your helper will need to read new words.",
@@ -960,16 +964,18 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     Say.PLAIN_CONNECTED_CHECK: "Connected. Now make sure nobody is listening in.",
     Say.PLAIN_READ_WORDS: "Read these words to your friend: {words}",
     Say.PLAIN_FRIEND_TYPES: "Your friend types the first letter of each word; their screen "
-                            "then says CORRECT or STOP.",
-    Say.PLAIN_DID_IT_SAY: "Did your friend's screen say CORRECT? [y/n] (d shows details)",
+                            "then says CORRECT or STOP. If it says \"That does not match\", "
+                            "read the words again, slowly.",
+    Say.PLAIN_DID_IT_SAY: "Did your friend's screen say CORRECT? [y/n] (n: it said STOP; d "
+                          "shows details)",
     Say.PLAIN_Y_OR_N: "Please type y or n.",
     Say.PLAIN_WILL_READ: "Your helper will now read you five words.",
     Say.PLAIN_TYPE_FIRST: "Type the first letter of each word you hear. For example, type k "
                           "for KILO and 7 for SEVEN.",
     Say.PLAIN_TYPE_FIVE: "Type the five letters, then press Enter:",
     Say.PLAIN_ONLY_FIRST: "Please type only the first letter (or number) of each word.",
-    Say.PLAIN_WRONG_COUNT: "That was {got} letters, but there are {words} words. Type all of "
-                           "them again.",
+    Say.PLAIN_WRONG_COUNT: "You typed {got}, but there are {words} words: one letter for each "
+                           "word. Type all of them again.",
     Say.PLAIN_CORRECT: "CORRECT",
     Say.PLAIN_TELL_CORRECT: 'Tell your helper: "My screen says CORRECT."',
     Say.PLAIN_STOP: "STOP",

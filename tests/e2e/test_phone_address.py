@@ -332,10 +332,10 @@ def test_line_mode_takes_a_port_and_enter_for_the_remembered_role(
                          "127.0.0.1")
     helper.expect(f"127.0.0.1 port {port}")
     friend = world.start(friend_account)
+    friend.expect("Continue\\?")  # the warning comes first (issue 11)
+    friend.sendline("y")
     friend.expect(re.escape("(Enter alone: 1, as last time)"))
     friend.sendline("")
-    friend.expect("Continue\\?")
-    friend.sendline("y")
     friend.expect("Type your helper's address")
     friend.sendline(f"127.0.0.1 port {port}")
     assert helper.expect(support.CODE_LINE) is not None

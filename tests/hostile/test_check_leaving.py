@@ -8,7 +8,6 @@ Against the real helper (which listens) the script is a caller; against the real
 
 from __future__ import annotations
 
-import re
 import socket
 import time
 
@@ -63,9 +62,9 @@ def test_a_caller_that_confirms_then_leaves_cannot_start_ssh(world: support.Worl
         time.sleep(0.3)
         started = time.monotonic()
         send_after(caller.sock, what)
-        helper.expect(re.escape(HELPER_TOLD.get(what, "left before you answered")))
+        helper.expect(support.said(HELPER_TOLD.get(what, "left before you answered")))
         assert time.monotonic() - started < TOLD_WITHIN
-        helper.expect(r"Still waiting for your friend\.")
+        helper.expect(support.said("Still waiting for your friend."))
         helper.sendline("y")  # a late yes: its question is gone
         assert fakes.closed_by_peer(caller.sock, 5)  # nothing more; the helper closed it
     finally:

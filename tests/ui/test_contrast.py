@@ -281,7 +281,8 @@ def test_every_screen_reads_on_light_and_dark_terminals(role: Role,
     assert {"key", "title", "header", "footer", "stop", "status", "status-warn", "hint",
             "wrong"} <= styles, styles
     if role is Role.FRIEND:
-        assert {"warning", "box", "box-empty", "correct", "greyed"} <= styles, styles
+        # ("greyed" is in no screen since the options that do not work yet left them.)
+        assert {"warning", "box", "box-empty", "correct"} <= styles, styles
     else:
         assert {"code", "frame"} <= styles, styles
     unknown = {s for s in styles if s is not None and s not in SPECS}

@@ -73,7 +73,7 @@ def test_the_helpers_size_is_its_whole_window(size: tuple[int, int]) -> None:
 def test_titles_are_never_cut(size: tuple[int, int]) -> None:
     async def test(stage: Stage) -> None:
         stage.app.flow.step = Step.VERIFY
-        stage.app.show(VerifyHelper("K7E2R", DETAILS, lambda _: None))
+        stage.app.show(VerifyHelper("K7E2R", DETAILS, lambda _: None, lambda: None))
         header = stage.rows()[0]
         assert "Step 5 of 7: Check that nobody is listening in" in header
         assert len(header) <= size[0]
@@ -87,7 +87,7 @@ def test_the_details_view_scrolls_and_always_says_how_to_close(size: tuple[int, 
                                                                who: str) -> None:
     async def test(stage: Stage) -> None:
         stage.app.flow.step = Step.VERIFY
-        screen = (VerifyHelper("K7E2R", DETAILS, lambda _: None) if who == "helper"
+        screen = (VerifyHelper("K7E2R", DETAILS, lambda _: None, lambda: None) if who == "helper"
                   else Result(True, DETAILS))
         stage.app.show(screen)
         text = await stage.press("d")

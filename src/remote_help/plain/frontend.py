@@ -390,8 +390,8 @@ class PlainFrontEnd:
                 self.say(text(Say.PLAIN_ONLY_FIRST))
                 continue
             if not any(len(r) == len(code) for r in readings):
-                got = min(readings, key=len)
-                self.say(text(Say.PLAIN_WRONG_COUNT, got=len(got), words=len(code)))
+                self.say(text(Say.PLAIN_WRONG_COUNT, got=_typed_count(typed, readings),
+                              words=len(code)))
                 continue
             return st.Answer(Step.VERIFY, value=typed)
 
@@ -509,3 +509,13 @@ class LineSessionView(PlainView):
             loop.remove_signal_handler(signal.SIGWINCH)
         self._raw.__exit__(None, None, None)
         self._inputs = None
+
+
+def _typed_count(typed: str, readings: set[str]) -> int:
+    """How many the friend typed, as the friend counts: words when whole words were typed
+    with spaces between them, else letters (what was typed, not its shortest reading)."""
+    tokens = typed.split()
+    if len(tokens) > 1 and all(len(token) > 1 for token in tokens):
+        return len(tokens)
+    letters = "".join(tokens).upper()
+    return len(letters) if letters in readings else min(len(r) for r in readings)

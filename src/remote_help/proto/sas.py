@@ -151,6 +151,30 @@ def _continues(run: str) -> bool:
                for start in range(max(0, len(run) - longest), len(run) - 1))
 
 
+def word_letters_at_end(keys: str) -> int:
+    """How many of the last keys begin (or are) one NATO word, when two or more do: "UN"
+    is 2, "KILO" 4, "K7" 0. First letters can do so by chance (UNIFORM NOVEMBER)."""
+    run = "".join(char for char in keys.upper() if char in ALPHABET)
+    longest = max(map(len, _NAMES_LONGEST_FIRST))
+    for start in range(max(0, len(run) - longest), len(run) - 1):
+        if any(name.startswith(run[start:]) for name in _NAMES_LONGEST_FIRST):
+            return len(run) - start
+    return 0
+
+
+def shown(keys: str, length: int) -> str:
+    """The symbols the friend's boxes show for the keys typed so far.
+
+    Up to one key per box, the keys are the letters typed, unless they are whole words
+    only ("KILO", "TANGO"): a friend typing first letters never sees a box lose its
+    letter because they spell part of a word by chance. Past that, the keys are read as
+    words and letters mixed (``read_keys``)."""
+    run = "".join(char for char in keys.upper() if char in ALPHABET)
+    if len(run) > length:
+        return read_keys(run).symbols
+    return _split_words(run) or run
+
+
 def _split_words(run: str) -> str | None:
     """A run of whole words with no spaces ("KILOSEVEN"), or None.
 

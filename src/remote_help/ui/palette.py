@@ -27,7 +27,6 @@ PALETTE = [
     ("key", "white,bold", "dark blue", "bold,underline"),
     ("title", "default,bold", "default", "bold"),
     ("warning", "white,bold", "dark red", "bold,standout"),
-    ("greyed", "default", "default", ""),  # the words say why it cannot be chosen
     ("hint", "white,bold", "dark red", "bold"),
     ("field", "white,bold", "dark blue", "underline"),
     ("code", "white,bold", "dark blue", "bold,standout"),

@@ -202,7 +202,7 @@ class VerifyFriend(StepScreen):
     @property
     def typed(self) -> str:
         """The boxes' letters: one symbol per word, as read from the keys."""
-        return sas.read_keys(self.keys).symbols
+        return sas.shown(self.keys, self._length)
 
     def hints(self) -> list[str]:
         return [] if self.asking_back else ["check", "erase", "back"]
@@ -237,7 +237,17 @@ class VerifyFriend(StepScreen):
         return any(len(reading) == self._length for reading in sas.candidates(self.keys))
 
     def _whole_word_hint(self) -> str:
-        return text(Say.CHECK_WHOLE_WORD) if sas.read_keys(self.keys).continues else ""
+        """Two keys that begin a word may be first letters (UNIFORM NOVEMBER): said
+        gently then; three, or more keys than boxes, plainly."""
+        letters = sas.word_letters_at_end(self.keys)
+        if letters >= 3 or (letters == 2 and len(self.typed_keys) > self._length):
+            return text(Say.CHECK_WHOLE_WORD)
+        return text(Say.CHECK_WHOLE_WORD_MAYBE) if letters == 2 else ""
+
+    @property
+    def typed_keys(self) -> str:
+        """The keys typed that can be part of a code."""
+        return "".join(char for char in self.keys.upper() if char in TYPABLE)
 
     def type(self, key: str) -> bool:
         if len(key) != 1:
