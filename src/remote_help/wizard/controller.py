@@ -219,7 +219,10 @@ class Journey:
         if step is Step.ROLE and event is Event.NEXT:
             return  # the role is chosen, not skipped by a key (the flow skips it itself)
         chosen = Role(event.value) if event in (Event.FRIEND, Event.HELPER) else None
-        if step is Step.ROLE and chosen is not None and chosen != self.options.role:
+        if step is Step.ROLE and chosen is not None and (
+                chosen != self.options.role or answer.remembered):
+            # (Enter: last time's answers, as the role step shows them, not a draft kept
+            # from the details step before Back)
             self.options = self.options.for_role(chosen, self.given, self.defaults)
         if step is Step.ROLE and chosen is not None and self.skips_answered:
             # Enter on the role step takes last time's answers: the address among them.
