@@ -197,7 +197,10 @@ class Journey:
     def _publish_step(self) -> None:
         """Steps 1-3 are questions: say which, with the answers so far."""
         if self.flow.step in (Step.WELCOME, Step.ROLE, Step.DETAILS):
-            self.front.show(Asking(self.flow.step, self.options, last_role=self.saved.role))
+            last = self.options.for_role(Role.FRIEND, self.given, self.defaults)
+            address = with_port(last.address, last.port) if last.address else ""
+            self.front.show(Asking(self.flow.step, self.options, last_role=self.saved.role,
+                                   last_address=address))
 
     async def _next_answer(self) -> Answer:
         answer = await self._answers.get()

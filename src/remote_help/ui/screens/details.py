@@ -26,6 +26,7 @@ from remote_help.wizard.options import (
 DIGITS = frozenset("0123456789")  # never "²": isdigit() takes it, int() does not
 MAX_ADDRESS = 60  # an IPv6 address with a zone and a port fits
 HEX = frozenset("abcdefABCDEF")
+LONG_FORM = DIGITS | HEX | frozenset(":.")  # what an IPv6 address is written with
 ZONE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 PORT = " port "  # what the field shows between the address and the port
 PORT_WORD = PORT.strip()
@@ -208,6 +209,8 @@ class Details(StepScreen):
         if parsed is None:
             if not address:
                 self.hint = text(Say.UI_DETAILS_TYPE_FIRST, self.options.role)
+            elif problem := _problem(address):  # a pasted "12²" is no address to finish
+                self.hint = problem
             elif ":" in address:
                 self.hint = text(Say.UI_DETAILS_INCOMPLETE_LONG)
             else:
@@ -325,6 +328,8 @@ def _long_form_so_far(typed: str) -> bool:
     """Whether ``typed`` can still become an IPv6 address: at most eight groups of at most
     four hex digits, one "::" at most (the last group may be IPv4 dotted, as ::ffff:1.2.3.4)."""
     address = typed.partition("%")[0]
+    if not set(address) <= LONG_FORM:
+        return False  # "²" or another character no address has (pasted)
     groups = address.split(":")
     if address.count(":") > 8 or address.count("::") > 1 or ":::" in address:
         return False
