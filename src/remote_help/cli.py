@@ -74,7 +74,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--reverse", action="store_true",
                    help="the friend waits and the helper connects (when the friend is "
                         "easier to reach)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, metavar="N",
+    p.add_argument("--port", type=int, default=None, metavar="N",  # None: not given
                    help=f"TCP port (default {DEFAULT_PORT}; 0 picks a free one when waiting)")
     p.add_argument("--bind", metavar="ADDRESS",
                    help="when waiting, listen only on this address (default: all)")
@@ -94,7 +94,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def options_from(args: argparse.Namespace, p: argparse.ArgumentParser) -> Options:
-    if not 0 <= args.port <= 65535:
+    if args.port is not None and not 0 <= args.port <= 65535:
         p.error("--port must be between 0 and 65535")
     role = None if args.role is None else Role(args.role)
     listens = role is not None and role.listens(args.reverse)
@@ -110,7 +110,8 @@ def options_from(args: argparse.Namespace, p: argparse.ArgumentParser) -> Option
     if args.wait <= 0:
         p.error("--wait must be positive")
     return Options(role=role, address=args.address, reverse=args.reverse,
-                   port=args.port, bind=args.bind, sshd=args.sshd,
+                   port=DEFAULT_PORT if args.port is None else args.port,
+                   port_given=args.port is not None, bind=args.bind, sshd=args.sshd,
                    connect_timeout=args.connect_timeout, wait=args.wait)
 
 

@@ -186,6 +186,7 @@ class Say(enum.Enum):
     NET_NOTHING_WAITING_YET = "net.nothing-waiting-yet"
     NET_NOT_CONNECTED = "net.not-connected"
     NET_NOT_CONNECTED_YET = "net.not-connected-yet"
+    NET_NEEDS_ZONE = "net.needs-zone"  # fixaddr: fe80:: from the command line or line mode
     PLAIN_ROLE_PROMPT_AGAIN = "plain.role.prompt-again"
     UI_ENDED_TITLE = "ui.ended.title"
     UI_ENDED_PRESS = "ui.ended.press"
@@ -622,6 +623,8 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     Say.NET_NOT_CONNECTED: "This computer is not connected to a network.",
     Say.NET_NOT_CONNECTED_YET: "This computer is not connected to a network. Connect it "
                                "(a cable, or the wireless network); trying again...",
+    Say.NET_NEEDS_ZONE: "The address {host} needs its last part too: a percent sign and a "
+                        "name, like fe80::1%eth0. Ask for all of it again.",
     Say.PLAIN_ROLE_PROMPT_AGAIN: "Type 1 or 2, then press Enter (Enter alone: {number}, as "
                                  "last time):",
     Say.UI_ENDED_TITLE: "Help has ended",
@@ -934,10 +937,10 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     },
     Say.PLAIN_ADDRESS_AGAIN: {
         Role.FRIEND: "That is not an address. It is four numbers with dots between them "
-                     "(and maybe a space and a second number). Ask your helper to read it "
+                     "(and maybe the word port and a second number). Ask your helper to read it "
                      "to you again.",
         Role.HELPER: "That is not an address. It is four numbers with dots between them "
-                     "(and maybe a space and a second number). Ask your friend to read it "
+                     "(and maybe the word port and a second number). Ask your friend to read it "
                      "to you again.",
     },
     Say.PLAIN_WAITING: {

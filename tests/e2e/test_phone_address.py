@@ -345,3 +345,63 @@ def test_line_mode_takes_a_port_and_enter_for_the_remembered_role(
     helper.expect("left before you answered")
     helper.send("\x03")
     assert helper.wait_exit() != 0
+
+
+# -- fixaddr: the second reader's findings (notes-review11 7, 9) ---------------------------
+
+ZONE_WORDS = "The address fe80::1 needs its last part too: a percent sign and a"
+
+
+@pytest.mark.timed
+@pytest.mark.root
+def test_a_link_local_address_without_its_name_fails_at_once(world: support.World) -> None:
+    """From the command line, full screen and line mode: the sentence that asks for the
+    %name within seconds, not a minute of "No answer from fe80::1 yet"."""
+    with Tmux(width=80, height=24) as tmux:
+        friend = start(tmux, world, world.account(), "friend", "fe80::1", name="friend")
+        friend.wait_for("Only continue if YOU phoned someone you know.")
+        friend.send("c")
+        shown = time.monotonic()
+        friend.wait_for("needs its last part too", timeout=3)
+        assert time.monotonic() - shown < 3
+        assert "No answer" not in friend.screen()
+        friend.send("q")
+        friend.wait_for(r"EXITED 1")
+    friend = world.start(world.account(), "friend", "fe80::1")
+    friend.expect("Continue\\?")
+    friend.sendline("y")
+    started = time.monotonic()
+    friend.expect(re.escape(ZONE_WORDS), timeout=3)
+    assert time.monotonic() - started < 3
+    assert friend.wait_exit() == 1
+    assert "No answer" not in friend.output
+
+
+@pytest.mark.root
+def test_line_mode_takes_no_bare_second_number_and_asks_for_the_name(
+        world: support.World) -> None:
+    """"127.0.0.1 5" (an address typed with a space) is refused, not taken as port 5; a
+    typed fe80::1 is asked again with its %name; then the address and port connect."""
+    port = support.free_port()
+    world.ports.append(port)
+    helper = world.start(world.account(), "helper", "--port", str(port), "--bind",
+                         "127.0.0.1")
+    helper.expect(f"127.0.0.1 port {port}")
+    friend = world.start(world.account(), "friend")
+    friend.expect("Continue\\?")
+    friend.sendline("y")
+    friend.expect("Type your helper's address")
+    friend.sendline("127.0.0.1 5")
+    friend.expect("That is not an address.")
+    friend.expect("Type your helper's address")
+    friend.sendline("fe80::1")
+    friend.expect(re.escape(ZONE_WORDS))
+    friend.expect("Type your helper's address")
+    friend.sendline(f"127.0.0.1 port {port}")
+    assert helper.expect(support.CODE_LINE) is not None
+    friend.expect("Type the five letters")
+    friend.send("\x1b\x03")  # Ctrl+Alt+C: stop
+    assert friend.wait_exit() != 0
+    helper.expect("left before you answered")
+    helper.send("\x03")
+    assert helper.wait_exit() != 0

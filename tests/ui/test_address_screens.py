@@ -178,3 +178,91 @@ def test_a_link_local_address_needs_its_zone_and_a_pasted_form_is_understood() -
         assert (details(stage).address, details(stage).port) == ("fd00::7", 2300)
 
     staged(NORMAL, test)
+
+
+# -- fixaddr: the second reader's findings on the details step (notes-review11 2, 3, 4) -----
+
+def _erase(count: int) -> list[str]:
+    return ["backspace"] * count
+
+
+@pytest.mark.parametrize(("given", "used"), [(Options(), 2222), (Options(port=2301), 2301)])
+def test_a_port_the_field_no_longer_shows_is_never_used(given: Options, used: int) -> None:
+    """A saved port that the person erased (with the address, or on its own) gives way to
+    the command line's port, else the usual 2222."""
+    assert settings.save(settings.Settings(role="friend", address="192.168.1.20 port 2300"))
+
+    async def test(stage: Stage) -> None:
+        text = joined(await stage.press("c", "n"))
+        shown = "192.168.1.20 port 2300" if used == 2222 else "192.168.1.20 port 2301"
+        assert f"Address: {shown}_" in text
+        text = joined(await stage.press(*_erase(40), *"10.0.0.5"))
+        assert "Address: 10.0.0.5_" in text
+        assert "port" not in text.partition("Address:")[2].splitlines()[0]
+        assert stage.app.current.act("continue") is False  # ready: Enter goes on
+        assert (details(stage).address, details(stage).port) == ("10.0.0.5", used)
+        # Only the port erased: the address as shown, with the usual port.
+        text = joined(await stage.press(*_erase(8), *"192.168.1.20 2300", *_erase(5)))
+        assert "Address: 192.168.1.20_" in text
+        assert stage.app.current.act("continue") is False
+        assert (details(stage).address, details(stage).port) == ("192.168.1.20", used)
+
+    staged(NORMAL, test, given)
+
+
+@pytest.mark.parametrize("odd", ["\u00b2", "\u00b3", "\u0664", "\uff11"])
+def test_a_digit_other_than_0_to_9_is_refused_with_a_hint_not_a_crash(odd: str) -> None:
+    """The "²" key (top left on a French keyboard) in the address, in the port, and
+    pasted: a hint, the field unchanged, the program still there."""
+    async def test(stage: Stage) -> None:
+        await stage.press("c", "n")
+        text = joined(await stage.press(*"127.0.0.1", odd))
+        assert "Address: 127.0.0.1_" in text
+        assert "Type only numbers and dots, like 192.168.1.20." in text
+        text = joined(await stage.press(" ", *"23", odd))
+        assert "Address: 127.0.0.1 port 23_" in text
+        assert "type only the second number you were told" in text
+        assert stage.app.current.act("continue") is False
+        assert details(stage).port == 23
+        await stage.press(*_erase(20), "begin paste", *f"12{odd}", "end paste")
+        text = joined(await stage.press("7", "enter"))
+        assert "That is not an address." in text
+        assert stage.app.flow.step is Step.DETAILS
+        text = joined(await stage.press(*_erase(20), *"127.0.0.1 port 2", "begin paste",
+                                        odd, "end paste", "3"))
+        assert "type only the second number you were told" in text
+        assert stage.app.flow.step is Step.DETAILS  # still there: no crash
+
+    staged(NORMAL, test)
+
+
+@pytest.mark.parametrize(("keys", "shown"), [
+    ("10.0.0.5", "10.0.0.5"),
+    ("10.0.0.5 2300", "10.0.0.5 port 2300"),
+    ("10.0.", "10.0."),  # half typed: kept as typed
+])
+def test_the_address_typed_is_kept_on_back(keys: str, shown: str) -> None:
+    async def test(stage: Stage) -> None:
+        await stage.press("c", "n", *keys)
+        text = joined(await stage.press("esc"))
+        assert "Step 2 of 7" in text
+        text = joined(await stage.press("n"))
+        assert f"Address: {shown}_" in text
+
+    staged(NORMAL, test)
+
+
+def test_enter_on_the_role_step_after_back_takes_last_times_address_not_the_draft() -> None:
+    """The role step says "with my helper at 192.0.2.44": Enter connects there, not to
+    the address typed before Back."""
+    assert settings.save(settings.Settings(role="friend", address="192.0.2.44"))
+
+    async def test(stage: Stage) -> None:
+        await stage.press("c", "n", *_erase(20), *"10.0.0.5")
+        text = joined(await stage.press("esc"))
+        assert "with my helper at 192.0.2.44." in text
+        await stage.press("enter")
+        assert stage.app.flow.step is Step.WAIT
+        assert stage.app.journey.options.address == "192.0.2.44"
+
+    staged(NORMAL, test)

@@ -16,8 +16,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
 
-from remote_help import aio, settings
+from remote_help import aio, cli, settings
 from remote_help.net import addresses, transport
+from remote_help.plain.frontend import PlainFrontEnd
 from remote_help.roles import Role
 from remote_help.wizard.flow import Event, Flow, Step
 from remote_help.wizard.options import (
@@ -38,7 +39,6 @@ ipv6 = hs.ip_addresses(v=6).map(lambda a: a.compressed)
     ("192.168.1.20", "192.168.1.20", None),
     ("192.168.1.20 port 2300", "192.168.1.20", 2300),
     ("192.168.1.20 PORT 2300", "192.168.1.20", 2300),
-    ("192.168.1.20 2300", "192.168.1.20", 2300),
     ("  192.168.1.20   port   2300 ", "192.168.1.20", 2300),
     ("192.168.1.20:2300", "192.168.1.20", 2300),
     ("fe80::1", "fe80::1", None),
@@ -57,6 +57,7 @@ def test_typed_addresses_with_and_without_a_port(typed: str, address: str,
     "", "192.168.1", "192.168.1.20 port", "192.168.1.20 port 0", "192.168.1.20 port 65536",
     "192.168.1.20:", "192.168.1.20 port 123456", "fe80:::1", "[fe80::1]:x", "1.2.3.4 port x",
     "192.168.1.256",
+    "192.168.1.20 2300",  # a bare second number: since fixaddr, only after "port" or ":"
 ])
 def test_what_is_not_an_address_is_refused(typed: str) -> None:
     with pytest.raises(ValueError, match="not a"):
@@ -202,3 +203,141 @@ def test_a_typed_port_is_remembered_with_the_address(tmp_path: Path) -> None:
     assert (helper.address, helper.port) == ("", DEFAULT_PORT)
     usual = to_save(Options(role=Role.FRIEND, address="192.168.1.20"), settings.Settings())
     assert usual.address == "192.168.1.20"
+
+
+# -- fixaddr: the second reader's findings on the address (notes-review11 2, 3, 7, 8, 9) ----
+
+@pytest.mark.parametrize(("typed", "address", "port"), [
+    ("printer-port port 9100", "printer-port", 9100),  # the longest host before " port N"
+    ("my.port port 22", "my.port", 22),
+    ("192.168.1.20 port2300", "192.168.1.20", 2300),
+    ("[fe80::1%eth0]:2300", "fe80::1%eth0", 2300),
+])
+def test_the_port_comes_after_the_word_port_or_a_colon(typed: str, address: str,
+                                                       port: int) -> None:
+    assert addresses.split_port(typed) == (address, port)
+
+
+@pytest.mark.parametrize("typed", [
+    "10.0.0.1 5",  # 10.0.0.15 typed with a space: never host 10.0.0.1, port 5
+    "printer-port 9100",  # "port" inside a name is no port word: a bare second number
+    "my.port 22", "fe80::port 22", "helper.example 2300",
+])
+def test_a_bare_second_number_is_never_taken_as_the_port(typed: str) -> None:
+    with pytest.raises(ValueError, match="not a"):
+        addresses.split_port(typed)
+
+
+@pytest.mark.parametrize("typed", [
+    "10.0.0.1 port \u00b2", "10.0.0.1:\u00b2", "10.0.0.1 port 23\u00b2", "1.2.3.\u0664",
+    "\uff11.2.3.4", "10.0.0.1 port \uff12\uff13", "[::1]:\u00b3",
+])
+def test_digits_other_than_0_to_9_are_refused_not_a_crash(typed: str) -> None:
+    with pytest.raises(ValueError, match="not a"):
+        addresses.split_port(typed)
+
+
+@given(typed=hs.text(alphabet=hs.sampled_from("0123456789.:[]% port\u00b2\u00b3\u0664\uff11ef"),
+                     max_size=24))
+def test_any_typing_is_an_address_or_a_value_error(typed: str) -> None:
+    try:
+        host, port = addresses.split_port(typed)
+    except ValueError:
+        return
+    assert host.isascii()
+    assert port is None or 1 <= port <= 65535
+
+
+def _from_command_line(*argv: str) -> Options:
+    p = cli.parser()
+    return cli.options_from(p.parse_intermixed_args(list(argv)), p)
+
+
+def test_port_2222_on_the_command_line_wins_over_a_saved_port() -> None:
+    saved = settings.Settings(role="friend", address="192.168.1.20 port 2300")
+    given_2222 = _from_command_line("--port", str(DEFAULT_PORT))
+    assert given_2222.port_given
+    explicit = merged(given_2222, saved)
+    assert (explicit.address, explicit.port, explicit.usual_port) == (
+        "192.168.1.20", DEFAULT_PORT, DEFAULT_PORT)
+    none_given = _from_command_line()
+    assert (none_given.port, none_given.port_given) == (DEFAULT_PORT, False)
+    usual = merged(none_given, saved)  # no --port: the saved one, shown in the field
+    assert (usual.address, usual.port, usual.usual_port) == ("192.168.1.20", 2300,
+                                                             DEFAULT_PORT)
+    other = merged(_from_command_line("--port", "2301"), saved)
+    assert (other.port, other.usual_port) == (2301, 2301)
+
+
+def _connect_fails_at_once(host: str, *, invalid: bool = False) -> str:
+    """Connecting to ``host`` fails within seconds, and is never retried (``invalid``: the
+    system answers every try with EINVAL)."""
+    heard: list[transport.Why] = []
+
+    async def refuse(sock: socket.socket, address: object) -> None:
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    async def body() -> str:
+        if invalid:
+            asyncio.get_running_loop().sock_connect = refuse  # type: ignore[method-assign]
+        start = time.monotonic()
+        with pytest.raises(transport.NetError) as failed:
+            await transport.connect(host, _closed_port(), 30.0, heard.append)
+        assert time.monotonic() - start < 3  # not a minute of "No answer yet"
+        return str(failed.value)
+
+    words = asyncio.run(body())
+    assert heard == []  # never "trying again"
+    return words
+
+
+def test_a_link_local_address_without_its_name_fails_at_once() -> None:
+    words = _connect_fails_at_once("fe80::1")
+    assert words == ("The address fe80::1 needs its last part too: a percent sign and a "
+                     "name, like fe80::1%eth0. Ask for all of it again.")
+
+
+def test_an_unknown_network_name_fails_at_once() -> None:
+    words = _connect_fails_at_once("fe80::1%nosuchnet0")  # EAI_NONAME
+    assert words == "The address fe80::1%nosuchnet0 is not right. Check it and try again."
+
+
+def test_an_address_the_system_calls_invalid_fails_at_once() -> None:
+    """EINVAL (a link-local address on the wrong network, say) will not change by waiting."""
+    words = _connect_fails_at_once("127.0.0.1", invalid=True)
+    assert words == "The address 127.0.0.1 is not right. Check it and try again."
+
+
+def test_line_mode_asks_again_for_a_link_local_address_without_its_name(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    typed = iter(["10.0.0.1 5", "fe80::1", "fe80::1%lo port 2300"])
+    front = PlainFrontEnd()
+
+    async def ask(prompt: str) -> str:
+        return next(typed)
+
+    monkeypatch.setattr(front, "ask", ask)
+    got = asyncio.run(front._ask_address(Role.FRIEND))
+    assert got == ("fe80::1%lo", 2300)
+    said = " ".join(capsys.readouterr().out.split())
+    assert "That is not an address." in said  # "10.0.0.1 5": not host 10.0.0.1, port 5
+    assert "(and maybe the word port and a second number)" in said
+    assert "The address fe80::1 needs its last part too: a percent sign and a name" in said
+
+
+def test_line_mode_without_a_typed_port_uses_the_command_lines(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An earlier port (typed before a Retry) is not used for a new address typed without
+    one: the command line's, else the usual 2222."""
+    front = PlainFrontEnd()
+    front._warned = True
+    typed = iter(["10.0.0.5"])
+
+    async def ask(prompt: str) -> str:
+        return next(typed)
+
+    monkeypatch.setattr(front, "ask", ask)
+    earlier = Options(role=Role.FRIEND, port=2300, usual_port=2301)
+    answer = asyncio.run(front._details_step(earlier))
+    assert answer.options is not None
+    assert (answer.options.address, answer.options.port) == ("10.0.0.5", 2301)

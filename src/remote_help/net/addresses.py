@@ -109,22 +109,42 @@ def valid_address(text: str) -> bool:
     with contextlib.suppress(ValueError):
         ipaddress.ip_address(text)
         return True
-    if scope or re.fullmatch(r"[\d.]+", text):
+    if scope or re.fullmatch(r"[0-9.]+", text):
         return False  # a scope on a name, or something that looks like IPv4 but is not
     return bool(HOSTNAME.fullmatch(text))
 
 
 PORT_WORD = "port"  # what the helper reads aloud before a port, and the friend may type
-_WITH_PORT = re.compile(r"(?P<host>\S+?)\s*(?:\s|\bport\b)\s*(?P<port>\d{1,5})", re.IGNORECASE)
-_BRACKETED = re.compile(r"\[(?P<host>[^\[\]]+)\](?::(?P<port>\d{1,5}))?")
+DIGITS = frozenset("0123456789")  # only these: int() refuses "²", which isdigit() accepts
+# The port comes only after the word "port" (or a colon): a bare second number may be the
+# rest of the address typed with a space in it ("10.0.0.1 5" for 10.0.0.15). The host is
+# the longest that leaves " port N" ("printer-port port 9100": host "printer-port").
+_WITH_PORT = re.compile(r"(?P<host>\S+)\s+port\s*(?P<port>[0-9]{1,5})", re.IGNORECASE)
+_BRACKETED = re.compile(r"\[(?P<host>[^\[\]]+)\](?::(?P<port>[0-9]{1,5}))?")
+
+
+def ascii_digits(text: str) -> bool:
+    """Whether ``text`` is one or more of the digits 0 to 9 (never "²" or "٣")."""
+    return bool(text) and all(char in DIGITS for char in text)
+
+
+def needs_zone(host: str) -> bool:
+    """Whether ``host`` is a link-local IPv6 address without its %name (fe80::1): it
+    reaches nothing until the name of the network it is on is added (fe80::1%eth0)."""
+    try:
+        parsed = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return parsed.version == 6 and parsed.is_link_local and "%" not in host
 
 
 def split_port(typed: str) -> tuple[str, int | None]:
     """What a person typed for the other computer: its address and, if they gave one, the
-    port. '192.168.1.20 port 2300', '192.168.1.20 2300', '192.168.1.20:2300',
-    'fe80::1 port 2300', '[fe80::1]:2300' and a bare address are understood (the first is
-    what the helper reads aloud). Raises ValueError when it is not an address, or the port
-    is not one (1 to 65535)."""
+    port. '192.168.1.20 port 2300', '192.168.1.20:2300', 'fe80::1 port 2300',
+    '[fe80::1]:2300' and a bare address are understood (the first is what the helper reads
+    aloud). A bare second number ('192.168.1.20 2300') is not: it may be a mistyped
+    address. Raises ValueError when it is not an address, or the port is not one (1 to
+    65535)."""
     text = typed.strip()
     host, port = text, ""
     if match := _BRACKETED.fullmatch(text):
@@ -133,7 +153,7 @@ def split_port(typed: str) -> tuple[str, int | None]:
         host, port = match["host"], match["port"]
     elif text.count(":") == 1:  # an IPv4 address or a name, then a port; IPv6 has more
         host, _, port = text.partition(":")
-        if not port.isdigit():
+        if not ascii_digits(port):
             raise ValueError(f"not an address: {typed!r}")
     if not valid_address(host):
         raise ValueError(f"not an address: {typed!r}")

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 from remote_help import aio
+from remote_help.net import addresses
 from remote_help.sentences import Say, text
 
 DEFAULT_PORT = 2222
@@ -112,6 +113,7 @@ class Unreached(NetError):
 
 NO_NETWORK = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN,
                         errno.EADDRNOTAVAIL})
+FINAL = frozenset({errno.EINVAL})  # the address itself cannot work: no retry will help
 RETRY_AFTER = (1.0, 2.0, 3.0)  # seconds between tries: soon at first, then calmer
 
 
@@ -138,6 +140,8 @@ async def connect(
     deadline = time.monotonic() + give_up_after
     told: Why | None = None
     tries = 0
+    if addresses.needs_zone(host):  # it reaches nothing: no minute of "No answer yet"
+        raise NetError(text(Say.NET_NEEDS_ZONE, host=host))
     while True:
         try:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -148,6 +152,7 @@ async def connect(
             else:
                 raise NetError(text(Say.NET_BAD_ADDRESS, host=host)) from None
         error: BaseException | None = None
+        errors: list[OSError] = []  # every try's, to tell a hopeless address at once
         for family, kind, proto, _, address in infos:
             sock = socket.socket(family, kind, proto)
             tune(sock)
@@ -158,6 +163,9 @@ async def connect(
             except (OSError, TimeoutError) as exc:
                 sock.close()
                 error = exc if isinstance(exc, OSError) else OSError(errno.ETIMEDOUT, "timed out")
+                errors.append(error)
+        if infos and all(e.errno in FINAL for e in errors):
+            raise NetError(text(Say.NET_BAD_ADDRESS, host=host)) from error
         why = why_failed(error) if infos else Why.NO_NETWORK
         if time.monotonic() >= deadline:
             words = (text(Say.NET_NOT_CONNECTED) if why is Why.NO_NETWORK

@@ -34,6 +34,7 @@ from remote_help.wizard.messages import span_text
 from remote_help.wizard.options import (
     DEFAULT_PORT,
     Options,
+    needs_zone,
     split_port,
     spoken_number,
     spoken_with_port,
@@ -297,7 +298,8 @@ class PlainFrontEnd:
             return st.Answer(Step.DETAILS, Event.CANCEL)
         if not options.listens and not options.address:
             address, port = await self._ask_address(options.role or Role.FRIEND)
-            options = replace(options, address=address, port=port or options.port)
+            # no port typed: the command line's (or the usual), never an earlier one
+            options = replace(options, address=address, port=port or options.usual_port)
         return st.Answer(Step.DETAILS, Event.NEXT, options=options)
 
     async def _warn_friend(self) -> bool:
@@ -316,9 +318,13 @@ class PlainFrontEnd:
         while True:
             typed = await self.ask(text(Say.PLAIN_ADDRESS_PROMPT, role))
             try:
-                return split_port(typed)
+                host, port = split_port(typed)
             except ValueError:
                 self.say(text(Say.PLAIN_ADDRESS_AGAIN, role))
+                continue
+            if not needs_zone(host):
+                return host, port
+            self.say(text(Say.NET_NEEDS_ZONE, host=host))  # fe80::1 reaches nothing
 
     # -- step 4 --------------------------------------------------------------------------
 

@@ -98,9 +98,7 @@ class UrwidFrontEnd:
         if status.step is Step.WELCOME:
             return Welcome(status.options.role)
         if status.step is Step.ROLE:
-            options = status.options
-            return Role(status.last_role,
-                        with_port(options.address, options.port) if options.address else "")
+            return Role(status.last_role, status.last_address)
         return Details(status.options, self.stage.addresses)
 
     # -- step 4 --------------------------------------------------------------------------

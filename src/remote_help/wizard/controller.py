@@ -197,7 +197,10 @@ class Journey:
     def _publish_step(self) -> None:
         """Steps 1-3 are questions: say which, with the answers so far."""
         if self.flow.step in (Step.WELCOME, Step.ROLE, Step.DETAILS):
-            self.front.show(Asking(self.flow.step, self.options, last_role=self.saved.role))
+            last = self.options.for_role(Role.FRIEND, self.given, self.defaults)
+            address = with_port(last.address, last.port) if last.address else ""
+            self.front.show(Asking(self.flow.step, self.options, last_role=self.saved.role,
+                                   last_address=address))
 
     async def _next_answer(self) -> Answer:
         answer = await self._answers.get()
@@ -219,7 +222,10 @@ class Journey:
         if step is Step.ROLE and event is Event.NEXT:
             return  # the role is chosen, not skipped by a key (the flow skips it itself)
         chosen = Role(event.value) if event in (Event.FRIEND, Event.HELPER) else None
-        if step is Step.ROLE and chosen is not None and chosen != self.options.role:
+        if step is Step.ROLE and chosen is not None and (
+                chosen != self.options.role or answer.remembered):
+            # (Enter: last time's answers, as the role step shows them, not a draft kept
+            # from the details step before Back)
             self.options = self.options.for_role(chosen, self.given, self.defaults)
         if step is Step.ROLE and chosen is not None and self.skips_answered:
             # Enter on the role step takes last time's answers: the address among them.

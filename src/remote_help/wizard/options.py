@@ -24,6 +24,10 @@ class Options:
     address: str | None = None  # the other computer's, when this one connects
     reverse: bool = False  # the friend waits and the helper connects
     port: int = DEFAULT_PORT
+    # The port when the address typed has none: the command line's, else the usual one;
+    # never a saved or earlier port that the address field no longer shows.
+    usual_port: int = DEFAULT_PORT
+    port_given: bool = False  # --port was on the command line (even --port 2222): it wins
     bind: str | None = None
     sshd: str = DEFAULT_SSHD
     connect_timeout: float = CONNECT_TIMEOUT
@@ -63,6 +67,16 @@ def split_port(typed: str) -> tuple[str, int | None]:
     return addresses.split_port(typed)
 
 
+def needs_zone(host: str) -> bool:
+    """Whether ``host`` is a link-local IPv6 address without its %name (fe80::1)."""
+    return addresses.needs_zone(host)
+
+
+def ascii_digits(text: str) -> bool:
+    """Whether ``text`` is made of the digits 0 to 9 only (not "²")."""
+    return addresses.ascii_digits(text)
+
+
 def with_port(address: str, port: int | None) -> str:
     """'192.168.1.20', or '192.168.1.20 port 2300' when the port is not the usual one."""
     return addresses.with_port(address, port, DEFAULT_PORT)
@@ -88,7 +102,7 @@ def merged(given: Options, saved: settings.Settings) -> Options:
     role = given.role or Role.FRIEND
     address, reverse, port = _defaults(role, given, saved)
     return replace(given, role=role, address=address, reverse=reverse, port=port,
-                   role_given=given.role is not None)
+                   usual_port=given.port, role_given=given.role is not None)
 
 
 def _defaults(role: Role, given: Options,
@@ -105,7 +119,7 @@ def _defaults(role: Role, given: Options,
         address, port = addresses.split_port(saved.address)
     except ValueError:  # settings.load gives only valid ones; never a reason to stop
         return "", reverse, given.port
-    if port is None or given.port != DEFAULT_PORT or reverse:
+    if port is None or given.port_given or given.port != DEFAULT_PORT or reverse:
         port = given.port
     return address, reverse, port
 

@@ -63,6 +63,9 @@ class Asking(Status):
     """Steps 1-3: the person answers (Next, Back, a role, the details)."""
 
     last_role: str | None = None  # the role chosen last time on this computer
+    # The friend's answers that Enter on the role step takes ("192.168.1.20 port 2300"):
+    # the command line's or last time's, never a draft kept from the details step on Back.
+    last_address: str = ""
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,17 @@ from remote_help.ui.chrome import StepScreen
 from remote_help.wizard.options import (
     DEFAULT_PORT,
     Options,
+    ascii_digits,
     split_port,
     spoken_number,
     spoken_with_port,
     with_port,
 )
 
+DIGITS = frozenset("0123456789")  # never "²": isdigit() takes it, int() does not
 MAX_ADDRESS = 60  # an IPv6 address with a zone and a port fits
 HEX = frozenset("abcdefABCDEF")
+LONG_FORM = DIGITS | HEX | frozenset(":.")  # what an IPv6 address is written with
 ZONE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 PORT = " port "  # what the field shows between the address and the port
 PORT_WORD = PORT.strip()
@@ -39,7 +42,8 @@ class Details(StepScreen):
         self.options = replace(options, address=options.address or "")
         self._find_addresses = addresses
         self._spoken: list[tuple[str, str]] | None = None  # looked up once, when first shown
-        self._port = options.port  # the command line's, unless the person types one
+        self._port = options.port  # the port this computer waits on, when it listens
+        self._usual_port = options.usual_port  # when the field shows no port
         # The field as the person typed it: the address, then " port N" if they gave one.
         self._text = with_port(self.options.address or "", options.port) if (
             options.address) else ""
@@ -102,6 +106,7 @@ class Details(StepScreen):
         elif key == "end paste":
             self._pasting = False
             self._text = " ".join(self._text.split())[:MAX_ADDRESS]
+            self._keep_draft()
         elif key == "backspace":
             self._erase()
         elif len(key) == 1:
@@ -118,6 +123,7 @@ class Details(StepScreen):
             self._text = self._text[: -len(PORT)]  # the port's start goes in one
         else:
             self._text = self._text[:-1]
+        self._keep_draft()
 
     def _typed(self, char: str) -> None:
         if self._pasting:
@@ -136,7 +142,7 @@ class Details(StepScreen):
     def _typed_address(self, address: str, char: str) -> None:
         zone = "%" in address
         long_form = _long_form_possible(address)  # its letters a to f are allowed
-        allowed = (char.isdigit() or char in ".:" or (long_form and char in HEX)
+        allowed = (char in DIGITS or char in ".:" or (long_form and char in HEX)
                    or (long_form and char == "%" and not zone) or (zone and char in ZONE))
         if not allowed:
             self.hint = text(Say.UI_DETAILS_ONLY_DIGITS, self.options.role)
@@ -150,6 +156,17 @@ class Details(StepScreen):
             return
         self._text = candidate
         self.hint = ""
+        self._keep_draft()
+
+    def _keep_draft(self) -> None:
+        """What the field shows becomes the answer kept on Back (``self.options`` goes with
+        the Back event): an address with its port if one shows, else the usual port, never
+        one the field no longer shows. A half-typed address is kept as typed."""
+        try:
+            host, port = split_port(self._text)
+        except ValueError:
+            host, port = self._text.partition(PORT)[0], None
+        self.options = replace(self.options, address=host, port=port or self._usual_port)
 
     def _start_port(self, address: str, char: str) -> None:
         """A space, a P or (after an IPv4 address) a colon: the port comes next."""
@@ -160,14 +177,16 @@ class Details(StepScreen):
         self.hint = ""
 
     def _typed_port(self, char: str, port: str) -> None:
-        if char.isdigit():
+        if char in DIGITS:
             candidate = port + char
-            if int(candidate) > 65535 or candidate.startswith("0"):
+            if not ascii_digits(candidate) or int(candidate) > 65535 or (
+                    candidate.startswith("0")):
                 self.hint = text(Say.UI_DETAILS_PORT_NUMBER)
                 return
             self._text += char
             self._rest = ""
             self.hint = ""
+            self._keep_draft()
         elif not port and char == " ":
             pass  # "port 2300": the space after the word
         elif not port and self._rest and char.lower() == self._rest[0]:
@@ -190,6 +209,8 @@ class Details(StepScreen):
         if parsed is None:
             if not address:
                 self.hint = text(Say.UI_DETAILS_TYPE_FIRST, self.options.role)
+            elif problem := _problem(address):  # a pasted "12²" is no address to finish
+                self.hint = problem
             elif ":" in address:
                 self.hint = text(Say.UI_DETAILS_INCOMPLETE_LONG)
             else:
@@ -211,7 +232,7 @@ class Details(StepScreen):
             else:
                 if self._complete(host):
                     self.options = replace(self.options, address=host,
-                                           port=typed_port or self._port)
+                                           port=typed_port or self._usual_port)
                     return True
         self._draw()
         return False
@@ -250,7 +271,7 @@ class Details(StepScreen):
              ("field", f" {typed}_".ljust(width + 2))],
         ]
         address, started, _ = typed.partition(PORT)
-        if address and _long_form_possible(address) and not address.isdigit() and (
+        if address and _long_form_possible(address) and not ascii_digits(address) and (
                 not started):
             rows += ["", text(Say.UI_DETAILS_LONG_FORM)]
         return rows
@@ -285,14 +306,14 @@ def _option(key: str, on: bool, words: str) -> list[Any]:
 
 def _problem(typed: str) -> str:
     """Why this cannot be the start of an address, or ''."""
-    if ":" in typed or not typed.replace(".", "").isdigit():  # a long (IPv6) address
+    if ":" in typed or not ascii_digits(typed.replace(".", "")):  # a long (IPv6) address
         return "" if _long_form_so_far(typed) else text(Say.UI_DETAILS_NOT_AN_ADDRESS)
     parts = typed.split(".")
     if ".." in typed or typed.startswith("."):
         return text(Say.UI_DETAILS_NUMBER_BEFORE_DOT)
     if len(parts) > 4:
         return text(Say.UI_DETAILS_FOUR_NUMBERS)
-    if any(len(p) > 3 or (p and int(p) > 255) for p in parts):
+    if any(len(p) > 3 or (ascii_digits(p) and int(p) > 255) for p in parts):
         return text(Say.UI_DETAILS_AT_MOST_255)
     return ""
 
@@ -307,6 +328,8 @@ def _long_form_so_far(typed: str) -> bool:
     """Whether ``typed`` can still become an IPv6 address: at most eight groups of at most
     four hex digits, one "::" at most (the last group may be IPv4 dotted, as ::ffff:1.2.3.4)."""
     address = typed.partition("%")[0]
+    if not set(address) <= LONG_FORM:
+        return False  # "²" or another character no address has (pasted)
     groups = address.split(":")
     if address.count(":") > 8 or address.count("::") > 1 or ":::" in address:
         return False
