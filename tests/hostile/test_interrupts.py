@@ -532,9 +532,9 @@ def test_nobody_listening_gives_up_after_the_connect_timeout(world: support.Worl
 # What the design keeps off the friend's screen ("no socket, SSH, fingerprint, port").
 TECH_WORDS = re.compile(r"\b(ssh\S*|port|socket|kex\S*|banner|debug\d?)\b", re.IGNORECASE)
 # SSH failed, or (issue 11) the helper closed the connection under it, as a person leaving does
-NOT_SET_UP = ("(The secure connection could not be set up"
-              "|The connection closed before the shared terminal started: your helper "
-              r"closed\s+remote-help, or the network dropped)")
+NOT_SET_UP = (f"({support.said('The secure connection could not be set up')}|"
+              + support.said("The connection closed before the shared terminal started: "
+                             "your helper closed remote-help, or the network dropped") + ")")
 ORIENTATIONS = {"friend dials": True, "friend serves": False}  # the fake helper's has_sshd
 
 
