@@ -569,10 +569,10 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
         Role.FRIEND: "Tell your helper this address. Read it slowly:",
     },
     Say.UI_DETAILS_TYPE_ADDRESS: {
-        Role.HELPER: "Type your friend's address. Your friend reads it\n"
+        Role.HELPER: "Type your friend's address. Your friend reads it "
                      "to you: numbers with dots between them, like 192.168.1.20.\n"
                      "If there is a second number, type a space, then the number.",
-        Role.FRIEND: "Type your helper's address. Your helper reads it\n"
+        Role.FRIEND: "Type your helper's address. Your helper reads it "
                      "to you: numbers with dots between them, like 192.168.1.20.\n"
                      "If there is a second number, type a space, then the number.",
     },

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+import urwid
 
 from remote_help import settings
 from remote_help.ui.screens.details import address_lines
@@ -116,8 +117,7 @@ def test_a_port_from_the_command_line_is_kept_and_shown() -> None:
 def test_the_helper_reads_the_port_as_the_address() -> None:
     rows = address_lines([("192.168.1.20", "one nine two, dot, one six eight, dot, one, "
                                            "dot, two zero")], "helper", 2300)
-    flat = joined(" ".join(r if isinstance(r, str) else "".join(
-        p if isinstance(p, str) else p[1] for p in r) for r in rows))
+    flat = joined(" ".join(_flat(r) for r in rows))
     assert "192.168.1.20 port 2300" in flat
     assert "(one nine two, dot, one six eight, dot, one, dot, two zero, port, two three " \
            "zero zero)" in flat
@@ -266,3 +266,13 @@ def test_enter_on_the_role_step_after_back_takes_last_times_address_not_the_draf
         assert stage.app.journey.options.address == "192.0.2.44"
 
     staged(NORMAL, test)
+
+
+def _flat(row: object) -> str:
+    """A row of a screen's lines as its words: markup, or a widget drawn wide."""
+    if isinstance(row, urwid.Widget):
+        return " ".join(line.decode().strip() for line in row.render((200,)).text)
+    if isinstance(row, str):
+        return row
+    assert isinstance(row, list)
+    return "".join(p if isinstance(p, str) else p[1] for p in row)

@@ -51,9 +51,24 @@ class StepScreen:
         return False
 
 
+def row(line: Any) -> urwid.Widget:
+    """One line of a step's body: text markup, or a widget made for it (``indented``)."""
+    return line if isinstance(line, urwid.Widget) else urwid.Text(line)
+
+
+def indented(markup: Any, left: int) -> urwid.Widget:
+    """Text whose wrapped lines keep its indent (a spelled address on a narrow window)."""
+    return urwid.Padding(urwid.Text(markup), left=left)
+
+
+def hanging(lead: Any, width: int, markup: Any) -> urwid.Widget:
+    """``lead`` (a key and a box) before text that wraps under itself, not under the lead."""
+    return urwid.Columns([(width, urwid.Text(lead)), urwid.Text(markup)], dividechars=1)
+
+
 def page(lines: list[Any]) -> urwid.Widget:
     """Lines of text at the top of a step's body, with a margin."""
-    texts = [urwid.Text(line) for line in lines]
+    texts = [row(line) for line in lines]
     return urwid.Padding(urwid.Filler(urwid.Pile(texts), valign="top", top=1),
                          left=2, right=2)
 

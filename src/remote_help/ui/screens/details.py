@@ -12,7 +12,7 @@ import urwid
 from remote_help.roles import Role
 from remote_help.sentences import Say, markup, text
 from remote_help.ui import keys
-from remote_help.ui.chrome import StepScreen
+from remote_help.ui.chrome import StepScreen, hanging, indented, row
 from remote_help.wizard.options import (
     DEFAULT_PORT,
     Options,
@@ -253,7 +253,7 @@ class Details(StepScreen):
                                enter_key=enter))
         else:
             rows.append(markup(Say.UI_DETAILS_WHEN_COMPLETE, enter_key=enter))
-        self._pile.contents[:] = [(urwid.Text(r), self._pile.options()) for r in rows]
+        self._pile.contents[:] = [(row(r), self._pile.options()) for r in rows]
 
     def _my_addresses(self) -> list[Any]:
         if self._spoken is None:
@@ -287,9 +287,9 @@ def address_lines(spoken: list[tuple[str, str]], role: Role | str, port: int) ->
     best, *others = spoken
     if Role(role) is Role.HELPER:
         rows: list[Any] = [["      ", ("field", f" {with_port(best[0], port)} ")],
-                           f"      ({spoken_with_port(best[0], port)})"]
+                           indented(f"({spoken_with_port(best[0], port)})", 6)]
     else:  # the friend tells the helper the number on its own, in words
-        rows = [["      ", ("field", f" {best[0]} ")], f"      ({best[1]})"]
+        rows = [["      ", ("field", f" {best[0]} ")], indented(f"({best[1]})", 6)]
         if port not in (0, DEFAULT_PORT):
             rows.append(text(Say.UI_DETAILS_PORT, role, port=port,
                              spoken=spoken_number(port)))
@@ -299,9 +299,9 @@ def address_lines(spoken: list[tuple[str, str]], role: Role | str, port: int) ->
     return rows
 
 
-def _option(key: str, on: bool, words: str) -> list[Any]:
+def _option(key: str, on: bool, words: str) -> urwid.Widget:
     mark = "[x]" if on else "[ ]"
-    return ["   ", ("key", key), f"  {mark} {words}"]
+    return hanging(["   ", ("key", key), f"  {mark}"], 9, words)
 
 
 def _problem(typed: str) -> str:

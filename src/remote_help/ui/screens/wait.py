@@ -7,7 +7,7 @@ from typing import Any
 import urwid
 
 from remote_help.ui import keys
-from remote_help.ui.chrome import StepScreen
+from remote_help.ui.chrome import StepScreen, row
 
 
 class Wait(StepScreen):
@@ -32,7 +32,7 @@ class Wait(StepScreen):
 
     def _draw(self) -> None:
         rows = [*self._lines, "", *self._events]
-        self._walker[:] = [urwid.Text(r) for r in rows]
+        self._walker[:] = [row(r) for r in rows]
 
 
 class Setup(Wait):
