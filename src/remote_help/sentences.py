@@ -969,8 +969,7 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
     Say.PLAIN_FRIEND_TYPES: "Your friend types the first letter of each word; their screen "
                             "then says CORRECT or STOP. If it says \"That does not match\", "
                             "read the words again, slowly.",
-    Say.PLAIN_DID_IT_SAY: "Did your friend's screen say CORRECT? [y/n] (n: it said STOP; d "
-                          "shows details)",
+    Say.PLAIN_DID_IT_SAY: "Did your friend's screen say CORRECT? [y/n] (d shows details)",
     Say.PLAIN_Y_OR_N: "Please type y or n.",
     Say.PLAIN_WILL_READ: "Your helper will now read you five words.",
     Say.PLAIN_TYPE_FIRST: "Type the first letter of each word you hear. For example, type k "
