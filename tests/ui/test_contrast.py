@@ -85,8 +85,15 @@ def test_the_ratio_is_wcags() -> None:
 # -- resolving a palette entry as a terminal draws it -----------------------------------
 
 
+class _PaletteOnly(urwid.BaseScreen):  # type: ignore[misc]
+    """A screen that only resolves the palette (urwid 5's BaseScreen is abstract)."""
+
+    def draw_screen(self, *args: object, **kwargs: object) -> None:
+        raise NotImplementedError
+
+
 def _specs() -> dict[str, tuple[urwid.AttrSpec, ...]]:
-    screen = urwid.BaseScreen()
+    screen = _PaletteOnly()
     screen.register_palette(PALETTE)
     return dict(screen._palette)
 

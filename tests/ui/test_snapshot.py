@@ -63,3 +63,13 @@ def test_reset_forgets_half_a_character_and_half_a_sequence() -> None:
     screen.reset()
     screen.feed(b"ok")
     assert screen.text_lines() == ["ok", "", ""]
+
+
+def test_a_cursor_restored_outside_the_region_in_origin_mode_is_redrawn_there() -> None:
+    """Found by Hypothesis: origin mode, the alternate screen (which saves the cursor), a
+    region set, the main screen again: the cursor is back above the region, in origin mode,
+    where no cursor move can put it."""
+    screen = Screen(40, 10)
+    screen.feed(b"\x1b[?6h\x1b[?1049h\x1b[3;8r\x1b[?1049l")
+    assert screen.origin and screen.cursor == (0, 0) and screen.margins == (2, 7)
+    assert state(replayed(screen)) == state(screen)

@@ -80,10 +80,16 @@ def redraw(screen: Screen) -> bytes:
     if screen.insert:
         out.append("\x1b[4h")
     x, y = screen.cursor
-    if screen.origin:
-        out.append("\x1b[?6h")
-        y -= top
-    out.append(f"\x1b[{y + 1};{x + 1}H")
+    if screen.origin and not top <= y <= bottom:
+        # Restored by DECRC, the cursor may be outside the region in origin mode, where no
+        # cursor move can put it: put it there with the whole screen as the region, save
+        # it, set the region, restore it (saved cursors are not carried anyway).
+        region = f"\x1b[{top + 1};{bottom + 1}r"
+        out.append(f"\x1b[r\x1b[?6h\x1b[{y + 1};{x + 1}H\x1b7{region}\x1b8")
+    elif screen.origin:
+        out.append(f"\x1b[?6h\x1b[{y - top + 1};{x + 1}H")
+    else:
+        out.append(f"\x1b[{y + 1};{x + 1}H")
     if not screen.cursor_visible:
         out.append("\x1b[?25l")
     out.append(sgr_of(screen.attr))

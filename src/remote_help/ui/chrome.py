@@ -51,6 +51,11 @@ class StepScreen:
         return False
 
 
+# urwid 2.6 and newer export it (and warn on the old place); urwid 2.1.2 has only the old.
+_calc_width: Callable[[str, int, int], int] = (getattr(urwid, "calc_width", None)
+                                               or urwid.util.calc_width)
+
+
 def row(line: Any) -> urwid.Widget:
     """One line of a step's body: text markup, or a widget made for it (``indented``)."""
     return line if isinstance(line, urwid.Widget) else urwid.Text(line)
@@ -142,7 +147,7 @@ class Top(urwid.WidgetWrap):  # type: ignore[misc]
                 canvas.pad_trim_top_bottom(0, rows - canvas.rows())
             return canvas
         full, short = self._headers
-        header = full if urwid.util.calc_width(full, 0, len(full)) <= cols else short
+        header = full if _calc_width(full, 0, len(full)) <= cols else short
         if self._header.text != header:
             self._header.set_text(header)
         return super().render(size, focus)
