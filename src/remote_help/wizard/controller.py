@@ -575,13 +575,14 @@ class Journey:
                 self._stopped_by is not None or self._signalled or _cancelled_from_outside())
             raise
         finally:
+            # Recorded before anything is awaited: a cancel meanwhile cannot skip it.
+            if not pairing.handshake.verified and not left_early and not stopped_here:
+                checks.record_interrupted()
             tasks = [task for task in (person, peer, watch) if task is not None]
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             if not pairing.handshake.verified:
-                if not left_early and not stopped_here:
-                    checks.record_interrupted()
                 # Tells the peer, unless already stopped; Back is said as such.
                 await pairing.abort(AbortReason.BACK if self._stopped_by is Event.BACK
                                     else AbortReason.CANCELLED)
