@@ -10,6 +10,7 @@ from __future__ import annotations
 import configparser
 import os
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -465,3 +466,40 @@ def test_a_late_window_never_writes_through_what_is_in_its_old_folder(tmp_path: 
     assert result.returncode == 0, result.stderr
     assert victim.read_text() == "kept\n"
     assert calls(log) == [["remote-help", "friend"]]
+
+
+def test_killed_while_it_waits_for_a_window_it_leaves_no_folder(tmp_path: Path) -> None:
+    """The desktop session ends (SIGHUP or SIGTERM) while the launcher waits to see
+    whether a terminal's window starts: its private folder goes with it."""
+    bin_dir, log = tmp_path / "usr" / "bin", tmp_path / "log"
+    bin_dir.mkdir(parents=True)
+    write_program(bin_dir, "xterm", "exec /bin/sleep 60")  # a window that never says so
+    runtime = tmp_path / "run"
+    runtime.mkdir()
+    launcher = subprocess.Popen(
+        [str(installed(bin_dir)), "friend"],
+        env=environment(str(bin_dir), log, XDG_RUNTIME_DIR=str(runtime),
+                        REMOTE_HELP_TERMINAL_WAIT="30"),
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not list(runtime.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(runtime.iterdir()), "the launcher made no folder"
+    time.sleep(0.3)
+    launcher.send_signal(signal.SIGTERM)
+    launcher.wait(timeout=10)
+    assert list(runtime.iterdir()) == [], "the launcher left its folder behind"
+    subprocess.run(["pkill", "-f", f"{bin_dir}/xterm"], check=False)
+
+
+def test_an_in_terminal_call_without_a_folder_still_runs_remote_help(tmp_path: Path) -> None:
+    """dash refuses to shift past the end: a window started with --in-terminal alone (by
+    hand) runs remote-help all the same."""
+    bin_dir, log = tmp_path / "usr" / "bin", tmp_path / "log"
+    bin_dir.mkdir(parents=True)
+    write_program(bin_dir, "remote-help", 'echo "remote-help ran: $*"')
+    result = subprocess.run(
+        ["/bin/dash", str(installed(bin_dir)), "--in-terminal"],
+        env=environment(str(bin_dir), log), input="\n", capture_output=True, text=True,
+        timeout=10, check=False)
+    assert "remote-help ran: " in result.stdout, result.stdout + result.stderr
