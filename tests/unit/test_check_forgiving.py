@@ -30,6 +30,7 @@ from remote_help.wizard import status as st
 from remote_help.wizard.controller import Failure, Journey, LeftEarly
 from remote_help.wizard.flow import Event, Step
 from remote_help.wizard.options import Options
+from tests.unit import test_journey
 
 PREFIX = b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20"
 SSH_BANNER = b"SSH-2.0-OpenSSH_9.2\r\n"
@@ -39,19 +40,8 @@ def key() -> str:
     return "ssh-ed25519 " + base64.b64encode(PREFIX + os.urandom(32)).decode()
 
 
-class Recorder:
-    """A front end that keeps every status, and wakes a test waiting for one."""
-
-    def __init__(self) -> None:
-        self.shown: list[st.Status] = []
-        self.changed = asyncio.Event()
-
-    def show(self, status: st.Status) -> None:
-        self.shown.append(status)
-        self.changed.set()
-
-    def session_view(self, live: st.Live) -> Any:
-        raise AssertionError("no session here")
+class Recorder(test_journey.Recorder):
+    """The journey tests' front end, which also wakes a test waiting for a status."""
 
     async def next(self, kind: type[st.Status], count: int = 1) -> st.Status:
         """The ``count``-th status of ``kind`` shown, once it is."""
