@@ -111,6 +111,11 @@ class Reading:
     unique: bool = True
 
 
+def code_keys(keys: str) -> str:
+    """The keys typed that can be part of a code, in capitals (others are dropped)."""
+    return "".join(char for char in keys.upper() if char in ALPHABET)
+
+
 def read_keys(keys: str) -> Reading:
     """Read keys typed one by one (letters and digits, no spaces) as code symbols.
 
@@ -124,7 +129,7 @@ def read_keys(keys: str) -> Reading:
     many as the code's words, the friend's own segmentation is among the readings with
     the fewest, so a unique one is it.
     """
-    run = "".join(char for char in keys.upper() if char in ALPHABET)
+    run = code_keys(keys)
     size = len(run)
     # best[i]: the fewest pieces for run[i:], and (at most two of) the readings with as few.
     best: list[tuple[int, frozenset[str]]] = [(0, frozenset({""}))] * (size + 1)
@@ -154,7 +159,7 @@ def _continues(run: str) -> bool:
 def word_letters_at_end(keys: str) -> int:
     """How many of the last keys begin (or are) one NATO word, when two or more do: "UN"
     is 2, "KILO" 4, "K7" 0. First letters can do so by chance (UNIFORM NOVEMBER)."""
-    run = "".join(char for char in keys.upper() if char in ALPHABET)
+    run = code_keys(keys)
     longest = max(map(len, _NAMES_LONGEST_FIRST))
     for start in range(max(0, len(run) - longest), len(run) - 1):
         if any(name.startswith(run[start:]) for name in _NAMES_LONGEST_FIRST):
@@ -169,7 +174,7 @@ def shown(keys: str, length: int) -> str:
     only ("KILO", "TANGO"): a friend typing first letters never sees a box lose its
     letter because they spell part of a word by chance. Past that, the keys are read as
     words and letters mixed (``read_keys``)."""
-    run = "".join(char for char in keys.upper() if char in ALPHABET)
+    run = code_keys(keys)
     if len(run) > length:
         return read_keys(run).symbols
     return _split_words(run) or run

@@ -247,7 +247,7 @@ class VerifyFriend(StepScreen):
     @property
     def typed_keys(self) -> str:
         """The keys typed that can be part of a code."""
-        return "".join(char for char in self.keys.upper() if char in TYPABLE)
+        return sas.code_keys(self.keys)
 
     def type(self, key: str) -> bool:
         if len(key) != 1:
