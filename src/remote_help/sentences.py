@@ -157,7 +157,6 @@ class Say(enum.Enum):
     UI_DETAILS_TITLE_LISTEN = "ui.details.title.listen"
     UI_DETAILS_TITLE_CONNECT = "ui.details.title.connect"
     UI_DETAILS_ONLY_DIGITS = "ui.details.only-digits"
-    UI_DETAILS_PASTE_LETTERS = "ui.details.paste-letters"
     UI_DETAILS_TOO_LONG = "ui.details.too-long"
     UI_DETAILS_TYPE_FIRST = "ui.details.type-first"
     UI_DETAILS_INCOMPLETE = "ui.details.incomplete"
@@ -551,8 +550,6 @@ ENGLISH: dict[Say, str | Mapping[Role, str]] = {
         Role.FRIEND: "Type only numbers and dots, like 192.168.1.20. Ask your helper to "
                      "read it again.",
     },
-    Say.UI_DETAILS_PASTE_LETTERS: "Type only numbers and dots. A long address with letters "
-                                  "in it must be pasted.",
     Say.UI_DETAILS_TOO_LONG: "That is too long for an address.",
     Say.UI_DETAILS_TYPE_FIRST: {Role.HELPER: "First type your friend's address.",
                                 Role.FRIEND: "First type your helper's address."},
